@@ -14,6 +14,8 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol
 
+from monitor.premium import kampung_premium as _kampung_premium
+
 SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 
@@ -187,6 +189,8 @@ class CheckContext:
     kampung_registration_ids: frozenset[int] = frozenset()
     contracts_by_id: Mapping[int, ContractState] = field(default_factory=dict)
     registrations_by_number: Mapping[str, RegistrationState] = field(default_factory=dict)
+    # The Kampung Bahagia premium for an activity value (Perwal 18/2025: 0.24% flat).
+    kampung_premium: Callable[[int], int] = field(default=_kampung_premium)
 
     def config(self, rule_id: str) -> Mapping[str, Any]:
         return self.rule_config.get(rule_id, {})

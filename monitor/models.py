@@ -342,3 +342,73 @@ class Silence(Base):
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- daemon -------------------------------------------------------------------------------------
+
+
+class JobRun(Base):
+    """One run of a scheduled job by the daemon: when, how it ended, and what it did."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (Index("ix_job_run_job_started", "job", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    # schedule | catch-up | after:<job> | once
+    trigger: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed|interrupted
+    error: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # host:pid of the daemon that ran it, to tell two daemons apart.
+    instance: Mapped[str] = mapped_column(String(200))
+
+
+# --- alerts ---------------------------------------------------------------------------------------
+
+
+class OutboxMessage(Base):
+    """One rendered email. It is committed before any attempt to send, so neither a crash nor a mail
+    server outage loses it; a sender owns it only after a conditional UPDATE claimed it."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable across retries: receivers can drop a copy re-sent after a crash by its Message-ID.
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message, as it will be sent
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    finding_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)  # the server's reply, kept for dead messages
+
+
+class Notification(Base):
+    """A finding told to a recipient: why, at which severity and status, in which message.
+    The latest row per finding and recipient is its "last notified"."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_finding_recipient", "finding_id", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="SET NULL"), index=True
+    )
+    message_id: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(String(16))  # new|reopened|rose|reminder|escalated|resolved
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    notified_at: Mapped[datetime]

@@ -133,6 +133,10 @@ class SchedulerSettings(_Section):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     inbox_dir: Path = Path("var/inbox")
+    # How often a daemon that is not the leader (PostgreSQL advisory lock) tries to become it.
+    leader_retry_seconds: float = Field(default=10.0, gt=0)
+    # On SIGTERM the running job gets this long to finish before it is abandoned (rolled back).
+    shutdown_grace_seconds: float = Field(default=20.0, gt=0, le=28)
 
 
 class LoggingSettings(_Section):

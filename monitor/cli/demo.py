@@ -1,9 +1,68 @@
-"""CLI commands for this area (placeholder: filled in by the area's work)."""
+"""``pantau demo-data``: write a realistic Kota Jambi fiscal year, with its ground truth."""
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import date
+from pathlib import Path
+
 import click
+
+from monitor.demo import DEFAULT_AS_OF, DEFAULT_CONTRACTS, DEFAULT_SEED, FORMATS, write_demo
+from monitor.demo.writer import AUTO_CSV_ABOVE
+
+_KIND_NAMES = {
+    "contracts": "kontrak",
+    "registrations": "registrasi BPJS",
+    "addenda": "adendum",
+    "payments": "SP2D",
+    "agreements": "MoU/PKS",
+    "kampung": "kegiatan Kampung Bahagia",
+}
+
+
+@click.command("demo-data")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--contracts", "-n", type=click.IntRange(min=0), default=DEFAULT_CONTRACTS, show_default=True,
+              help="Number of contracts in the year.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Random seed: the same seed always writes the same year.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+              default=DEFAULT_AS_OF.isoformat(), show_default=True,
+              help="The demo date: data runs up to the day before it; findings are as of it.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+              help=f"auto: registrations and agreements as XLSX, the rest CSV (all CSV above "
+                   f"{AUTO_CSV_ABOVE:,} contracts); csv or xlsx: every file so.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes generating CSV in parallel (default: one per CPU, at most 4).")
+def demo_data(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: str, workers: int | None) -> None:
+    """Write a demo year of Kota Jambi into OUT_DIR.
+
+    Contracts, addenda, BPJS Jakon registrations, SP2D payments, MoU/PKS and Kampung Bahagia
+    activities, in the formats real exports have (CSV saved by Excel with ';' and Windows-1252,
+    the BPJS XLSX export with title rows, ...), with clerks' typos, late and underpaid
+    registrations and a few malformed rows; plus ground_truth.json (the true links and the
+    findings a correct check reports) and opd.toml (the OPD directory, for `opd_file`).
+    """
+    as_of_day = as_of.date() if hasattr(as_of, "date") else as_of
+    started = time.monotonic()
+    paths = write_demo(out_dir, contracts=contracts, seed=seed, as_of=as_of_day, fmt=fmt,  # type: ignore[arg-type]
+                       workers=workers)
+    elapsed = time.monotonic() - started
+    truth = json.loads(paths["truth"].read_text(encoding="utf-8")) if contracts <= AUTO_CSV_ABOVE else None
+    click.echo(f"Tahun demo {as_of_day.year if as_of_day.month >= 3 else as_of_day.year - 1} Kota Jambi "
+               f"(per {as_of_day:%d-%m-%Y}, seed {seed}) ditulis ke {out_dir} dalam {elapsed:.1f} detik:")
+    for kind, name in _KIND_NAMES.items():
+        path = paths[kind]
+        line = f"  {path.name:<20} {name}"
+        if truth is not None:
+            bad = len(truth["malformed"].get(kind, []))
+            line += f": {truth['rows'][kind]:,} baris".replace(",", ".") + (f" + {bad} baris rusak" if bad else "")
+        click.echo(line)
+    click.echo(f"  {paths['truth'].name:<20} kunci jawaban (tautan, skenario, temuan yang diharapkan)")
+    click.echo(f"  {paths['opd'].name:<20} direktori OPD (untuk opd_file)")
 
 
 def register(group: click.Group) -> None:
-    pass
+    group.add_command(demo_data)

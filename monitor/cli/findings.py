@@ -1,9 +1,297 @@
-"""CLI commands for this area (placeholder: filled in by the area's work)."""
+"""``pantau check``, ``pantau findings``, ``pantau ack``, ``pantau silence`` and ``pantau unsilence``."""
 
 from __future__ import annotations
 
+import csv
+import getpass
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
 import click
+from rich.console import Console
+from rich.table import Table
+
+from checks.base import SEVERITIES
+from checks.common import rupiah, tanggal
+from monitor import findings as store
+from monitor.cli.common import EXIT_FAILED, CliContext, ConfigError, pass_cli
+from monitor.db import transaction
+from monitor.engine import CheckFailed, CheckRunResult, default_as_of, run_check
+from monitor.models import utcnow
+from monitor.settings import SettingsError
+
+EXPORT_FIELDS = ("id", "rule", "severity", "status", "opd", "subject", "title", "amount_at_risk", "first_seen",
+                 "last_seen", "details")
+STATUS_LABELS = {"open": "terbuka", "reopened": "muncul lagi", "acknowledged": "diakui", "silenced": "dibungkam",
+                 "resolved": "selesai"}
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class Failed(click.ClickException):
+    exit_code = EXIT_FAILED
+
+
+def neutralize_formula(value: str) -> str:
+    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): text starting with
+    = + - @ tab or CR gets a leading apostrophe."""
+    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _actor(given: str | None) -> str:
+    if given:
+        return given
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "cli"
+
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+# --- pantau check ---------------------------------------------------------------------------------
+
+
+@click.command("check")
+@click.option("--as-of", type=_DATE, default=None, help="Check as of this date (YYYY-MM-DD). Default: today.")
+@pass_cli
+def check_command(obj: CliContext, as_of: datetime | None) -> None:
+    """Run every enabled rule and update the findings."""
+    try:
+        result = run_check(obj.app, None if as_of is None else as_of.date())
+    except CheckFailed as exc:
+        if isinstance(exc.__cause__, SettingsError):
+            raise ConfigError(str(exc.__cause__)) from exc
+        raise Failed(f"{exc}\nKeadaan temuan tidak berubah; kegagalan dicatat sebagai pemeriksaan #{exc.run_id}.") \
+            from exc
+    click.echo(summary(result))
+
+
+def summary(result: CheckRunResult) -> str:
+    """The short Indonesian report ``pantau check`` prints."""
+    counts = result.counts
+    records = counts.get("records", {})
+    lines = [
+        f"Pemeriksaan #{result.run_id} per {tanggal(result.as_of)} selesai dalam "
+        f"{result.duration_seconds:.1f}".replace(".", ",") + " detik.",
+        f"Data: {_number(records.get('contracts', 0))} kontrak, {_number(records.get('registrations', 0))} "
+        f"registrasi, {_number(counts.get('links', 0))} tertaut, {_number(counts.get('ambiguous', 0))} ambigu.",
+        f"Temuan: {_number(counts.get('detected', 0))} terdeteksi — {_number(counts.get('new', 0))} baru, "
+        f"{_number(counts.get('reopened', 0))} muncul lagi, {_number(counts.get('resolved', 0))} selesai, "
+        f"{_number(counts.get('severity_rose', 0))} naik tingkat.",
+    ]
+    by_rule: Mapping[str, Mapping[str, int]] = counts.get("by_rule", {})
+    if by_rule:
+        columns = list(STATUS_LABELS)
+        width = max(len("aturan"), *(len(rule) for rule in by_rule))
+        lines.append("")
+        lines.append("aturan".ljust(width) + "".join(STATUS_LABELS[c].rjust(13) for c in columns))
+        for rule, per_status in by_rule.items():
+            lines.append(rule.ljust(width) + "".join(_number(per_status.get(c, 0)).rjust(13) for c in columns))
+    return "\n".join(lines)
+
+
+# --- pantau findings ------------------------------------------------------------------------------
+
+
+def _split(values: Iterable[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def _statuses(values: Iterable[str]) -> list[str]:
+    wanted = _split(values) or ["active"]
+    result: list[str] = []
+    for value in wanted:
+        if value == "all":
+            return list(store.STATUSES)
+        if value == "active":
+            result.extend(store.ACTIVE)
+        elif value in store.STATUSES:
+            result.append(value)
+        else:
+            raise click.BadParameter(f"{value!r}: pilih dari {', '.join((*store.STATUSES, 'active', 'all'))}",
+                                     param_hint="--status")
+    return result
+
+
+@click.group("findings", invoke_without_command=True)
+@click.option("--status", "status", multiple=True, metavar="STATUS",
+              help="open, reopened, acknowledged, silenced, resolved, active (default) or all; repeatable.")
+@click.option("--rule", "rule", multiple=True, help="Rule id or glob (jakon.*); repeatable.")
+@click.option("--opd", "opd", multiple=True, help="OPD code; repeatable.")
+@click.option("--severity", "severity", multiple=True, type=click.Choice(SEVERITIES), help="Repeatable.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.pass_context
+def findings_group(
+    ctx: click.Context, status: tuple[str, ...], rule: tuple[str, ...], opd: tuple[str, ...],
+    severity: tuple[str, ...], fmt: str,
+) -> None:
+    """List findings (active ones unless --status says otherwise)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    obj = ctx.find_object(CliContext)
+    assert obj is not None
+    statuses = _statuses(status)
+    with obj.app.sessions() as session:
+        rows = store.list_findings(session.connection(), statuses=statuses, rules=_split(rule), opds=_split(opd),
+                                   severities=severity)
+        {"json": _write_json, "csv": _write_csv, "table": _write_table}[fmt](rows)
+
+
+def _write_json(rows: Iterable[dict[str, Any]]) -> None:
+    out = sys.stdout
+    count = 0
+    for row in rows:  # streamed: a big city's findings need not fit in one string
+        out.write(("[\n  " if count == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
+
+
+def _write_csv(rows: Iterable[dict[str, Any]]) -> None:
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
+    for row in rows:
+        cells = []
+        for name in EXPORT_FIELDS:
+            value = row[name]
+            if name == "details":
+                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            cells.append(neutralize_formula(value) if isinstance(value, str) else ("" if value is None else value))
+        writer.writerow(cells)
+
+
+def _write_table(rows: Iterable[dict[str, Any]]) -> None:
+    table = Table(show_lines=False, header_style="bold")
+    for header, justify in (("ID", "right"), ("Tingkat", "left"), ("Status", "left"), ("Aturan", "left"),
+                            ("OPD", "left"), ("Subjek", "left"), ("Judul", "left"), ("Nilai berisiko", "right"),
+                            ("Terakhir", "left")):
+        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    count = 0
+    for row in rows:
+        count += 1
+        table.add_row(str(row["id"]), row["severity"], STATUS_LABELS.get(row["status"], row["status"]), row["rule"],
+                      row["opd"] or "-", row["subject"], row["title"],
+                      rupiah(row["amount_at_risk"]) if row["amount_at_risk"] else "-", row["last_seen"],
+                      )
+    console = _console()
+    if count:
+        console.print(table)
+    console.print(f"{_number(count)} temuan.")
+
+
+@findings_group.command("history")
+@click.argument("finding_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_cli
+def history_command(obj: CliContext, finding_id: int, fmt: str) -> None:
+    """A finding and every change of its status."""
+    with obj.app.sessions() as session:
+        try:
+            found = store.finding_history(session.connection(), finding_id)
+        except store.FindingsError as exc:
+            raise Failed(str(exc)) from exc
+    tz = obj.settings.tz
+    if fmt == "json":
+        data = {**found.finding, **{k: _iso(v) for k, v in found.extra.items()},
+                "events": [{**event, "at": _iso(event["at"])} for event in found.events]}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    f = found.finding
+    click.echo(f"#{f['id']} {f['rule']} [{f['severity']}, {STATUS_LABELS.get(f['status'], f['status'])}]")
+    click.echo(f"{f['subject']} ({f['opd'] or '-'}): {f['title']}")
+    click.echo(f"pertama {f['first_seen']}, terakhir {f['last_seen']}, nilai berisiko {rupiah(f['amount_at_risk'])}")
+    if found.extra["resolved_reason"]:
+        click.echo(f"selesai: {found.extra['resolved_reason']}")
+    if found.extra["ack_note"] and f["status"] == store.ACKNOWLEDGED:
+        click.echo(f"diakui: {found.extra['ack_note']}")
+    table = Table(header_style="bold")
+    for header in ("Waktu", "Dari", "Ke", "Oleh", "Catatan", "Run"):
+        table.add_column(header)
+    for event in found.events:
+        table.add_row(event["at"].astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                      STATUS_LABELS.get(event["from_status"], event["from_status"] or "-"),
+                      STATUS_LABELS.get(event["to_status"], event["to_status"]), event["actor"], event["note"] or "",
+                      str(event["check_run_id"] or ""))
+    _console().print(table)
+
+
+def _console() -> Console:
+    # Piped into a file or a pager there is no terminal width: wide enough that titles stay whole.
+    return Console(file=sys.stdout, markup=False, highlight=False, width=None if sys.stdout.isatty() else 200)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+# --- human actions --------------------------------------------------------------------------------
+
+
+@click.command("ack")
+@click.argument("finding_id", type=int)
+@click.option("--note", required=True, help="What is being done about it.")
+@click.option("--actor", default=None, help="Who acknowledges (default: the login name).")
+@pass_cli
+def ack_command(obj: CliContext, finding_id: int, note: str, actor: str | None) -> None:
+    """Acknowledge a finding: it stays open without reminders until it changes."""
+    try:
+        with transaction(obj.app.sessions) as session:
+            before = store.acknowledge(session, finding_id, note=note, actor=_actor(actor), now=utcnow())
+    except store.FindingsError as exc:
+        raise Failed(str(exc)) from exc
+    click.echo(f"Temuan #{finding_id} diakui (sebelumnya {STATUS_LABELS.get(before, before)}): tanpa pengingat "
+               "sampai tingkat atau nilai berisikonya berubah.")
+
+
+@click.command("silence")
+@click.option("--rule", default=None, help="Rule id or glob (agreement.*).")
+@click.option("--opd", default=None, help="OPD code.")
+@click.option("--subject", default=None, help='Exact subject, e.g. "PUPR|027/14/SPK-PUPR/III/2026".')
+@click.option("--until", "until", type=_DATE, required=True, help="Last day muted (YYYY-MM-DD, inclusive).")
+@click.option("--reason", required=True)
+@click.option("--actor", default=None, help="Who silences (default: the login name).")
+@pass_cli
+def silence_command(
+    obj: CliContext, rule: str | None, opd: str | None, subject: str | None, until: datetime, reason: str,
+    actor: str | None,
+) -> None:
+    """Mute matching findings (now and new ones) until a date."""
+    if rule is None and opd is None and subject is None:
+        raise click.UsageError("sebutkan minimal satu dari --rule, --opd atau --subject")
+    try:
+        with transaction(obj.app.sessions) as session:
+            result = store.add_silence(session, rule=rule, opd=opd, subject=subject, until=until.date(),
+                                       reason=reason, actor=_actor(actor), now=utcnow(),
+                                       today=default_as_of(obj.settings))
+    except store.FindingsError as exc:
+        raise Failed(str(exc)) from exc
+    click.echo(f"Silence #{result.silence_id}: {_number(result.silenced)} temuan dibungkam sampai "
+               f"{tanggal(until.date())}; temuan baru yang cocok juga dibungkam.")
+
+
+@click.command("unsilence")
+@click.argument("silence_id", type=int)
+@click.option("--actor", default=None, help="Who lifts it (default: the login name).")
+@pass_cli
+def unsilence_command(obj: CliContext, silence_id: int, actor: str | None) -> None:
+    """Lift a silence today; its findings become open again."""
+    try:
+        with transaction(obj.app.sessions) as session:
+            count = store.lift_silence(session, silence_id, actor=_actor(actor), now=utcnow(),
+                                       today=default_as_of(obj.settings))
+    except store.FindingsError as exc:
+        raise Failed(str(exc)) from exc
+    click.echo(f"Silence #{silence_id} dicabut: {_number(count)} temuan kembali terbuka.")
 
 
 def register(group: click.Group) -> None:
-    pass
+    for command in (check_command, findings_group, ack_command, silence_command, unsilence_command):
+        group.add_command(command)
+

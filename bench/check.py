@@ -1,0 +1,151 @@
+"""Benchmark of the check run (``pantau check``) at scale: time and peak memory. Not a test.
+
+    .venv/bin/python bench/check.py [--contracts 1000000] [--seed 2026] [--db var/bench/check.db] [--fresh]
+
+1. **Populate** (once; reused while the database file and its sidecar say the same size and seed): the
+   demo generator's year (:mod:`monitor.demo`: the clerks' noise on contract numbers, vendor names, NPWPs
+   and titles, split packages, orphans, addenda, SP2D) inserted straight into the tables with
+   ``executemany``. The import has its own benchmark (``bench/ingest.py``).
+2. **Check**, each in a fresh process so its peak RSS is the check's alone:
+   - ``first``: every finding is new (the worst write load);
+   - ``same day``: a re-run as of the same date, nothing changes (writes nothing to the findings);
+   - ``next day``: every finding seen again, day counters refreshed.
+
+Prints, per run: wall time, the engine's phases (load, match, rules, wait, write), peak RSS, and the
+counts; then the links by matching method (the share the fuzzy stage had to find).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import func, insert, select
+
+from monitor import db
+from monitor.bootstrap import bootstrap
+from monitor.demo import DEFAULT_AS_OF, KINDS, opd_directory
+from monitor.demo.year import generate
+from monitor.models import (
+    Addendum,
+    Agreement,
+    Base,
+    Contract,
+    KampungActivity,
+    MatchLink,
+    Payment,
+    Registration,
+)
+from monitor.settings import DatabaseSettings, Settings
+
+TABLES = {"contracts": Contract, "addenda": Addendum, "registrations": Registration, "payments": Payment,
+          "agreements": Agreement, "kampung": KampungActivity}
+WITH_OPD = {"contracts", "addenda", "payments"}
+
+
+def _settings(path: Path) -> Settings:
+    return Settings(database=DatabaseSettings(url=f"sqlite:///{path}"))
+
+
+def populate(path: Path, contracts: int, seed: int, as_of: date) -> dict[str, int]:
+    """Generate the demo year chunk by chunk and insert it; returns rows per kind."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = db.make_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    codes: dict[str, str] = {}
+    for opd in opd_directory():
+        for label in (opd["code"], opd["name"], *opd["aliases"]):
+            codes[label.casefold().strip()] = opd["code"]
+    rows = dict.fromkeys(KINDS, 0)
+    for chunk in generate(contracts, seed, as_of):
+        with engine.begin() as conn:
+            for kind in KINDS:
+                batch = chunk.rows[kind]
+                if not batch:
+                    continue
+                records = []
+                for row in batch:
+                    record = {**row, "row_hash": "bench"}
+                    if kind in WITH_OPD:
+                        code = codes.get(str(row["opd"]).casefold().strip())
+                        record["opd"], record["opd_known"] = (code, True) if code else (row["opd"], False)
+                    records.append(record)
+                table = Base.metadata.tables[TABLES[kind].__tablename__]
+                # Duplicates the import would merge (a re-typed row) are simply skipped here.
+                conn.execute(insert(table).prefix_with("OR IGNORE"), records)
+                rows[kind] += len(records)
+    engine.dispose()
+    return rows
+
+
+def run_once(path: Path, as_of: date) -> dict[str, Any]:
+    """One check run in this process (the child): its figures as a dict."""
+    from monitor.engine import run_check
+
+    app = bootstrap(_settings(path), migrate=False)
+    started = time.perf_counter()
+    result = run_check(app, as_of)
+    seconds = time.perf_counter() - started
+    app.dispose()
+    counts = dict(result.counts)
+    return {"seconds": round(seconds, 2), "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            "timings": counts.pop("timings", {}), "records": counts.pop("records", {}),
+            "counts": {k: counts[k] for k in ("detected", "new", "reopened", "resolved", "refreshed", "seen_again",
+                                               "links", "ambiguous")}}
+
+
+def _child(path: Path, as_of: date) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, "--db", str(path), "--run", as_of.isoformat()],
+                          check=True, capture_output=True, text=True)
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--contracts", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--db", type=Path, default=Path("var/bench/check.db"))
+    parser.add_argument("--fresh", action="store_true", help="regenerate the data even if it is there")
+    parser.add_argument("--run", type=date.fromisoformat, help=argparse.SUPPRESS)  # internal: the child process
+    args = parser.parse_args()
+    if args.run is not None:
+        print(json.dumps(run_once(args.db, args.run)))
+        return
+
+    as_of = DEFAULT_AS_OF
+    sidecar = Path(f"{args.db}.json")
+    wanted = {"contracts": args.contracts, "seed": args.seed, "as_of": as_of.isoformat()}
+    if args.fresh or not args.db.exists() or not sidecar.exists() or json.loads(sidecar.read_text())["data"] != wanted:
+        started = time.perf_counter()
+        rows = populate(args.db, args.contracts, args.seed, as_of)
+        sidecar.write_text(json.dumps({"data": wanted, "rows": rows}))
+        print(f"populated {args.db} in {time.perf_counter() - started:.0f} s: {rows}")
+    else:
+        rows = json.loads(sidecar.read_text())["rows"]
+        print(f"reusing {args.db}: {rows}")
+
+    for label, day in (("first", as_of), ("same day", as_of), ("next day", as_of + timedelta(days=1))):
+        figures = _child(args.db, day)
+        print(f"{label:9} as of {day}: {figures['seconds']:6.1f} s, peak RSS {figures['peak_rss_mb']} MB, "
+              f"phases {figures['timings']}, {figures['counts']}")
+    engine = db.make_engine(f"sqlite:///{args.db}")
+    with engine.connect() as conn:
+        methods = dict(conn.execute(select(MatchLink.method, func.count()).group_by(MatchLink.method)).all())
+    engine.dispose()
+    total = sum(methods.values()) or 1
+    print("links by method: " + ", ".join(f"{m} {n} ({n / total:.1%})" for m, n in sorted(methods.items())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,189 @@
+"""Micro-benchmark of the matcher alone: N contracts × N registrations, with the noise contractors
+add at BPJS, and ground truth to measure precision and recall.
+
+    .venv/bin/python bench/matching.py [--contracts 1000000] [--seed 1] [--fuzzy-share 0.08]
+
+Prints generation time, matching time per stage, peak RSS and precision/recall. Not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import random
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from checks.base import ContractState, RegistrationState
+from monitor.matching import match
+
+ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
+OPDS = [f"OPD{i:02d}" for i in range(30)]
+WORDS_A = ("Karya", "Jambi", "Sinar", "Cahaya", "Bumi", "Putra", "Mitra", "Bina", "Tunas", "Anugerah", "Berkah",
+           "Harapan", "Mega", "Surya", "Bintang", "Prima", "Graha", "Citra", "Duta", "Sumber", "Cipta", "Pilar")
+WORDS_B = ("Abadi", "Jaya", "Mandiri", "Sejahtera", "Persada", "Perkasa", "Utama", "Lestari", "Makmur", "Sentosa",
+           "Konstruksi", "Bangun", "Teknik", "Nusantara", "Gemilang", "Bersama", "Permai", "Raya", "Agung")
+WORKS = ("Peningkatan Jalan", "Rehabilitasi Drainase", "Pembangunan Turap", "Rehabilitasi Ruang Kelas",
+         "Pembangunan Pagar", "Pemeliharaan Gedung", "Pembangunan Jembatan", "Penataan Kawasan")
+PLACES = ("Kel. Kenali Asam", "Kel. Legok", "Kel. Murni", "Kel. Beringin", "Kel. Kasang", "Kel. Sijenjang",
+          "Jl. Sultan Thaha", "Jl. Gatot Subroto", "SD Negeri 12/IV", "Kel. Pasir Putih", "Kel. The Hok")
+
+
+@dataclass
+class Year:
+    contracts: list[ContractState]
+    registrations: list[RegistrationState]
+    truth: set[tuple[int, int]]  # (contract id, registration id)
+
+
+def generate(n: int, seed: int, fuzzy_share: float = 0.08, registered: float = 0.92) -> Year:
+    rng = random.Random(seed)
+    year = 2026
+    vendors = []
+    for i in range(max(50, n // 15)):
+        name = f"{rng.choice(WORDS_A)} {rng.choice(WORDS_B)} {i}"
+        vendors.append((rng.choice(("PT", "CV")), name, f"{rng.randrange(10**14, 10**15 - 1):015d}"))
+    counters: dict[str, int] = {}
+    contracts: list[ContractState] = []
+    for ci in range(n):
+        opd = OPDS[int(rng.random() ** 2 * len(OPDS))]
+        month = 1 + int(rng.random() * 12)
+        seq = counters[opd] = counters.get(opd, 0) + 1
+        style = int(opd[3:]) % 3
+        if style == 0:
+            nomor = f"{seq:03d}/{1 + int(rng.random() * 20):02d}/SPK-{opd}/{ROMAN[month]}/{year}"
+        elif style == 1:
+            nomor = f"{seq}/SPK/PPK.{1 + int(rng.random() * 3):02d}/{month:02d}/{year}"
+        else:
+            nomor = f"027/{seq:03d}/SPK/{opd}/{year}"
+        form, name, npwp = vendors[int(rng.random() * len(vendors))]
+        nilai = int(10 ** (7.7 + rng.random() * 2.3)) // 1000 * 1000
+        signed = date(year, month, 1 + int(rng.random() * 28))
+        start = signed + timedelta(days=int(rng.random() * 10))
+        end = start + timedelta(days=60 + int(rng.random() * 150))
+        amended = rng.random() < 0.1
+        contracts.append(ContractState(
+            id=ci, opd=opd, opd_known=True, nomor_kontrak=nomor,
+            nama_paket=f"{rng.choice(WORKS)} {rng.choice(PLACES)}", penyedia=sys.intern(f"{form}. {name}"),
+            npwp_penyedia=None if rng.random() < 0.04 else npwp, tanggal_kontrak=signed, tanggal_mulai=start,
+            nilai_awal=nilai, nilai=int(nilai * 1.08) if amended else nilai, tanggal_selesai_awal=end,
+            tanggal_selesai=end + timedelta(days=30) if amended else end,
+        ))
+    registrations: list[RegistrationState] = []
+    truth: set[tuple[int, int]] = set()
+
+    def register(c: ContractState, number: str | None, day: int, status: str = "aktif") -> None:
+        # Like monitor.context, which interns what repeats (vendor names, NPWPs) when it loads rows.
+        form, name = c.penyedia.split(". ", 1)
+        vendor = f"{name.upper()}, {form}" if rng.random() < 0.5 else f"{form} {name.upper()}"
+        if rng.random() < 0.06:
+            vendor = vendor[:3] + vendor[4:]
+        registrations.append(RegistrationState(
+            id=len(registrations), nomor_registrasi=f"JK{year}{len(registrations):08d}", nomor_kontrak=number,
+            nama_proyek=c.nama_paket.upper(), penyedia=sys.intern(vendor),
+            npwp_penyedia=None if rng.random() < 0.12 else c.npwp_penyedia,
+            nilai_kontrak_terdaftar=c.nilai_awal, iuran_dibayar=c.nilai_awal * 24 // 10000,
+            tanggal_daftar=c.tanggal_kontrak + timedelta(days=day), masa_awal=c.tanggal_mulai or c.tanggal_kontrak,
+            masa_akhir=c.tanggal_selesai_awal, status=status,
+        ))
+        truth.add((c.id, registrations[-1].id))
+
+    for c in contracts:
+        if rng.random() >= registered:
+            continue
+        r = rng.random()
+        if r < fuzzy_share * 0.4:
+            number = _mistype(c.nomor_kontrak, rng)
+        elif r < fuzzy_share * 0.7:
+            number = None
+        elif r < fuzzy_share:
+            number = c.nomor_kontrak.split("/")[0] + " TA " + str(year)
+        elif r < 0.45:
+            number = _reformat(c.nomor_kontrak, rng)
+        else:
+            number = c.nomor_kontrak
+        if rng.random() < 0.01:  # registered, cancelled, registered again
+            register(c, number, 3, status="batal")
+            truth.discard((c.id, registrations[-1].id))
+            register(c, number, 9)
+        else:
+            register(c, number, int(rng.random() * 20))
+    # Registrations of projects that are not APBD contracts (orphans).
+    for _ in range(n // 50):
+        form, name, npwp = vendors[int(rng.random() * len(vendors))]
+        registrations.append(RegistrationState(
+            id=len(registrations), nomor_registrasi=f"JK{year}{len(registrations):08d}",
+            nomor_kontrak=f"{int(rng.random() * 900)}/SPK/SWASTA/{year}", nama_proyek="PEMBANGUNAN RUKO",
+            penyedia=f"{name.upper()}, {form}", npwp_penyedia=npwp,
+            nilai_kontrak_terdaftar=int(10 ** (7.7 + rng.random() * 2.3)) // 1000 * 1000, iuran_dibayar=0,
+            tanggal_daftar=date(year, 6, 1), masa_awal=date(year, 6, 1), masa_akhir=date(year, 9, 1),
+        ))
+    rng.shuffle(registrations)
+    return Year(contracts, registrations, truth)
+
+
+def _reformat(number: str, rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.3:
+        text = number.replace("/", " / ")
+    elif r < 0.5:
+        text = number.replace("/", "-").lower()
+    elif r < 0.7:
+        text = "/".join(str(ROMAN.index(p)) if p in ROMAN[1:] else p.lstrip("0") for p in number.split("/"))
+    else:
+        text = number.replace("/", ".")
+    return ("No. " if rng.random() < 0.3 else "") + text
+
+
+def _mistype(number: str, rng: random.Random) -> str:
+    positions = [i for i, ch in enumerate(number) if ch.isdigit()]
+    i = rng.choice(positions)
+    return number[:i] + str((int(number[i]) + 1 + rng.randrange(9)) % 10) + number[i + 1:]
+
+
+def quality(links: Sequence[tuple[int, int]], truth: set[tuple[int, int]]) -> tuple[float, float]:
+    found = set(links)
+    right = len(found & truth)
+    return right / max(1, len(found)), right / max(1, len(truth))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contracts", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--fuzzy-share", type=float, default=0.08)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    year = generate(args.contracts, args.seed, args.fuzzy_share)
+    generated = time.perf_counter()
+    print(f"generated {len(year.contracts):,} contracts, {len(year.registrations):,} registrations "
+          f"in {generated - started:.1f} s; peak RSS {_rss_mb():,.0f} MB")
+    gc.collect()
+    gc.freeze()  # the generated year is long-lived: keep the collector from rescanning it
+    before = _rss_mb()
+    started = time.perf_counter()
+    result = match(year.contracts, year.registrations)
+    elapsed = time.perf_counter() - started
+    methods: dict[str, int] = {}
+    for link in result.links:
+        methods[link.method] = methods.get(link.method, 0) + 1
+    precision, recall = quality([(link.contract_id, link.registration_id) for link in result.links], year.truth)
+    print(f"matched in {elapsed:.1f} s: {len(result.links):,} links {methods}, {len(result.ambiguous):,} ambiguous, "
+          f"{len(result.superseded):,} superseded")
+    print(f"peak RSS {_rss_mb():,.0f} MB (before matching {before:,.0f} MB)")
+    print(f"precision {precision:.4%}  recall {recall:.4%}")
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,369 @@
+"""Reconcile one check run's findings with the stored ones, chunk by chunk, in bounded memory.
+
+A bad year in a big city yields a finding for most contracts, each carrying a kilobyte of details,
+so the run's findings are never all held in memory:
+
+1. :class:`Spool` — while the rules run (before any lock is taken) each finding is deduplicated by
+   fingerprint, its details serialized and hashed, and parked in a temporary file in chunks.
+2. :func:`reconcile` — under the writers' lock, each chunk is compared with the stored rows of the
+   same fingerprints (one indexed ``SELECT … IN``), and its inserts, updates and history rows are
+   decided in Python and written with ``executemany``. Active findings the run did not see are
+   resolved; ``last_seen`` of the findings that merely were seen again moves with one set-based UPDATE.
+
+A run that changes nothing issues no INSERT, UPDATE or DELETE on the findings at all. The lifecycle
+itself is described in :mod:`monitor.findings`.
+"""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from typing import IO, Any, NamedTuple
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection, Row
+
+from checks.base import Finding as DetectedFinding
+from checks.base import severity_rank
+from checks.common import rupiah, tanggal
+from monitor.findings import (
+    ACKNOWLEDGED,
+    ACTIVE,
+    FINDING,
+    OPEN,
+    REOPENED,
+    RESOLVED,
+    SILENCED,
+    ActiveSilence,
+    EventLog,
+    active_silences,
+    details_param,
+    first_match,
+    silenced_note,
+    status_before_acknowledgement,
+    stored_content,
+)
+
+log = logging.getLogger(__name__)
+
+_F = FINDING.c
+CHUNK = 5_000  # findings per spool chunk and per write: well under every engine's bound-parameter limit
+
+# Why findings no longer hold: (rule, subject) pairs in, one reason each out (e.g. "registrasi ditemukan").
+ResolutionReasons = Callable[[Sequence[tuple[str, str]]], list[str]]
+
+
+class Detected(NamedTuple):
+    """A finding ready to store: its details already serialized (JSON text) and its content hash."""
+
+    fingerprint: str
+    rule: str
+    subject: str
+    severity: str
+    title: str
+    opd: str | None
+    amount_at_risk: int
+    details: str
+    digest: str
+
+
+class Spool:
+    """The run's findings, deduplicated by fingerprint and hashed, parked on disk until the write.
+
+    A rule yielding one subject twice is a rule bug: the first finding is kept and the duplicates are
+    counted (and logged), so the outcome does not depend on memory or chunking."""
+
+    def __init__(self) -> None:
+        # Closed by close() / the with-block: the spool outlives the call that fills it.
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="pantau-check-")  # noqa: SIM115
+        self._buffer: list[tuple[Any, ...]] = []
+        self._seen: set[int] = set()  # fingerprints as 128-bit ints: half the memory of the hex strings
+        self.count = 0
+        self.duplicates = 0
+
+    def add(self, finding: DetectedFinding) -> None:
+        key = finding.fingerprint
+        number = int(key, 16)
+        if number in self._seen:
+            self.duplicates += 1
+            if self.duplicates <= 10:
+                log.warning("rule %s yielded %s twice; keeping the first", finding.rule, finding.subject)
+            return
+        self._seen.add(number)
+        details, digest = stored_content(finding)
+        self._buffer.append((key, finding.rule, finding.subject, finding.severity, finding.title, finding.opd,
+                             finding.amount_at_risk, details, digest))
+        self.count += 1
+        if len(self._buffer) >= CHUNK:
+            self._flush()
+
+    def extend(self, findings: Iterable[DetectedFinding]) -> Spool:
+        for finding in findings:
+            self.add(finding)
+        self._flush()
+        return self
+
+    def __contains__(self, fingerprint: str) -> bool:
+        return int(fingerprint, 16) in self._seen
+
+    def chunks(self) -> Iterator[list[Detected]]:
+        self._flush()
+        self._file.seek(0)
+        while True:
+            try:
+                rows = marshal.load(self._file)
+            except EOFError:
+                return
+            yield [Detected._make(row) for row in rows]
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            marshal.dump(self._buffer, self._file)
+            self._buffer = []
+
+
+@dataclass(slots=True)
+class ReconcileReport:
+    detected: int = 0
+    duplicates: int = 0  # same fingerprint yielded twice in one run (the first is kept)
+    new: int = 0
+    reopened: int = 0
+    resolved: int = 0
+    refreshed: int = 0  # title, severity, amount or details changed
+    severity_rose: int = 0
+    severity_fell: int = 0
+    unacknowledged: int = 0  # acknowledged findings that changed and became active again
+    silenced: int = 0
+    unsilenced: int = 0
+    seen_again: int = 0  # last_seen moved and nothing else changed
+    # rule -> status -> findings; "resolved" counts those resolved by this run
+    by_rule: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {name: getattr(self, name) for name in _COUNTS}
+        data["by_rule"] = {rule: dict(sorted(counts.items())) for rule, counts in sorted(self.by_rule.items())}
+        return data
+
+
+_COUNTS = tuple(f.name for f in fields(ReconcileReport) if f.name != "by_rule")
+_STORED = (_F.id, _F.fingerprint, _F.rule, _F.opd, _F.subject, _F.status, _F.severity, _F.content_hash,
+           _F.amount_at_risk, _F.last_seen, _F.silence_id, _F.silenced_until)
+
+
+class _Writes:
+    """One chunk's writes: inserts, row updates grouped by the columns they touch, history rows."""
+
+    def __init__(self, conn: Connection, log_: EventLog) -> None:
+        self.conn = conn
+        self.log = log_
+        self.inserts: list[dict[str, Any]] = []
+        self.insert_notes: dict[str, tuple[str, str]] = {}
+        self.groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+
+    def update(self, finding_id: int, values: dict[str, Any]) -> None:
+        keys = tuple(sorted(values))
+        self.groups[keys].append({"b_id": finding_id, **{f"v_{k}": v for k, v in values.items()}})
+
+    def write(self) -> None:
+        if self.inserts:
+            statement = FINDING.insert().values(details=details_param(self.conn, "details_json")).returning(
+                _F.id, _F.fingerprint)
+            ids = {fp: fid for fid, fp in self.conn.execute(statement, self.inserts)}
+            for key, (status, note) in self.insert_notes.items():
+                self.log.add(ids[key], None, status, note)
+        for keys, rows in self.groups.items():
+            values = {key: (details_param(self.conn, f"v_{key}") if key == "details" else bindparam(f"v_{key}"))
+                      for key in keys}
+            self.conn.execute(update(FINDING).where(_F.id == bindparam("b_id")).values(values), rows)
+        self.log.write(self.conn)
+        self.inserts, self.insert_notes, self.groups = [], {}, defaultdict(list)
+        self.log.rows = []
+
+
+def _content(item: Detected, details_key: str = "details") -> dict[str, Any]:
+    return {"severity": item.severity, "title": item.title, "opd": item.opd, "amount_at_risk": item.amount_at_risk,
+            details_key: item.details, "content_hash": item.digest}
+
+
+def _silence_values(silence: ActiveSilence | None) -> dict[str, Any]:
+    return {"silence_id": None if silence is None else silence.id,
+            "silenced_until": None if silence is None else silence.until}
+
+
+def reconcile(
+    conn: Connection, spool: Spool, *, as_of: date, check_run_id: int, now: datetime, actor: str,
+    resolution_reasons: ResolutionReasons,
+) -> ReconcileReport:
+    """Bring the stored findings in line with what the rules found as of ``as_of``. Call it inside the
+    run's transaction, after :func:`monitor.findings.lock_for_writing`."""
+    report = ReconcileReport(detected=spool.count, duplicates=spool.duplicates)
+    run = _Run(conn, as_of, check_run_id, now, actor, active_silences(conn, as_of), report)
+    for chunk in spool.chunks():
+        run.chunk(chunk)
+    _resolve(run, spool, resolution_reasons)
+    if report.seen_again:
+        # Every active finding left was seen by this run: move last_seen on all of them at once.
+        conn.execute(update(FINDING).where(_F.status != RESOLVED, _F.last_seen != as_of)
+                     .values(last_seen=as_of, last_check_run_id=check_run_id))
+    return report
+
+
+@dataclass
+class _Run:
+    conn: Connection
+    as_of: date
+    check_run_id: int
+    now: datetime
+    actor: str
+    silences: list[ActiveSilence]
+    report: ReconcileReport
+
+    def __post_init__(self) -> None:
+        self.silence_by_id = {s.id: s for s in self.silences}
+        self.seen_on = tanggal(self.as_of)
+        self.log = EventLog(at=self.now, actor=self.actor, check_run_id=self.check_run_id)
+        self.writes = _Writes(self.conn, self.log)
+
+    def chunk(self, chunk: list[Detected]) -> None:
+        stored = {row.fingerprint: row for row in self.conn.execute(
+            select(*_STORED).where(_F.fingerprint.in_([item.fingerprint for item in chunk])))}
+        woke = [row.id for item in chunk if (row := stored.get(item.fingerprint)) is not None
+                and row.status == ACKNOWLEDGED and _woke(row, item)]
+        before_ack = status_before_acknowledgement(self.conn, woke)
+        for item in chunk:
+            row = stored.get(item.fingerprint)
+            silence = first_match(self.silences, item.rule, item.opd, item.subject) if self.silences else None
+            if row is None:
+                status = self.insert(item, silence)
+            elif row.status == RESOLVED:
+                status = self.reopen(row, item, silence)
+            else:
+                status = self.refresh(row, item, silence, before_ack)
+            self.report.by_rule[item.rule][status] += 1
+        self.writes.write()
+
+    def insert(self, item: Detected, silence: ActiveSilence | None) -> str:
+        status = SILENCED if silence else OPEN
+        self.writes.inserts.append({
+            "fingerprint": item.fingerprint, "rule": item.rule, "subject": item.subject, "status": status,
+            **_content(item, "details_json"), **_silence_values(silence), "first_seen": self.as_of,
+            "last_seen": self.as_of,
+            "last_check_run_id": self.check_run_id, "opened_at": self.now,
+        })
+        note = f"ditemukan pada pemeriksaan {self.seen_on}"
+        self.writes.insert_notes[item.fingerprint] = (status, _with_silence(note, silence))
+        self.report.new += 1
+        return status
+
+    def reopen(self, row: Row[Any], item: Detected, silence: ActiveSilence | None) -> str:
+        status = SILENCED if silence else REOPENED
+        self.writes.update(row.id, {
+            "status": status, **_content(item), **_silence_values(silence), "last_seen": self.as_of,
+            "last_check_run_id": self.check_run_id, "opened_at": self.now, "resolved_at": None,
+            "resolved_reason": None, "ack_note": None,
+        })
+        note = f"muncul kembali pada pemeriksaan {self.seen_on}"
+        self.log.add(row.id, RESOLVED, status, _with_silence(note, silence))
+        self.report.reopened += 1
+        return status
+
+    def refresh(self, row: Row[Any], item: Detected, silence: ActiveSilence | None,
+                before_ack: dict[int, str]) -> str:
+        """A finding that was active and still holds: refresh it; returns its status after the run."""
+        values: dict[str, Any] = {}
+        notes: list[str] = []
+        status = row.status
+        if item.digest != row.content_hash:
+            values.update(_content(item))
+            self.report.refreshed += 1
+        if item.severity != row.severity:
+            self.log.add(row.id, row.status, row.status, f"severity {row.severity} → {item.severity}")
+            if severity_rank(item.severity) > severity_rank(row.severity):
+                self.report.severity_rose += 1
+            else:
+                self.report.severity_fell += 1
+        if status == ACKNOWLEDGED and row.id in before_ack:
+            status = before_ack[row.id]
+            notes.append("berubah setelah diakui: " + _what_changed(row, item))
+            self.report.unacknowledged += 1
+        if status == SILENCED:
+            current = self.silence_by_id.get(row.silence_id) if row.silence_id is not None else None
+            current = current or silence  # another silence may cover it now
+            if current is None:
+                status = OPEN
+                until = row.silenced_until
+                notes.append("masa bungkam berakhir" + ("" if until is None else f" {tanggal(until)}"))
+                values.update(_silence_values(None))
+                self.report.unsilenced += 1
+            elif (current.id, current.until) != (row.silence_id, row.silenced_until):
+                values.update(_silence_values(current))
+        if status in (OPEN, REOPENED) and silence is not None:
+            status = SILENCED
+            notes.append(silenced_note(silence))
+            values.update(_silence_values(silence))
+            self.report.silenced += 1
+        if status != row.status:
+            values["status"] = status
+            self.log.add(row.id, row.status, status, "; ".join(notes))
+        if row.last_seen != self.as_of:
+            if values:
+                values.update(last_seen=self.as_of, last_check_run_id=self.check_run_id)
+            else:
+                self.report.seen_again += 1
+        elif values:
+            values["last_check_run_id"] = self.check_run_id
+        if values:
+            self.writes.update(row.id, values)
+        return str(status)
+
+
+def _resolve(run: _Run, spool: Spool, resolution_reasons: ResolutionReasons) -> None:
+    """Resolve the active findings this run did not see, saying why."""
+    gone = [(fid, rule, subject, status) for fid, fingerprint, rule, subject, status in run.conn.execute(
+        select(_F.id, _F.fingerprint, _F.rule, _F.subject, _F.status).where(_F.status.in_(ACTIVE)))
+        if fingerprint not in spool]
+    if not gone:
+        return
+    reasons = resolution_reasons([(rule, subject) for _, rule, subject, _ in gone])
+    for start in range(0, len(gone), CHUNK):
+        for (fid, rule, _, status), reason in zip(gone[start:start + CHUNK], reasons[start:start + CHUNK],
+                                                  strict=True):
+            run.writes.update(fid, {"status": RESOLVED, "resolved_at": run.now, "resolved_reason": reason,
+                                    "silence_id": None, "silenced_until": None,
+                                    "last_check_run_id": run.check_run_id})
+            run.log.add(fid, status, RESOLVED, reason)
+            run.report.resolved += 1
+            run.report.by_rule[rule][RESOLVED] += 1
+        run.writes.write()
+
+
+def _with_silence(note: str, silence: ActiveSilence | None) -> str:
+    return note if silence is None else f"{note}; {silenced_note(silence)}"
+
+
+def _woke(row: Row[Any], item: Detected) -> bool:
+    """Has an acknowledged finding changed enough to need attention again?"""
+    return severity_rank(item.severity) > severity_rank(row.severity) or item.amount_at_risk != row.amount_at_risk
+
+
+def _what_changed(row: Row[Any], item: Detected) -> str:
+    parts = []
+    if item.severity != row.severity:
+        parts.append(f"severity {row.severity} → {item.severity}")
+    if item.amount_at_risk != row.amount_at_risk:
+        parts.append(f"nilai berisiko {rupiah(row.amount_at_risk)} → {rupiah(item.amount_at_risk)}")
+    return ", ".join(parts)

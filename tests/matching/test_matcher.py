@@ -1,0 +1,237 @@
+"""The staged matcher on the hard cases: each test is one way contractors type registrations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from monitor.matching import Decision
+from tests.matching.builders import contract, link_of, pairs, registration, run
+
+# --- stage 1: the number -------------------------------------------------------------------------
+
+
+def test_the_number_as_written_links_exactly_with_full_score() -> None:
+    c = contract()
+    r = registration()
+    result = run([c], [r])
+    link = link_of(result, c)
+    assert link is not None and link.registration_id == r.id
+    assert link.method == "exact" and link.score == 1.0
+    assert link.details["number"] == "exact" and link.details["npwp"] == "same"
+    assert "nomor kontrak sama persis" in link.details["reason"]
+
+
+def test_a_number_written_differently_links_as_normalized() -> None:
+    c = contract()
+    r = registration("No. 27 / 14 / spk.pupr / 03 / 2026", npwp=None)
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.registration_id == r.id
+    assert link.method == "normalized" and 0.9 < link.score < 1.0
+
+
+def test_the_same_number_in_two_opds_is_decided_by_vendor_npwp_and_value() -> None:
+    pupr = contract("10/SPK/PPK.01/03/2026", opd="PUPR", penyedia="CV. Sinar Jaya", npwp="02.111.222.3-331.000",
+                    nilai=450_000_000)
+    perkim = contract("10/SPK/PPK.01/03/2026", opd="PERKIM", penyedia="PT. Karya Abadi", nilai=1_500_000_000)
+    r = registration("10/SPK/PPK.01/03/2026", penyedia="KARYA ABADI, PT", nilai=1_500_000_000)
+    result = run([pupr, perkim], [r])
+    assert pairs(result) == {(perkim.id, r.id)}
+
+
+def test_the_same_number_in_two_opds_equally_good_is_left_to_a_human() -> None:
+    pupr = contract("10/SPK/PPK.01/03/2026", opd="PUPR")
+    perkim = contract("10/SPK/PPK.01/03/2026", opd="PERKIM")
+    r = registration("10/SPK/PPK.01/03/2026")
+    result = run([pupr, perkim], [r])
+    assert result.links == []
+    [ambiguity] = result.ambiguous
+    assert ambiguity.registration_id == r.id
+    assert ambiguity.contract_ids == tuple(sorted((pupr.id, perkim.id)))
+
+
+def test_a_typo_that_turns_one_number_into_another_does_not_link_the_wrong_contract() -> None:
+    a = contract("027/14/SPK-PUPR/III/2026", penyedia="PT. Karya Abadi", nilai=1_500_000_000)
+    b = contract("028/14/SPK-PUPR/III/2026", penyedia="CV. Sinar Jaya", npwp="02.111.222.3-331.000",
+                 nilai=420_000_000, nama_paket="Rehabilitasi Drainase Jl. Gatot Subroto")
+    # The contractor of A typed 028: B's number. NPWP, vendor and value all say A.
+    r_a = registration("028/14/SPK-PUPR/III/2026")
+    result = run([a, b], [r_a])
+    assert pairs(result) == {(a.id, r_a.id)}
+    link = link_of(result, a)
+    assert link is not None and link.method == "npwp" and link.details["number"] == "near"
+
+
+def test_a_typo_collision_without_npwp_is_caught_by_the_fuzzy_pass() -> None:
+    a = contract("027/14/SPK-PUPR/III/2026", penyedia="PT. Karya Abadi", npwp=None, nilai=1_500_000_000)
+    b = contract("028/14/SPK-PUPR/III/2026", penyedia="CV. Sinar Jaya", npwp=None, nilai=420_000_000)
+    r_b = registration("028/14/SPK-PUPR/III/2026", penyedia="SINAR JAYA, CV", npwp=None, nilai=420_000_000)
+    r_a = registration("028/14/SPK-PUPR/III/2026", penyedia="KARYA ABADI, PT", npwp=None)
+    result = run([a, b], [r_a, r_b])
+    assert pairs(result) == {(a.id, r_a.id), (b.id, r_b.id)}
+    assert link_of(result, a).method == "fuzzy"  # type: ignore[union-attr]
+
+
+def test_a_number_contradicted_by_the_value_does_not_link() -> None:
+    c = contract(nilai=1_500_000_000)
+    r = registration(nilai=150_000_000, npwp=None, penyedia="SINAR JAYA, CV")
+    assert run([c], [r]).links == []
+
+
+def test_a_number_contradicted_by_the_npwp_does_not_link() -> None:
+    c = contract()
+    r = registration(npwp="02.999.888.7-331.000")
+    assert run([c], [r]).links == []
+
+
+def test_a_one_character_typo_in_the_number_links_by_fuzzy_without_npwp() -> None:
+    c = contract("027/14/SPK-PUPR/III/2026")
+    r = registration("027/14/SPK-PUPR/III/2025", npwp=None)
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.registration_id == r.id
+    assert link.method == "fuzzy" and link.details["number"] == "near"
+
+
+# --- stage 2 and 3: no usable number --------------------------------------------------------------
+
+
+def test_a_blank_number_is_resolved_by_npwp_and_value() -> None:
+    c = contract()
+    for blank in (None, "", "-", "BELUM ADA"):
+        r = registration(blank)
+        link = link_of(run([c], [r]), c)
+        assert link is not None and link.registration_id == r.id and link.method == "npwp"
+
+
+def test_npwp_picks_among_a_vendors_contracts_by_value_and_dates() -> None:
+    small = contract("1/SPK/2026", nilai=300_000_000, tanggal_mulai=date(2026, 2, 1))
+    big = contract("2/SPK/2026", nilai=1_500_000_000, tanggal_mulai=date(2026, 3, 5))
+    late = contract("3/SPK/2026", nilai=1_480_000_000, tanggal_kontrak=date(2026, 6, 1),
+                    tanggal_mulai=date(2026, 6, 3), tanggal_selesai=date(2026, 12, 1))
+    r = registration(None, nilai=1_500_000_000)
+    assert pairs(run([small, big, late], [r])) == {(big.id, r.id)}
+
+
+def test_two_equally_good_contracts_of_one_vendor_are_ambiguous() -> None:
+    first = contract("1/SPK/2026")
+    second = contract("2/SPK/2026")
+    r = registration(None)
+    result = run([first, second], [r])
+    assert result.links == []
+    assert [(a.registration_id, a.contract_ids) for a in result.ambiguous] == [(r.id, (first.id, second.id))]
+
+
+def test_a_blank_number_without_npwp_is_resolved_by_vendor_value_and_dates() -> None:
+    c = contract(npwp=None)
+    other = contract("5/SPK/2026", penyedia="CV. Sinar Jaya", npwp=None)
+    r = registration("", npwp=None, penyedia="KARYA ABADI PT")
+    link = link_of(run([c, other], [r]), c)
+    assert link is not None and link.registration_id == r.id and link.method == "fuzzy"
+
+
+def test_a_private_project_of_the_same_contractor_is_not_linked() -> None:
+    # The contractor has an unregistered APBD contract and registered a private project of a
+    # similar size: the same NPWP is not enough.
+    c = contract(nilai=1_500_000_000)
+    private = registration("12/SPK/SWASTA/2026", nilai=1_420_000_000, nama_proyek="PEMBANGUNAN RUKO",
+                           masa_awal=date(2026, 6, 1), masa_akhir=date(2026, 12, 1), tanggal_daftar=date(2026, 6, 1))
+    assert run([c], [private]).links == []
+
+
+# --- one-to-one and supersession -----------------------------------------------------------------
+
+
+def test_a_newer_registration_supersedes_an_older_one_of_the_same_contract() -> None:
+    c = contract()
+    old = registration(tanggal_daftar=date(2026, 3, 10))
+    new = registration(tanggal_daftar=date(2026, 4, 2))
+    result = run([c], [old, new])
+    link = link_of(result, c)
+    assert link is not None and link.registration_id == new.id
+    assert link.details["superseded"] == [old.nomor_registrasi]
+    assert result.superseded == {old.id: c.id}
+
+
+def test_a_cancelled_registration_may_link_but_a_valid_one_wins() -> None:
+    c = contract()
+    cancelled = registration(status="batal")
+    assert pairs(run([c], [cancelled])) == {(c.id, cancelled.id)}
+    # Registered again after cancelling: the valid one is linked even if the batal one is newer.
+    valid = registration(tanggal_daftar=date(2026, 3, 1))
+    result = run([c], [cancelled, valid])
+    assert pairs(result) == {(c.id, valid.id)}
+    assert link_of(result, c).details["superseded"] == [cancelled.nomor_registrasi]  # type: ignore[union-attr]
+
+
+def test_a_re_registration_matched_in_another_stage_still_supersedes() -> None:
+    c = contract()
+    old = registration(None, status="batal", tanggal_daftar=date(2026, 3, 8))  # NPWP: stage 2
+    new = registration(None, npwp=None, tanggal_daftar=date(2026, 3, 12))  # no NPWP: stage 3
+    result = run([c], [old, new])
+    assert pairs(result) == {(c.id, new.id)}
+    assert result.superseded == {old.id: c.id}
+
+
+def test_each_registration_links_one_contract_and_each_contract_one_registration() -> None:
+    contracts = [contract(f"{i}/SPK/PPK.01/03/2026", nilai=100_000_000 * i) for i in range(1, 6)]
+    registrations = [registration(f"{i}/SPK/PPK.01/03/2026", nilai=100_000_000 * i) for i in range(1, 6)]
+    result = run(contracts, registrations)
+    assert pairs(result) == {(c.id, r.id) for c, r in zip(contracts, registrations, strict=True)}
+
+
+# --- stage 0: humans -----------------------------------------------------------------------------
+
+
+def test_a_confirmed_link_wins_and_takes_both_out_of_automatic_matching() -> None:
+    right = contract("027/14/SPK-PUPR/III/2026")
+    wrong = contract("099/14/SPK-PUPR/III/2026", penyedia="CV. Lain", npwp=None, nilai=99_000_000)
+    r = registration("027/14/SPK-PUPR/III/2026")
+    other = registration("027/14/SPK-PUPR/III/2026", tanggal_daftar=date(2026, 5, 1))
+    decisions = [Decision("PUPR", "099/14/SPK-PUPR/III/2026", r.nomor_registrasi, "confirm", "budi", "cek lapangan")]
+    result = run([right, wrong], [r, other], decisions)
+    manual = link_of(result, wrong)
+    assert manual is not None and manual.registration_id == r.id
+    assert manual.method == "manual" and manual.score == 1.0 and manual.details["actor"] == "budi"
+    # The newer registration now gets the contract the confirmed one would have taken.
+    assert pairs(result) == {(wrong.id, r.id), (right.id, other.id)}
+
+
+def test_a_rejected_pair_is_never_linked_in_any_stage() -> None:
+    c = contract()
+    r = registration()
+    decisions = [Decision("PUPR", c.nomor_kontrak, r.nomor_registrasi, "reject")]
+    assert run([c], [r], decisions).links == []
+
+
+def test_a_rejection_lets_the_next_candidate_through() -> None:
+    pupr = contract("10/SPK/PPK.01/03/2026", opd="PUPR")
+    perkim = contract("10/SPK/PPK.01/03/2026", opd="PERKIM")
+    r = registration("10/SPK/PPK.01/03/2026")
+    decisions = [Decision("PUPR", "10/SPK/PPK.01/03/2026", r.nomor_registrasi, "reject")]
+    assert pairs(run([pupr, perkim], [r], decisions)) == {(perkim.id, r.id)}
+
+
+def test_the_latest_decision_on_a_pair_wins_and_unknown_records_are_ignored() -> None:
+    c = contract()
+    r = registration()
+    decisions = [
+        Decision("PUPR", c.nomor_kontrak, r.nomor_registrasi, "reject"),
+        Decision("PUPR", c.nomor_kontrak, r.nomor_registrasi, "confirm"),
+        Decision("PUPR", "404/SPK/2026", "JK-404", "confirm"),
+    ]
+    link = link_of(run([c], [r], decisions), c)
+    assert link is not None and link.method == "manual"
+
+
+def test_the_latest_of_two_conflicting_confirms_wins() -> None:
+    first = contract("1/SPK/2026")
+    second = contract("2/SPK/2026", penyedia="CV. Lain", npwp=None)
+    r = registration(None)
+    decisions = [Decision("PUPR", "1/SPK/2026", r.nomor_registrasi, "confirm"),
+                 Decision("PUPR", "2/SPK/2026", r.nomor_registrasi, "confirm")]
+    assert pairs(run([first, second], [r], decisions)) == {(second.id, r.id)}
+
+
+def test_no_data_no_links() -> None:
+    assert run([], []).links == []
+    assert run([contract()], []).links == []
+    assert run([], [registration()]).links == []
