@@ -16,8 +16,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+PANTAU := $(BIN)/pantau --config $(CONFIG)
+AS_OF ?= 2026-11-22
+
+# The demo year: generate it, import every file (rejected rows are listed, not lost), check it,
+# write the digests as .eml files, then start the daemon (Ctrl-C stops it).
 run: $(STAMP)
-	$(BIN)/python -m monitor --config $(CONFIG) demo run
+	$(PANTAU) demo-data $(DEMO) --as-of $(AS_OF)
+	$(PANTAU) ingest contracts $(DEMO)/contracts.csv
+	$(PANTAU) ingest addenda $(DEMO)/addenda.csv
+	$(PANTAU) ingest registrations $(DEMO)/registrations.xlsx
+	$(PANTAU) ingest payments $(DEMO)/payments.csv
+	$(PANTAU) ingest agreements $(DEMO)/agreements.xlsx
+	$(PANTAU) ingest kampung $(DEMO)/kampung.csv
+	$(PANTAU) check --as-of $(AS_OF)
+	$(PANTAU) alerts send
+	@echo
+	@echo "Database: var/pantau.db   Demo files: $(DEMO)/   E-mails (.eml): var/outbox/"
+	@echo "Try: $(PANTAU) findings --severity critical"
+	@echo
+	$(PANTAU) run
 
 test: $(STAMP)
 	$(BIN)/ruff check monitor checks alerts tests bench

@@ -134,6 +134,8 @@ def build_digests(app: App, now: datetime) -> list[Digest]:
 
 
 def collect_digests(session: Session, settings: Settings, now: datetime) -> list[Digest]:
+    """The digests due at ``now``, read through ``session`` (the enqueue path reads and writes in one
+    transaction). Recipients in address order; each digest's items in no particular order (view.py sorts)."""
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
     tz = settings.tz
@@ -151,7 +153,9 @@ def collect_digests(session: Session, settings: Settings, now: datetime) -> list
         return builders.setdefault(key, _Builder(recipient=spelled[key]))
 
     for finding in findings:
-        view = _view(finding, router)
+        if finding.status == "silenced":
+            continue
+        view: FindingView | None = None
         opened = _opened(finding, reopened_at.get(finding.id), now, tz)
         ref = FindingRef(
             rule=finding.rule, severity=finding.severity, status=finding.status, opd=finding.opd,
@@ -174,6 +178,7 @@ def collect_digests(session: Session, settings: Settings, now: datetime) -> list
                 continue
             b = builders.get(key) or builder(key)
             b.roles |= roles
+            view = view or _view(finding, router)
             b.items[finding.id] = DigestItem(
                 finding=view, reason=reason,
                 previous_severity=last.severity if reason == ROSE and last is not None else None,
@@ -235,10 +240,10 @@ def _reason(
 def _latest_notifications(session: Session) -> dict[int, dict[str, _Told]]:
     """finding id -> recipient key -> the latest notification whose message is not dead."""
     n, o = Notification.__table__.c, OutboxMessage.__table__.c
+    dead = select(o.id).where(o.status == "dead")  # few, and answered from the (status, ...) index
     latest = (
         select(func.max(n.id))
-        .select_from(Notification.__table__.outerjoin(OutboxMessage.__table__, n.outbox_id == o.id))
-        .where(or_(o.status.is_(None), o.status != "dead"))
+        .where(or_(n.outbox_id.is_(None), n.outbox_id.not_in(dead)))
         .group_by(n.finding_id, n.recipient)
     )
     rows = session.execute(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
@@ -401,7 +402,7 @@ class Formatter:
 
     def money(self, amount: int | None) -> str:
         """Rupiah without decimals, the Indonesian way: ``Rp1.250.000``."""
-        return format_currency(amount or 0, "IDR", format="¤#,##0", currency_digits=False, locale=self.locale)
+        return _money(amount or 0, self.locale)
 
     def number(self, value: int) -> str:
         return format_decimal(value, locale=self.locale)
@@ -420,7 +421,7 @@ class Formatter:
             day = value.astimezone(self.timezone).date()
         else:
             day = value
-        return format_date(day, format="d MMMM y", locale=self.locale)
+        return _date(day, self.locale)
 
     def severity(self, severity: str) -> str:
         key = f"severity.{severity}"
@@ -433,6 +434,18 @@ class Formatter:
     def advice(self, rule: str) -> str:
         key = f"advice.{rule}"
         return self.t(key if self.has(key) else "advice.default")
+
+
+# A digest formats thousands of amounts and dates; Babel parses its patterns on every call, so the
+# results are cached (amounts and dates repeat a lot within a cycle).
+@lru_cache(maxsize=65536)
+def _money(amount: int, locale: str) -> str:
+    return format_currency(amount, "IDR", format="¤#,##0", currency_digits=False, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _date(day: date, locale: str) -> str:
+    return format_date(day, format="d MMMM y", locale=locale)
 
 
 def formatter(language: str, timezone: ZoneInfo) -> Formatter:

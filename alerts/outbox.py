@@ -177,36 +177,38 @@ def flush_outbox(
     stale_before = now - claim_lease(settings)
     sent = failed = dead = 0
     in_a_row = 0
-    for message_id in _due(app, now, stale_before):
-        claimed = _claim(app, message_id, now, stale_before)
+    for row_id in _due(app, now, stale_before):
+        claimed = _claim(app, row_id, now, stale_before)
         if claimed is None:
             continue  # another flusher got it first
         token, raw, attempts = claimed
         error = _deliver(transport, raw)
         if error is None:
-            _finish(app, message_id, token, status=SENT, sent_at=now, last_error=None)
+            _finish(app, row_id, token, status=SENT, sent_at=now, last_error=None)
             sent += 1
             in_a_row = 0
             continue
         if error.permanent or attempts >= settings.alerts.max_attempts:
             reason = error.message if error.permanent else f"gave up after {attempts} attempts: {error.message}"
-            _finish(app, message_id, token, status=DEAD, last_error=reason)
+            _finish(app, row_id, token, status=DEAD, last_error=reason)
             dead += 1
-            log.warning("alerts: message %d dead: %s", message_id, reason, extra={"outbox_id": message_id})
+            log.warning("alerts: message %d dead: %s", row_id, reason, extra={"outbox_id": row_id})
         else:
             retry_at = now + backoff(settings, attempts, rng)
-            _finish(app, message_id, token, status=PENDING, next_attempt_at=retry_at, last_error=error.message)
+            _finish(app, row_id, token, status=PENDING, next_attempt_at=retry_at, last_error=error.message)
             failed += 1
             log.info(
-                "alerts: message %d failed (attempt %d), retry at %s: %s", message_id, attempts,
-                retry_at.isoformat(), error.message, extra={"outbox_id": message_id},
+                "alerts: message %d failed (attempt %d), retry at %s: %s", row_id, attempts,
+                retry_at.isoformat(), error.message, extra={"outbox_id": row_id},
             )
         in_a_row = 0 if error.permanent else in_a_row + 1
         if in_a_row >= CONSECUTIVE_FAILURES_TO_PAUSE:
             log.warning("alerts: %d failures in a row; the rest waits for the next flush", in_a_row)
             break
     with app.sessions() as session:
-        pending = session.scalar(select(func.count()).where(OutboxMessage.status == PENDING)) or 0
+        pending = session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == PENDING)
+        ) or 0
     return FlushResult(sent=sent, failed=failed, dead=dead, pending=pending)
 
 
@@ -232,7 +234,7 @@ def _claimable(now: datetime, stale_before: datetime) -> ColumnElement[bool]:
     )
 
 
-def _claim(app: App, message_id: int, now: datetime, stale_before: datetime) -> tuple[str, str, int] | None:
+def _claim(app: App, row_id: int, now: datetime, stale_before: datetime) -> tuple[str, str, int] | None:
     """Take the row if it is still claimable; commit before sending so a rival sees it taken."""
     o = OutboxMessage
     token = uuid.uuid4().hex
@@ -241,12 +243,12 @@ def _claim(app: App, message_id: int, now: datetime, stale_before: datetime) -> 
         # rival) before reading; on PostgreSQL a rival's committed claim makes the WHERE false.
         result = session.execute(
             update(OutboxMessage)
-            .where(o.id == message_id, _claimable(now, stale_before))
+            .where(o.id == row_id, _claimable(now, stale_before))
             .values(status=SENDING, claim_token=token, claimed_at=now, attempts=OutboxMessage.attempts + 1)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
-        row = session.execute(select(o.raw, o.attempts).where(o.id == message_id)).one()
+        row = session.execute(select(o.raw, o.attempts).where(o.id == row_id)).one()
     return token, row.raw, row.attempts
 
 
@@ -262,17 +264,17 @@ def _deliver(transport: Transport, raw: str) -> TransportError | None:
     return None
 
 
-def _finish(app: App, message_id: int, token: str, **values: object) -> None:
+def _finish(app: App, row_id: int, token: str, **values: object) -> None:
     o = OutboxMessage
     with transaction(app.sessions) as session:
         result = session.execute(
             update(OutboxMessage)
-            .where(o.id == message_id, o.claim_token == token)
+            .where(o.id == row_id, o.claim_token == token)
             .values(claim_token=None, **values)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             # Our lease ran out and another flusher took the row over; it records the outcome.
-            log.warning("alerts: lost the claim on message %d before recording it", message_id)
+            log.warning("alerts: lost the claim on message %d before recording it", row_id)
 
 
 # --- management (pantau outbox ...) ------------------------------------------------------------------

@@ -36,7 +36,7 @@ class TransportError(Exception):
 
 
 class Transport(Protocol):
-    name: str
+    """Delivers one message, or raises :class:`TransportError`."""
 
     def send(self, message: EmailMessage) -> None: ...
 

@@ -20,7 +20,7 @@ from checks.base import SEVERITIES, severity_rank
 from monitor.settings import Settings
 
 # A digest stays readable: beyond this many findings per rule it names the command listing the rest.
-MAX_ITEMS_PER_SECTION = 100
+MAX_ITEMS_PER_SECTION = 50
 
 # details key -> how to show its value. Only the keys a finding carries are shown, in this order.
 DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
@@ -79,7 +79,10 @@ _FALLBACK_KEYS = {
 
 def one_line(value: object) -> str:
     """Untrusted text on one line: no CR/LF or other control characters can shape the email."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in str(value)).split())
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(text.split())
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,10 @@
     .venv/bin/python bench/ingest.py --rows 200000   # smaller
     .venv/bin/python bench/ingest.py --contracts k.csv --registrations r.csv   # your own files
 
-Prints rows/s per file, the total time and the process's peak RSS. Target (issue 2): both files
-in <= 60 s together with peak RSS <= 1 GB on a 2-core machine.
+Prints rows/s per file, the total time and the peak RSS of the importer and of its parse worker
+(files this large are parsed by a forked worker process while the importer writes). Target
+(issue 2): both files in <= 60 s together with peak RSS <= 1 GB on a 2-core machine. ``--again``
+imports both files a second time (nothing changes: the idempotent path).
 
 The files look like real exports: contracts as Excel saves them on Indonesian Windows
 (Windows-1252, ``;``, ``Rp 1.250.000.000,00``, ``25/03/2026``), registrations as a BPJS export
@@ -26,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.bootstrap import bootstrap
+from monitor.bootstrap import App, bootstrap
 from monitor.ingest import ingest_file
 from monitor.settings import Settings
 
@@ -141,8 +143,24 @@ def write_registrations(path: Path, rows: int, seed: int = 2) -> None:
             fh.write("\r\n".join(out) + "\r\n")
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the parse worker)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _import(app: App, kind: str, path: Path) -> float:
+    began, cpu = time.perf_counter(), _cpu()
+    report = ingest_file(app, kind, path)
+    seconds, cpu = time.perf_counter() - began, _cpu() - cpu
+    print(f"{kind:14} {report.rows:>9,} rows  {seconds:6.1f} s  {report.rows / seconds:>9,.0f} rows/s  "
+          f"(CPU {cpu:.1f} s; inserted {report.inserted:,}, updated {report.updated:,}, "
+          f"unchanged {report.unchanged:,}, rejected {report.rejected:,})")
+    return seconds
 
 
 def main() -> None:
@@ -151,6 +169,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="work folder (default: a temporary one)")
     parser.add_argument("--contracts", type=Path, default=None, help="use this contracts CSV")
     parser.add_argument("--registrations", type=Path, default=None, help="use this registrations CSV")
+    parser.add_argument("--again", action="store_true", help="then import both files again")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pantau-bench-") as scratch:
@@ -181,18 +200,16 @@ def main() -> None:
         try:
             for kind, path in files.items():
                 assert path is not None
-                began, cpu = time.perf_counter(), time.process_time()
-                report = ingest_file(app, kind, path)
-                seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
-                total += seconds
-                print(f"{kind:14} {report.rows:>9,} rows  {seconds:6.1f} s  {report.rows / seconds:>9,.0f} rows/s  "
-                      f"(CPU {cpu:.1f} s) "
-                      f"(inserted {report.inserted:,}, updated {report.updated:,}, "
-                      f"unchanged {report.unchanged:,}, rejected {report.rejected:,})")
+                total += _import(app, kind, path)
+            print(f"total          {total:6.1f} s   (target <= 60 s; load average before: {load:.1f})")
+            if args.again:
+                again = sum(_import(app, kind, path) for kind, path in files.items() if path is not None)
+                print(f"re-import      {again:6.1f} s")
         finally:
             app.dispose()
-        print(f"total          {total:6.1f} s   (target <= 60 s; load average before: {load:.1f})")
-        print(f"peak RSS       {peak_rss_mb():6.0f} MB  (target <= 1024 MB; {rss_before:.0f} MB before importing)")
+        # Large files are parsed by a forked worker: count the largest one too.
+        print(f"peak RSS       {peak_rss_mb():6.0f} MB importer + {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB "
+              f"parse worker (target <= 1024 MB; {rss_before:.0f} MB before importing)")
 
 
 if __name__ == "__main__":

@@ -8,44 +8,59 @@ contracts holds its name once.
 
 from __future__ import annotations
 
+import itertools
 import re
-import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar, overload
+from typing import Any, overload
 
-from sqlalchemy import Select, and_, func, select
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import ColumnElement, Select, String, and_, func, select, type_coerce
+from sqlalchemy.engine import Connection
 
 from checks.base import AgreementState, ContractState, KampungState, PaymentState, RegistrationState
 from monitor.models import Addendum, Agreement, Contract, KampungActivity, Payment, Registration
 
 PARTITION_ROWS = 20_000
 
-T = TypeVar("T")
+# The loaders build the states positionally, in this order (tests/engine checks it against checks.base).
+CONTRACT_FIELDS = (
+    "id", "opd", "opd_known", "nomor_kontrak", "nama_paket", "penyedia", "npwp_penyedia", "tanggal_kontrak",
+    "tanggal_mulai", "nilai_awal", "nilai", "tanggal_selesai_awal", "tanggal_selesai", "jenis_pekerjaan",
+    "sumber_dana", "kode_paket", "adendum",
+)
+REGISTRATION_FIELDS = (
+    "id", "nomor_registrasi", "nomor_kontrak", "nama_proyek", "penyedia", "npwp_penyedia",
+    "nilai_kontrak_terdaftar", "iuran_dibayar", "tanggal_daftar", "masa_awal", "masa_akhir", "status", "npp",
+)
+
 
 
 class Interner:
-    """One shared object per distinct value (strings via ``sys.intern``, anything hashable via a dict)."""
+    """One shared object per distinct value: strings, dates, anything hashable (``None`` passes).
+
+    A plain dict rather than ``sys.intern``: it also takes dates and ``None``, and it is freed with the
+    run instead of growing the interpreter's table. On SQLite, dates arrive as ISO text and are parsed
+    once per distinct day here (SQLAlchemy would parse every one)."""
 
     def __init__(self) -> None:
         self._values: dict[Any, Any] = {}
+        self.same: Callable[[Any, Any], Any] = self._values.setdefault
+        # Contract numbers, so a registration typing its contract's number exactly shares that string.
+        self.contract_numbers: dict[str, str] | None = {}
+        self._days: dict[Any, date | None] = {None: None}
 
-    @overload
-    def str(self, value: str) -> str: ...
-    @overload
-    def str(self, value: None) -> None: ...
-    @overload
-    def str(self, value: str | None) -> str | None: ...
-    def str(self, value: str | None) -> str | None:
-        return None if value is None else sys.intern(value)
-
-    def __call__(self, value: T) -> T:
-        if value is None:
-            return value
-        found: T = self._values.setdefault(value, value)
+    def day(self, value: str | date | None) -> Any:
+        """A date column's value as one shared ``date`` (from ISO text on SQLite, as is elsewhere)."""
+        found = self._days.get(value)
+        if found is None and value is not None:
+            found = self._days[value] = value if isinstance(value, date) else date.fromisoformat(value)
         return found
+
+
+def _day_column(conn: Connection, column: ColumnElement[Any]) -> ColumnElement[Any]:
+    # SQLite stores dates as ISO text: read the text and let Interner.day parse each distinct one once.
+    return type_coerce(column, String) if conn.dialect.name == "sqlite" else column
 
 
 def _natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
@@ -62,10 +77,32 @@ class CurrentTerms:
     nomor_adendum: str
 
 
-def _rows(conn: Connection, statement: Select[Any]) -> Iterator[Row[Any]]:
-    result = conn.execution_options(yield_per=PARTITION_ROWS).execute(statement)
-    for partition in result.partitions():
-        yield from partition
+_CURSOR_NUMBERS = itertools.count(1)  # server-side cursors need distinct names when nested
+
+
+def _rows(conn: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    """The statement's rows as plain tuples, streamed in partitions.
+
+    A million rows through SQLAlchemy's Row objects and type processors cost seconds the check run
+    does not have, so a statement without parameters goes to the DB-API cursor directly: a
+    server-side (named) cursor on PostgreSQL, so the result is not buffered whole. Values come raw:
+    SQLite dates as ISO text (see :meth:`Interner.day`), booleans as 0/1."""
+    compiled = statement.compile(dialect=conn.dialect)
+    if compiled.params:
+        # Statement-level options: Connection.execution_options() would change the connection for good.
+        result = conn.execute(statement.execution_options(yield_per=PARTITION_ROWS))
+        for partition in result.partitions():
+            yield from (tuple(row) for row in partition)
+        return
+    raw: Any = conn.connection.dbapi_connection
+    postgres = conn.dialect.name == "postgresql"
+    cursor = raw.cursor(name=f"pantau_load_{next(_CURSOR_NUMBERS)}") if postgres else raw.cursor()
+    try:
+        cursor.execute(str(compiled))
+        while partition := cursor.fetchmany(PARTITION_ROWS):
+            yield from partition
+    finally:
+        cursor.close()
 
 
 def load_current_terms(conn: Connection) -> dict[tuple[str, str], CurrentTerms]:
@@ -80,7 +117,8 @@ def load_current_terms(conn: Connection) -> dict[tuple[str, str], CurrentTerms]:
         by_contract.setdefault((opd, nomor), []).append((tanggal, nomor_adendum, nilai, selesai))
     terms: dict[tuple[str, str], CurrentTerms] = {}
     for key, addenda in by_contract.items():
-        addenda.sort(key=lambda item: (item[0], _natural_key(item[1])))
+        if len(addenda) > 1:
+            addenda.sort(key=lambda item: (item[0], _natural_key(item[1])))
         current = CurrentTerms(None, None, addenda[-1][1])
         for _, _, nilai, selesai in addenda:
             if nilai is not None:
@@ -95,24 +133,25 @@ def load_contracts(conn: Connection, intern: Interner) -> list[ContractState]:
     c = Contract.__table__.c
     terms = load_current_terms(conn)
     statement = select(
-        c.id, c.opd, c.opd_known, c.nomor_kontrak, c.nama_paket, c.penyedia, c.npwp_penyedia, c.tanggal_kontrak,
-        c.tanggal_mulai, c.nilai_kontrak, c.tanggal_selesai, c.jenis_pekerjaan, c.sumber_dana, c.kode_paket,
+        c.id, c.opd, c.opd_known, c.nomor_kontrak, c.nama_paket, c.penyedia, c.npwp_penyedia,
+        _day_column(conn, c.tanggal_kontrak), _day_column(conn, c.tanggal_mulai), c.nilai_kontrak,
+        _day_column(conn, c.tanggal_selesai), c.jenis_pekerjaan, c.sumber_dana, c.kode_paket,
     ).order_by(c.id)
     contracts: list[ContractState] = []
+    add = contracts.append
+    same, day, pop_terms = intern.same, intern.day, terms.pop
+    number = ({} if intern.contract_numbers is None else intern.contract_numbers).setdefault
     for (cid, opd, opd_known, nomor, nama, penyedia, npwp, tanggal, mulai, nilai, selesai, jenis, dana,
          kode) in _rows(conn, statement):
-        current = terms.pop((opd, nomor), None)
-        tanggal_selesai = intern(selesai)
-        contracts.append(ContractState(
-            id=cid, opd=intern.str(opd), opd_known=bool(opd_known), nomor_kontrak=nomor, nama_paket=nama,
-            penyedia=intern.str(penyedia), npwp_penyedia=intern.str(npwp), tanggal_kontrak=intern(tanggal),
-            tanggal_mulai=intern(mulai), nilai_awal=nilai,
-            nilai=nilai if current is None or current.nilai is None else current.nilai,
-            tanggal_selesai_awal=tanggal_selesai,
-            tanggal_selesai=(tanggal_selesai if current is None or current.tanggal_selesai is None
-                             else intern(current.tanggal_selesai)),
-            jenis_pekerjaan=intern.str(jenis), sumber_dana=intern.str(dana), kode_paket=kode,
-            adendum=None if current is None else current.nomor_adendum,
+        current = pop_terms((opd, nomor), None)
+        selesai = day(selesai)
+        # Positional (a third of the cost of keywords); CONTRACT_FIELDS pins the order, a test checks it.
+        add(ContractState(
+            cid, same(opd, opd), bool(opd_known), number(nomor, nomor), nama, same(penyedia, penyedia),
+            same(npwp, npwp), day(tanggal), day(mulai), nilai,
+            nilai if current is None or current.nilai is None else current.nilai,
+            selesai, selesai if current is None or current.tanggal_selesai is None else day(current.tanggal_selesai),
+            same(jenis, jenis), same(dana, dana), kode, None if current is None else current.nomor_adendum,
         ))
     return contracts
 
@@ -121,18 +160,21 @@ def load_registrations(conn: Connection, intern: Interner) -> list[RegistrationS
     r = Registration.__table__.c
     statement = select(
         r.id, r.nomor_registrasi, r.nomor_kontrak, r.nama_proyek, r.penyedia, r.npwp_penyedia,
-        r.nilai_kontrak_terdaftar, r.iuran_dibayar, r.tanggal_daftar, r.masa_awal, r.masa_akhir, r.status, r.npp,
+        r.nilai_kontrak_terdaftar, r.iuran_dibayar, _day_column(conn, r.tanggal_daftar),
+        _day_column(conn, r.masa_awal), _day_column(conn, r.masa_akhir), r.status, r.npp,
     ).order_by(r.id)
-    return [
-        RegistrationState(
-            id=rid, nomor_registrasi=nomor, nomor_kontrak=kontrak, nama_proyek=nama, penyedia=intern.str(penyedia),
-            npwp_penyedia=intern.str(npwp), nilai_kontrak_terdaftar=nilai, iuran_dibayar=iuran,
-            tanggal_daftar=intern(daftar), masa_awal=intern(awal), masa_akhir=intern(akhir),
-            status=intern.str(status), npp=intern.str(npp),
+    same, day = intern.same, intern.day
+    number = (intern.contract_numbers or {}).get
+    states = [
+        RegistrationState(  # positional: REGISTRATION_FIELDS pins the order
+            rid, nomor, number(kontrak, kontrak), nama, same(penyedia, penyedia), same(npwp, npwp), nilai, iuran,
+            day(daftar), day(awal), day(akhir), same(status, status), same(npp, npp),
         )
         for rid, nomor, kontrak, nama, penyedia, npwp, nilai, iuran, daftar, awal, akhir, status, npp
         in _rows(conn, statement)
     ]
+    intern.contract_numbers = None  # only needed while loading: free the index
+    return states
 
 
 class StreamedPayments(Sequence[PaymentState]):
@@ -151,16 +193,17 @@ class StreamedPayments(Sequence[PaymentState]):
         p = Payment.__table__.c
         c = Contract.__table__.c
         return (
-            select(p.id, p.nomor_sp2d, p.tanggal_sp2d, p.nomor_kontrak, p.opd, p.nilai, p.uraian, c.id)
+            select(p.id, p.nomor_sp2d, _day_column(self._conn, p.tanggal_sp2d), p.nomor_kontrak, p.opd, p.nilai,
+                   p.uraian, c.id)
             .select_from(Payment.__table__.outerjoin(
                 Contract.__table__, and_(c.opd == p.opd, c.nomor_kontrak == p.nomor_kontrak)))
         )
 
     def _states(self, statement: Select[Any]) -> Iterator[PaymentState]:
-        intern = self._intern
+        same, day = self._intern.same, self._intern.day
         for pid, sp2d, tanggal, kontrak, opd, nilai, uraian, contract_id in _rows(self._conn, statement):
-            yield PaymentState(id=pid, nomor_sp2d=sp2d, tanggal_sp2d=intern(tanggal), nomor_kontrak=kontrak,
-                               opd=intern.str(opd), nilai=nilai, uraian=uraian, contract_id=contract_id)
+            yield PaymentState(id=pid, nomor_sp2d=sp2d, tanggal_sp2d=day(tanggal), nomor_kontrak=kontrak,
+                               opd=same(opd, opd), nilai=nilai, uraian=uraian, contract_id=contract_id)
 
     def __iter__(self) -> Iterator[PaymentState]:
         return self._states(self._select().order_by(Payment.__table__.c.id))
@@ -224,7 +267,7 @@ def load_records(conn: Connection) -> Records:
     return Records(
         contracts=load_contracts(conn, intern),
         registrations=load_registrations(conn, intern),
-        payments=StreamedPayments(conn, intern),
+        payments=StreamedPayments(conn, Interner()),  # its own: the big one is freed after loading
         agreements=load_agreements(conn),
         kampung=load_kampung(conn),
     )

@@ -178,15 +178,15 @@ class Daemon:
 async def run_once(app: App, leadership: Leadership, registry: CollectorRegistry | None = None) -> int:
     """Run every enabled job once, in order (``pantau run --once``); 1 if any failed."""
     jobs = scheduled_jobs(app.settings)
-    if not await asyncio.to_thread(leadership.try_acquire):
-        log.error("another daemon is the leader of this database; not running jobs")
-        return 1
-    runner = JobRunner(app, jobs, DaemonMetrics(registry or CollectorRegistry(), jobs))
-    failed = []
     try:
-        for name in ONCE_ORDER:
-            if jobs[name].schedule.enabled and await runner.run(name, "once", follow=False) != "ok":
-                failed.append(name)
+        if not await asyncio.to_thread(leadership.try_acquire):
+            log.error("another daemon is the leader of this database; not running jobs")
+            return 1
+        runner = JobRunner(app, jobs, DaemonMetrics(registry or CollectorRegistry(), jobs))
+        failed = [
+            name for name in ONCE_ORDER
+            if jobs[name].schedule.enabled and await runner.run(name, "once", follow=False) != "ok"
+        ]
     finally:
         await asyncio.to_thread(leadership.release)
     return 1 if failed else 0
@@ -198,11 +198,6 @@ def main_loop(app: App, leadership: Leadership, *, once: bool = False) -> int:
         return asyncio.run(run_once(app, leadership))
 
     async def serve() -> int:
-        daemon = Daemon(app, leadership)
-        code = await daemon.run()
-        return code
+        return await Daemon(app, leadership).run()
 
-    try:
-        return asyncio.run(serve())
-    finally:
-        sys.stdout.flush()
+    return asyncio.run(serve())

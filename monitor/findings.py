@@ -17,8 +17,12 @@ Statuses::
   details refresh alone (a day counter moving on, say) does not wake it.
 - ``silenced`` (``pantau silence``): muted until a date, inclusive. A check run whose as-of date is
   past that date returns it to ``open``; a new or reopened finding matching an active silence starts
-  silenced. An acknowledged finding keeps its acknowledgement; only the ``silence`` command itself
-  silences acknowledged findings.
+  silenced, and so does an open one. An acknowledged finding keeps its acknowledgement; only the
+  ``silence`` command itself silences acknowledged findings. ``pantau unsilence`` lifts a silence
+  at once (the row stays, ending yesterday, for the record).
+- ``reopened`` resets ``opened_at`` (escalation counts from the reopening); ``first_seen`` stays.
+- ``last_seen`` is the as-of date of the last run that saw the finding; ``last_check_run_id`` the
+  last run that wrote the row. A re-run as of the same date over unchanged data writes nothing.
 
 Every status change is a :class:`~monitor.models.FindingEvent` (at, from, to, actor, note, check run).
 A severity change is an event too, with the same status on both sides and the note
@@ -57,6 +61,8 @@ FINDING = typed(Table, Finding.__table__)
 FINDING_EVENT = typed(Table, FindingEvent.__table__)
 SILENCE = typed(Table, Silence.__table__)
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000  # what monitor.db.make_engine gives every SQLite connection
+
 # "pantau" in ASCII: the PostgreSQL advisory lock every findings writer takes.
 ADVISORY_LOCK_KEY = 0x70616E746175
 
@@ -65,7 +71,7 @@ class FindingsError(Exception):
     """A request on the findings the store refuses; the message says why, in Indonesian."""
 
 
-def lock_for_writing(session: Session, *, wait_seconds: float = 30.0) -> None:
+def lock_for_writing(session: Session, *, wait_seconds: float = 120.0) -> None:
     """Serialize writers of the findings for the rest of this transaction. Call it first thing.
 
     PostgreSQL: an advisory transaction lock (released at commit or rollback), so two check runs, or
@@ -78,6 +84,8 @@ def lock_for_writing(session: Session, *, wait_seconds: float = 30.0) -> None:
     elif conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(wait_seconds * 1000)}")
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Back to the engine's usual wait (monitor.db): the pooled connection outlives this transaction.
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def _jsonable(value: Any) -> Any:
@@ -92,13 +100,17 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON-serializable in finding details: {type(value).__name__}")
 
 
+# Keys stay in the order the rule wrote them (rules build their details the same way every run):
+# sorting a million dictionaries would cost more than it buys.
+_DETAILS_ENCODER = json.JSONEncoder(default=_jsonable, ensure_ascii=False)
+
+
 def stored_content(finding: DetectedFinding) -> tuple[str, str]:
     """The finding's details as the JSON text to store, and its content hash over severity, title, OPD,
     amount and details: equal hashes mean a re-run has nothing to rewrite."""
-    text = json.dumps(finding.details, default=_jsonable, sort_keys=True, ensure_ascii=False)
-    content = json.dumps([finding.severity, finding.title, finding.opd, finding.amount_at_risk], ensure_ascii=False)
-    digest = hashlib.sha1(f"{content}\x1f{text}".encode(), usedforsecurity=False).hexdigest()
-    return text, digest
+    text = _DETAILS_ENCODER.encode(finding.details)
+    content = f"{finding.severity}\x1f{finding.title}\x1f{finding.opd}\x1f{finding.amount_at_risk}\x1f{text}"
+    return text, hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()
 
 
 def details_param(conn: Connection, name: str) -> ColumnElement[Any]:
@@ -328,7 +340,7 @@ def list_findings(
     if rules and not globs:
         query = query.where(f.rule.in_(rules))
     query = query.order_by(_SEVERITY_ORDER, f.rule, f.opd, f.subject, f.id)
-    for row in conn.execution_options(yield_per=5_000).execute(query):
+    for row in conn.execute(query.execution_options(yield_per=5_000)):
         if globs and not any(fnmatchcase(row.rule, rule) for rule in rules):
             continue
         yield _exported(row)

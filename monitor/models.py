@@ -382,7 +382,6 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     recipient: Mapped[str] = mapped_column(String(320))
     subject: Mapped[str] = mapped_column(Text)
-    raw: Mapped[str] = mapped_column(Text)  # the whole RFC 5322 message, as it will be sent
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     finding_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -392,6 +391,9 @@ class OutboxMessage(Base):
     claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)  # the server's reply, kept for dead messages
+    # The whole RFC 5322 message, as it will be sent. Last: SQLite reads the columns before it without
+    # walking this value's overflow pages.
+    raw: Mapped[str] = mapped_column(Text)
 
 
 class Notification(Base):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import marshal
+import struct
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import IO, Any, NamedTuple
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.engine import Connection, Row
 
 from checks.base import Finding as DetectedFinding
@@ -52,6 +53,7 @@ from monitor.findings import (
 log = logging.getLogger(__name__)
 
 _F = FINDING.c
+_LENGTH = struct.Struct("<Q")
 CHUNK = 5_000  # findings per spool chunk and per write: well under every engine's bound-parameter limit
 
 # Why findings no longer hold: (rule, subject) pairs in, one reason each out (e.g. "registrasi ditemukan").
@@ -114,12 +116,9 @@ class Spool:
     def chunks(self) -> Iterator[list[Detected]]:
         self._flush()
         self._file.seek(0)
-        while True:
-            try:
-                rows = marshal.load(self._file)
-            except EOFError:
-                return
-            yield [Detected._make(row) for row in rows]
+        while header := self._file.read(_LENGTH.size):
+            (length,) = _LENGTH.unpack(header)
+            yield [Detected._make(row) for row in marshal.loads(self._file.read(length))]
 
     def close(self) -> None:
         self._file.close()
@@ -132,7 +131,9 @@ class Spool:
 
     def _flush(self) -> None:
         if self._buffer:
-            marshal.dump(self._buffer, self._file)
+            # Length-prefixed: marshal.loads on bytes is several times faster than marshal.load on a file.
+            data = marshal.dumps(self._buffer)
+            self._file.write(_LENGTH.pack(len(data)) + data)
             self._buffer = []
 
 
@@ -167,9 +168,10 @@ _STORED = (_F.id, _F.fingerprint, _F.rule, _F.opd, _F.subject, _F.status, _F.sev
 class _Writes:
     """One chunk's writes: inserts, row updates grouped by the columns they touch, history rows."""
 
-    def __init__(self, conn: Connection, log_: EventLog) -> None:
+    def __init__(self, conn: Connection, log_: EventLog, inserted: Callable[[int], None]) -> None:
         self.conn = conn
         self.log = log_
+        self.inserted = inserted
         self.inserts: list[dict[str, Any]] = []
         self.insert_notes: dict[str, tuple[str, str]] = {}
         self.groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
@@ -180,11 +182,15 @@ class _Writes:
 
     def write(self) -> None:
         if self.inserts:
-            statement = FINDING.insert().values(details=details_param(self.conn, "details_json")).returning(
-                _F.id, _F.fingerprint)
-            ids = {fp: fid for fid, fp in self.conn.execute(statement, self.inserts)}
+            # A plain executemany and one indexed SELECT for the new ids: several times faster on SQLite
+            # than INSERT … RETURNING, which SQLAlchemy must batch into multi-row VALUES statements.
+            self.conn.execute(FINDING.insert().values(details=details_param(self.conn, "details_json")),
+                              self.inserts)
+            ids = dict(self.conn.execute(select(_F.fingerprint, _F.id).where(
+                _F.fingerprint.in_(list(self.insert_notes)))).tuples().all())
             for key, (status, note) in self.insert_notes.items():
                 self.log.add(ids[key], None, status, note)
+                self.inserted(ids[key])
         for keys, rows in self.groups.items():
             values = {key: (details_param(self.conn, f"v_{key}") if key == "details" else bindparam(f"v_{key}"))
                       for key in keys}
@@ -214,7 +220,7 @@ def reconcile(
     run = _Run(conn, as_of, check_run_id, now, actor, active_silences(conn, as_of), report)
     for chunk in spool.chunks():
         run.chunk(chunk)
-    _resolve(run, spool, resolution_reasons)
+    _resolve(run, resolution_reasons)
     if report.seen_again:
         # Every active finding left was seen by this run: move last_seen on all of them at once.
         conn.execute(update(FINDING).where(_F.status != RESOLVED, _F.last_seen != as_of)
@@ -233,14 +239,17 @@ class _Run:
     report: ReconcileReport
 
     def __post_init__(self) -> None:
+        # Ids of the active findings this run saw again, as a bitmap: the rest are resolved.
+        self.seen_ids = bytearray()
+        self.seen_count = 0
         self.silence_by_id = {s.id: s for s in self.silences}
         self.seen_on = tanggal(self.as_of)
         self.log = EventLog(at=self.now, actor=self.actor, check_run_id=self.check_run_id)
-        self.writes = _Writes(self.conn, self.log)
+        self.writes = _Writes(self.conn, self.log, self.mark_seen)
 
     def chunk(self, chunk: list[Detected]) -> None:
         stored = {row.fingerprint: row for row in self.conn.execute(
-            select(*_STORED).where(_F.fingerprint.in_([item.fingerprint for item in chunk])))}
+            select(*_STORED).where(_F.fingerprint.in_([item.fingerprint for item in chunk]))).all()}
         woke = [row.id for item in chunk if (row := stored.get(item.fingerprint)) is not None
                 and row.status == ACKNOWLEDGED and _woke(row, item)]
         before_ack = status_before_acknowledgement(self.conn, woke)
@@ -250,11 +259,19 @@ class _Run:
             if row is None:
                 status = self.insert(item, silence)
             elif row.status == RESOLVED:
+                self.mark_seen(row.id)
                 status = self.reopen(row, item, silence)
             else:
+                self.mark_seen(row.id)
                 status = self.refresh(row, item, silence, before_ack)
             self.report.by_rule[item.rule][status] += 1
         self.writes.write()
+
+    def mark_seen(self, finding_id: int) -> None:
+        if finding_id >= len(self.seen_ids):
+            self.seen_ids.extend(bytes(finding_id + 1 - len(self.seen_ids) + 4096))
+        self.seen_ids[finding_id] = 1
+        self.seen_count += 1
 
     def insert(self, item: Detected, silence: ActiveSilence | None) -> str:
         status = SILENCED if silence else OPEN
@@ -331,17 +348,23 @@ class _Run:
         return str(status)
 
 
-def _resolve(run: _Run, spool: Spool, resolution_reasons: ResolutionReasons) -> None:
-    """Resolve the active findings this run did not see, saying why."""
-    gone = [(fid, rule, subject, status) for fid, fingerprint, rule, subject, status in run.conn.execute(
-        select(_F.id, _F.fingerprint, _F.rule, _F.subject, _F.status).where(_F.status.in_(ACTIVE)))
-        if fingerprint not in spool]
-    if not gone:
+def _resolve(run: _Run, resolution_reasons: ResolutionReasons) -> None:
+    """Resolve the active findings this run did not see, saying why.
+
+    The active ids come from the (status, rule) index alone, and only when their number says some
+    were not seen; the rest of each row is read for those few."""
+    active = select(_F.id).where(_F.status.in_(ACTIVE))
+    total = run.conn.execute(select(func.count()).select_from(active.subquery())).scalar_one()
+    if total == run.seen_count:
         return
-    reasons = resolution_reasons([(rule, subject) for _, rule, subject, _ in gone])
-    for start in range(0, len(gone), CHUNK):
-        for (fid, rule, _, status), reason in zip(gone[start:start + CHUNK], reasons[start:start + CHUNK],
-                                                  strict=True):
+    seen, size = run.seen_ids, len(run.seen_ids)
+    gone_ids = [fid for (fid,) in run.conn.execute(active.execution_options(yield_per=CHUNK * 4))
+                if fid >= size or not seen[fid]]
+    for start in range(0, len(gone_ids), CHUNK):
+        gone = run.conn.execute(select(_F.id, _F.rule, _F.subject, _F.status)
+                                .where(_F.id.in_(gone_ids[start:start + CHUNK])).order_by(_F.id)).all()
+        reasons = resolution_reasons([(rule, subject) for _, rule, subject, _ in gone])
+        for (fid, rule, _, status), reason in zip(gone, reasons, strict=True):
             run.writes.update(fid, {"status": RESOLVED, "resolved_at": run.now, "resolved_reason": reason,
                                     "silence_id": None, "silenced_until": None,
                                     "last_check_run_id": run.check_run_id})

@@ -264,14 +264,14 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     def fix(path: Path | None) -> Path | None:
         if path is None or path.is_absolute():
             return path
-        return base / path
+        return Path(os.path.normpath(base / path))
 
     calendar = settings.calendar.model_copy(update={"holidays_file": fix(settings.calendar.holidays_file)})
     alerts = settings.alerts.model_copy(update={"outbox_dir": fix(settings.alerts.outbox_dir)})
     scheduler = settings.scheduler.model_copy(update={"inbox_dir": fix(settings.scheduler.inbox_dir)})
     url = settings.database.url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
-        url = "sqlite:///" + str(base / url[len("sqlite:///"):])
+        url = "sqlite:///" + os.path.normpath(base / url[len("sqlite:///"):])
     database = settings.database.model_copy(update={"url": url})
     return settings.model_copy(
         update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database}

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import time
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
 import click
 
-from monitor.demo import DEFAULT_AS_OF, DEFAULT_CONTRACTS, DEFAULT_SEED, FORMATS, write_demo
-from monitor.demo.writer import AUTO_CSV_ABOVE
+from monitor.demo import DEFAULT_AS_OF, DEFAULT_CONTRACTS, DEFAULT_SEED, FORMATS, fiscal_year, write_demo
+from monitor.demo.writer import AUTO_CSV_ABOVE, Format
+from monitor.ingest.values import format_tanggal
 
 _KIND_NAMES = {
     "contracts": "kontrak",
@@ -45,21 +46,17 @@ def demo_data(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: str, w
     registrations and a few malformed rows; plus ground_truth.json (the true links and the
     findings a correct check reports) and opd.toml (the OPD directory, for `opd_file`).
     """
-    as_of_day = as_of.date() if hasattr(as_of, "date") else as_of
+    day = as_of.date() if isinstance(as_of, datetime) else as_of
     started = time.monotonic()
-    paths = write_demo(out_dir, contracts=contracts, seed=seed, as_of=as_of_day, fmt=fmt,  # type: ignore[arg-type]
-                       workers=workers)
+    written = write_demo(out_dir, contracts=contracts, seed=seed, as_of=day, fmt=cast(Format, fmt), workers=workers)
     elapsed = time.monotonic() - started
-    truth = json.loads(paths["truth"].read_text(encoding="utf-8")) if contracts <= AUTO_CSV_ABOVE else None
-    click.echo(f"Tahun demo {as_of_day.year if as_of_day.month >= 3 else as_of_day.year - 1} Kota Jambi "
-               f"(per {as_of_day:%d-%m-%Y}, seed {seed}) ditulis ke {out_dir} dalam {elapsed:.1f} detik:")
+    paths, summary = written.paths, written.summary
+    click.echo(f"Tahun anggaran {fiscal_year(day)} Kota Jambi (data per {format_tanggal(day)}, seed {seed}) "
+               f"ditulis ke {out_dir} dalam {elapsed:.1f} detik:")
     for kind, name in _KIND_NAMES.items():
-        path = paths[kind]
-        line = f"  {path.name:<20} {name}"
-        if truth is not None:
-            bad = len(truth["malformed"].get(kind, []))
-            line += f": {truth['rows'][kind]:,} baris".replace(",", ".") + (f" + {bad} baris rusak" if bad else "")
-        click.echo(line)
+        bad = len(summary["malformed"].get(kind, []))
+        rows = f"{summary['rows'][kind]:,}".replace(",", ".")
+        click.echo(f"  {paths[kind].name:<20} {rows:>9} baris {name}" + (f" + {bad} baris rusak" if bad else ""))
     click.echo(f"  {paths['truth'].name:<20} kunci jawaban (tautan, skenario, temuan yang diharapkan)")
     click.echo(f"  {paths['opd'].name:<20} direktori OPD (untuk opd_file)")
 

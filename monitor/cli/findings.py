@@ -8,11 +8,13 @@ import json
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from checks.base import SEVERITIES
 from checks.common import rupiah, tanggal
@@ -38,6 +40,13 @@ def neutralize_formula(value: str) -> str:
     """A cell a spreadsheet will not run as a formula (OWASP CSV injection): text starting with
     = + - @ tab or CR gets a leading apostrophe."""
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, OperationalError):
+        # Most often SQLite's write lock held by a long check run past the wait.
+        return f"basis data sedang sibuk (pemeriksaan masih berjalan?); coba lagi nanti. ({exc.orig})"
+    return str(exc)
 
 
 def _number(n: int) -> str:
@@ -128,10 +137,11 @@ def _statuses(values: Iterable[str]) -> list[str]:
 @click.option("--opd", "opd", multiple=True, help="OPD code; repeatable.")
 @click.option("--severity", "severity", multiple=True, type=click.Choice(SEVERITIES), help="Repeatable.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many (the most severe first).")
 @click.pass_context
 def findings_group(
     ctx: click.Context, status: tuple[str, ...], rule: tuple[str, ...], opd: tuple[str, ...],
-    severity: tuple[str, ...], fmt: str,
+    severity: tuple[str, ...], fmt: str, limit: int | None,
 ) -> None:
     """List findings (active ones unless --status says otherwise)."""
     if ctx.invoked_subcommand is not None:
@@ -140,8 +150,10 @@ def findings_group(
     assert obj is not None
     statuses = _statuses(status)
     with obj.app.sessions() as session:
-        rows = store.list_findings(session.connection(), statuses=statuses, rules=_split(rule), opds=_split(opd),
-                                   severities=severity)
+        rows: Iterable[dict[str, Any]] = store.list_findings(
+            session.connection(), statuses=statuses, rules=_split(rule), opds=_split(opd), severities=severity)
+        if limit is not None:
+            rows = islice(rows, limit)
         {"json": _write_json, "csv": _write_csv, "table": _write_table}[fmt](rows)
 
 
@@ -244,8 +256,8 @@ def ack_command(obj: CliContext, finding_id: int, note: str, actor: str | None) 
     try:
         with transaction(obj.app.sessions) as session:
             before = store.acknowledge(session, finding_id, note=note, actor=_actor(actor), now=utcnow())
-    except store.FindingsError as exc:
-        raise Failed(str(exc)) from exc
+    except (store.FindingsError, OperationalError) as exc:
+        raise Failed(_why(exc)) from exc
     click.echo(f"Temuan #{finding_id} diakui (sebelumnya {STATUS_LABELS.get(before, before)}): tanpa pengingat "
                "sampai tingkat atau nilai berisikonya berubah.")
 
@@ -270,8 +282,8 @@ def silence_command(
             result = store.add_silence(session, rule=rule, opd=opd, subject=subject, until=until.date(),
                                        reason=reason, actor=_actor(actor), now=utcnow(),
                                        today=default_as_of(obj.settings))
-    except store.FindingsError as exc:
-        raise Failed(str(exc)) from exc
+    except (store.FindingsError, OperationalError) as exc:
+        raise Failed(_why(exc)) from exc
     click.echo(f"Silence #{result.silence_id}: {_number(result.silenced)} temuan dibungkam sampai "
                f"{tanggal(until.date())}; temuan baru yang cocok juga dibungkam.")
 
@@ -286,8 +298,8 @@ def unsilence_command(obj: CliContext, silence_id: int, actor: str | None) -> No
         with transaction(obj.app.sessions) as session:
             count = store.lift_silence(session, silence_id, actor=_actor(actor), now=utcnow(),
                                        today=default_as_of(obj.settings))
-    except store.FindingsError as exc:
-        raise Failed(str(exc)) from exc
+    except (store.FindingsError, OperationalError) as exc:
+        raise Failed(_why(exc)) from exc
     click.echo(f"Silence #{silence_id} dicabut: {_number(count)} temuan kembali terbuka.")
 
 

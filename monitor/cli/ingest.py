@@ -33,6 +33,8 @@ def _progress(enabled: bool, description: str) -> Iterator[Callable[[int], None]
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    # No auto-refresh: its thread would keep the importer from forking its parse worker, and the
+    # importer reports every chunk (a fraction of a second) anyway.
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -41,9 +43,15 @@ def _progress(enabled: bool, description: str) -> Iterator[Callable[[int], None]
         TimeElapsedColumn(),
         console=Console(stderr=True),
         transient=True,
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task(description, total=None, rows="0")
-        yield lambda rows: bar.update(task, rows=_n(rows))
+
+        def update(rows: int) -> None:
+            bar.update(task, rows=_n(rows))
+            bar.refresh()
+
+        yield update
 
 
 def _print_text(report: ImportReport) -> None:
@@ -58,7 +66,7 @@ def _print_text(report: ImportReport) -> None:
         for error in report.errors[:TEXT_ERROR_LIMIT]:
             column = f", kolom {error.column}" if error.column else ""
             click.echo(f"    baris {error.line}{column}: {error.message}")
-        hidden = len(report.errors) - TEXT_ERROR_LIMIT
+        hidden = max(0, len(report.errors) - TEXT_ERROR_LIMIT) + report.notes.get("errors_not_listed", 0)
         if hidden > 0:
             click.echo(f"    ... dan {_n(hidden)} masalah lain; lihat: pantau rejects --batch {report.batch_id}")
     unknown = report.notes.get("unknown_opd") or {}

@@ -17,12 +17,13 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from monitor.demo.generator import KINDS
-from monitor.demo.output import TRUTH_FILE, gc_paused, head, malformed_summary, write_rows, write_streaming
+from monitor.demo.output import TRUTH_FILE, Written, gc_paused, head, malformed_summary, write_rows, write_streaming
 from monitor.demo.plan import CHUNK_CONTRACTS, chunk_plans, fiscal_year, year_context
+from monitor.demo.records import KINDS
 from monitor.demo.reference import kota_jambi
 from monitor.demo.truth import LIST_SECTIONS
 from monitor.demo.writer import FORMATS, Format
@@ -35,7 +36,8 @@ OPD_FILE = "opd.toml"
 
 __all__ = [
     "DEFAULT_AS_OF", "DEFAULT_CONTRACTS", "DEFAULT_SEED", "FORMATS", "KINDS", "OPD_FILE", "RULES", "TRUTH_FILE",
-    "DemoYear", "build_year", "fiscal_year", "opd_directory", "opd_directory_toml", "write_demo", "write_year",
+    "DemoYear", "Written", "build_year", "fiscal_year", "opd_directory", "opd_directory_toml", "write_demo",
+    "write_year",
 ]
 
 
@@ -66,11 +68,12 @@ class DemoYear:
     def opd_code(self, label: str) -> str:
         """The directory code an OPD is written as (code, name or alias; any case), or ``label``
         itself for an OPD the directory lacks — as the import stores it."""
-        key = label.casefold().strip()
-        for opd in self.opds:
-            if key in {text.casefold() for text in (opd["code"], opd["name"], *opd["aliases"])}:
-                return str(opd["code"])
-        return label
+        return self._opd_codes.get(label.casefold().strip(), label)
+
+    @cached_property
+    def _opd_codes(self) -> dict[str, str]:
+        return {text.casefold(): str(opd["code"]) for opd in self.opds
+                for text in (opd["code"], opd["name"], *opd["aliases"])}
 
 
 def opd_directory() -> list[dict[str, Any]]:
@@ -125,21 +128,23 @@ def build_year(contracts: int = DEFAULT_CONTRACTS, seed: int = DEFAULT_SEED, as_
 def write_year(year: DemoYear, out_dir: Path, fmt: Format = "auto") -> dict[str, Path]:
     """Write ``year``'s files, ``ground_truth.json`` and ``opd.toml`` into ``out_dir``.
     Returns kind -> path, plus ``"truth"`` and ``"opd"``."""
-    return _with_directory(out_dir, write_rows(out_dir, year, fmt))
+    return _with_directory(out_dir, write_rows(out_dir, year, fmt)).paths
 
 
 def write_demo(out_dir: Path, contracts: int = DEFAULT_CONTRACTS, seed: int = DEFAULT_SEED,
                as_of: date = DEFAULT_AS_OF, fmt: Format = "auto", *, workers: int | None = None,
-               chunk_size: int = CHUNK_CONTRACTS) -> dict[str, Path]:
+               chunk_size: int = CHUNK_CONTRACTS) -> Written:
     """Generate and write a year chunk by chunk in constant memory, in parallel worker processes
     when every file is CSV (``workers``: default one per CPU, at most 4). The files are those of
-    ``write_year(build_year(...))``; ``chunk_size`` changes how the year is cut, and so the year."""
+    ``write_year(build_year(...))``; ``chunk_size`` changes how the year is cut, and so the year.
+    Returns the paths (kind -> path, plus ``"truth"`` and ``"opd"``) and the summary."""
     return _with_directory(out_dir, write_streaming(out_dir, contracts, seed, as_of, fmt, workers=workers,
                                                     chunk_size=chunk_size))
 
 
-def _with_directory(out_dir: Path, paths: dict[str, Path]) -> dict[str, Path]:
+def _with_directory(out_dir: Path, written: Written) -> Written:
     opd_path = out_dir / OPD_FILE
     opd_path.write_text(opd_directory_toml(), encoding="utf-8")
-    return {**paths, "opd": opd_path}
+    written.paths["opd"] = opd_path
+    return written
 

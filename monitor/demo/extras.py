@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from monitor.demo.generator import BOGUS_KAMPUNG_IDS, KAMPUNG_IDS, ORPHAN_IDS, ChunkGenerator, Reg, project_number
+from monitor.demo.generator import ChunkGenerator
 from monitor.demo.names import bpjs_npwp, bpjs_title, bpjs_vendor_name
 from monitor.demo.numbers import ROMAN
 from monitor.demo.plan import DAY
+from monitor.demo.records import BOGUS_KAMPUNG_IDS, KAMPUNG_IDS, ORPHAN_IDS, Reg, project_number
 from monitor.demo.tariff import kampung_premium, required_premium
 
 # --- registrations of projects that are not APBD contracts of this year --------------------------
@@ -29,13 +30,21 @@ _OTHER_PROJECTS = (
 )
 
 
-def orphan(gen: ChunkGenerator, i: int) -> tuple[Reg, str]:
+def orphan(gen: ChunkGenerator, i: int, values_by_vendor: dict[str, list[int]]) -> tuple[Reg, str]:
     """The chunk's ``i``-th registration that belongs to no contract in the file: another owner's
-    project, or an APBD contract of last year still running. Returns it and its label."""
+    project, or an APBD contract of last year still running. Returns it and its label.
+
+    Its vendor may well hold APBD contracts too (a hard negative for the matcher), but its value
+    stays 15 % clear of theirs: otherwise nothing would tell it apart from one of them."""
     rng, ref = gen.rng, gen.ref
     vendor = gen.pick_vendor()
     _, kel = gen.places[int(rng.random() * len(gen.places))]
-    value = int(100e6 * 200 ** rng.random() / 1000) * 1000
+    taken = values_by_vendor.get(vendor.npwp, [])
+    value = 0
+    for _ in range(20):
+        value = int(100e6 * 200 ** rng.random() / 1000) * 1000
+        if all(abs(value - other) > 0.15 * other for other in taken):
+            break
     if rng.random() < 0.7:
         label = "non_apbd"
         template = _OTHER_PROJECTS[int(rng.random() * len(_OTHER_PROJECTS))]

@@ -12,7 +12,7 @@ import calendar
 from datetime import date
 from typing import Any
 
-from monitor.demo.generator import BRANCH
+from monitor.demo.records import BRANCH
 from monitor.demo.tariff import required_premium
 
 REASONS = ("missing_required", "impossible_date", "negative_amount", "unparseable_number", "end_before_start")

@@ -21,29 +21,22 @@ _SUFFIXES = ("", "II", "88", "Sejati", "Prima", "2000", "Sakti", "III", "Indah",
 
 @dataclass(frozen=True, slots=True)
 class Vendor:
+    # Kept small: a benchmark year has a hundred thousand of them in every worker process.
     form: str  # PT or CV
     name: str  # "Karya Abadi Jaya"
     npwp: str  # 15 digits
     npp: str  # BPJS company number
     new_npwp: bool  # writes the 16-digit NPWP in contracts since 2024
-    # The ways it is written, computed once: a big year draws them a million times.
-    contract_names: tuple[str, str, str]
-    bpjs_names: tuple[str, str, str, str]
-    npwp_dotted: str
 
     @property
     def official(self) -> str:
         return f"{self.form}. {self.name}"
 
-
-def _vendor(form: str, name: str, npwp: str, npp: str, new_npwp: bool) -> Vendor:
-    upper = name.upper()
-    return Vendor(
-        form, name, npwp, npp, new_npwp,
-        (f"{form}. {name}", f"{form} {name}", f"{form}. {upper}"),
-        (f"{upper}, {form}", f"{form}. {upper}", f"{form} {upper}", f"{upper} {form}"),
-        f"{npwp[:2]}.{npwp[2:5]}.{npwp[5:8]}.{npwp[8]}-{npwp[9:12]}.{npwp[12:]}",
-    )
+    @property
+    def npwp_dotted(self) -> str:
+        """01.234.567.8-331.000"""
+        n = self.npwp
+        return f"{n[:2]}.{n[2:5]}.{n[5:8]}.{n[8]}-{n[9:12]}.{n[12:]}"
 
 
 def make_vendors(ref: Reference, rng: random.Random, count: int) -> list[Vendor]:
@@ -55,6 +48,7 @@ def make_vendors(ref: Reference, rng: random.Random, count: int) -> list[Vendor]
         names.append((form, name))
         seen.add(name.casefold())
     first, second, third = ref.vendor_first, ref.vendor_second, ref.vendor_third
+    suffixes = (*_SUFFIXES, *(f"{word} {suffix}" for word in first[:12] for suffix in _SUFFIXES[1:]))
     while len(names) < count:
         a = first[int(rng.random() * len(first))]
         b = second[int(rng.random() * len(second))]
@@ -64,7 +58,7 @@ def make_vendors(ref: Reference, rng: random.Random, count: int) -> list[Vendor]
         name = f"{a} {b} {c}".strip()
         # Past the few thousand plain combinations (large benchmark years), add what real
         # firms add to a taken name.
-        for suffix in _SUFFIXES:
+        for suffix in suffixes:
             candidate = f"{name} {suffix}".strip()
             if candidate.casefold() not in seen:
                 break
@@ -81,7 +75,7 @@ def make_vendors(ref: Reference, rng: random.Random, count: int) -> list[Vendor]
         kind = "01" if form == "PT" else ("02", "03", "31")[int(rng.random() * 3)]
         check = str(int(rng.random() * 10))
         npwp = f"{kind}{serial:06d}{check}{KPP_JAMBI[int(rng.random() * 3)]}000"
-        vendors.append(_vendor(form, name, npwp, str(npp), rng.random() < 0.1))
+        vendors.append(Vendor(form, name, npwp, str(npp), rng.random() < 0.1))
     return vendors
 
 
@@ -102,26 +96,32 @@ def bpjs_npwp(vendor: Vendor, r: float) -> str | None:
 
 
 def contract_vendor_name(vendor: Vendor, r: float) -> str:
-    return vendor.contract_names[0 if r < 0.55 else 1 if r < 0.8 else 2]
+    if r < 0.55:
+        return f"{vendor.form}. {vendor.name}"
+    return f"{vendor.form} {vendor.name}" if r < 0.8 else f"{vendor.form}. {vendor.name.upper()}"
 
 
 def bpjs_vendor_name(vendor: Vendor, rng: random.Random) -> tuple[str, bool]:
     """The name as typed at BPJS: upper case, the form after a comma, sometimes a letter short
     (the flag says so)."""
     r = rng.random()
-    choice = 0 if r < 0.4 else 1 if r < 0.65 else 2 if r < 0.88 else 3
-    if rng.random() >= 0.06:
-        return vendor.bpjs_names[choice], False
-    words = vendor.name.upper().split()
-    i = int(rng.random() * len(words))
-    word = words[i]
-    if len(word) <= 4:
-        return vendor.bpjs_names[choice], False
-    j = 1 + int(rng.random() * (len(word) - 2))
-    words[i] = word[:j] + word[j + 1:]
-    name = " ".join(words)
+    name = vendor.name.upper()
+    typo = False
+    if rng.random() < 0.06:
+        words = name.split()
+        i = int(rng.random() * len(words))
+        word = words[i]
+        if len(word) > 4:
+            j = 1 + int(rng.random() * (len(word) - 2))
+            words[i] = word[:j] + word[j + 1:]
+            name = " ".join(words)
+            typo = True
     form = vendor.form
-    return (f"{name}, {form}", f"{form}. {name}", f"{form} {name}", f"{name} {form}")[choice], True
+    if r < 0.4:
+        return f"{name}, {form}", typo
+    if r < 0.65:
+        return f"{form}. {name}", typo
+    return (f"{form} {name}" if r < 0.88 else f"{name} {form}"), typo
 
 
 # --- package titles -------------------------------------------------------------------------------

@@ -18,9 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from monitor.demo.generator import KINDS, Chunk
 from monitor.demo.malformed import malformed_rows
 from monitor.demo.plan import CHUNK_CONTRACTS, ChunkPlan, YearContext, chunk_plans, year_context
+from monitor.demo.records import KINDS, Chunk
 from monitor.demo.truth import LIST_SECTIONS, TruthWriter, truth_blocks
 from monitor.demo.writer import FileSet, Format, render_csv
 from monitor.demo.year import RULES, make_chunk
@@ -124,8 +124,17 @@ def default_workers(contracts: int, chunk_size: int) -> int:
     return 1 if chunks < 3 else min(os.cpu_count() or 1, 4)
 
 
+@dataclass
+class Written:
+    """What was written: kind -> path (plus ``truth``), and the summary ground_truth.json ends with
+    (good rows and malformed rows per kind, scenario counts)."""
+
+    paths: dict[str, Path]
+    summary: dict[str, Any]
+
+
 def write_streaming(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: Format, *,
-                    workers: int | None = None, chunk_size: int = CHUNK_CONTRACTS) -> dict[str, Path]:
+                    workers: int | None = None, chunk_size: int = CHUNK_CONTRACTS) -> Written:
     """Generate and write a year without holding it: CSV chunks render in parallel workers;
     XLSX files (small years) are written row by row here."""
     ctx = year_context(contracts, seed, as_of)
@@ -161,11 +170,12 @@ def write_streaming(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: 
     except BaseException:
         truth.discard()
         raise
-    truth.close(tail(malformed_summary(malformed, files), {kind: rows[kind] for kind in KINDS}, files, counts))
-    return {**files.paths, "truth": out_dir / TRUTH_FILE}
+    summary = tail(malformed_summary(malformed, files), {kind: rows[kind] for kind in KINDS}, files, counts)
+    truth.close(summary)
+    return Written({**files.paths, "truth": out_dir / TRUTH_FILE}, summary)
 
 
-def write_rows(out_dir: Path, year: Any, fmt: Format) -> dict[str, Path]:
+def write_rows(out_dir: Path, year: Any, fmt: Format) -> Written:
     """Write an in-memory :class:`~monitor.demo.DemoYear`."""
     files = FileSet(out_dir, fmt, int(year.truth["contracts"]), year.as_of, year.fiscal_year)
     files.plan_malformed(year.malformed)
@@ -176,5 +186,6 @@ def write_rows(out_dir: Path, year: Any, fmt: Format) -> dict[str, Path]:
     truth = TruthWriter(out_dir / TRUTH_FILE, head(data["contracts"], year.seed, year.as_of, year.fiscal_year), RULES)
     truth.add(truth_blocks({s: data[s] for s in LIST_SECTIONS}, data["scenarios"].items(),
                            ((rule, s) for rule, subjects in data["expected"].items() for s in subjects)))
-    truth.close(tail(malformed_summary(year.malformed, files), data["rows"], files, Counter(data["counts"])))
-    return {**files.paths, "truth": out_dir / TRUTH_FILE}
+    summary = tail(malformed_summary(year.malformed, files), data["rows"], files, Counter(data["counts"]))
+    truth.close(summary)
+    return Written({**files.paths, "truth": out_dir / TRUTH_FILE}, summary)

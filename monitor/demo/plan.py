@@ -68,7 +68,9 @@ def year_context(contracts: int, seed: int, as_of: date) -> YearContext:
     if contracts < 0:
         raise ValueError("the number of contracts cannot be negative")
     ref = kota_jambi()
-    vendors = make_vendors(ref, random.Random(f"{seed}:vendors"), max(60, contracts // 5))
+    # About five contracts per vendor, as in a city year; past 100,000 vendors (benchmark years)
+    # the big firms simply win more.
+    vendors = make_vendors(ref, random.Random(f"{seed}:vendors"), max(60, min(contracts // 5, 100_000)))
     return YearContext(contracts, seed, as_of, fiscal_year(as_of), ref, vendors, WorkingCalendar())
 
 

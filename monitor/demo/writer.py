@@ -142,11 +142,11 @@ LAYOUTS: dict[str, Layout] = {
 ENUM_COLUMNS = frozenset({"status", "jenis_pekerjaan"})
 
 
-class _DateTexts(dict[Any, Any]):
-    """date -> its text in the file's style, computed once per distinct date; raw text (a
-    malformed cell) and None pass through."""
+class _Texts(dict[Any, Any]):
+    """value -> its text in the file's style (a date, an enum), computed once per distinct value;
+    raw text (a malformed cell) and None pass through."""
 
-    def __init__(self, text: Callable[[date], str]) -> None:
+    def __init__(self, text: Callable[[Any], str]) -> None:
         super().__init__({None: None})
         self.text = text
 
@@ -205,34 +205,30 @@ class _CsvTable(_Table):
         self.writer = csv.writer(self.file, delimiter=layout.delimiter, lineterminator="\r\n")
         if path is not None:
             self.writer.writerow(self.header)
-        # Fast path for a million rows: fetch all cells at C speed, then rewrite only the date,
-        # money and enum cells; csv itself writes None as "" and ints as digits.
-        self.cells = operator.itemgetter(*self.columns)
-        self.special = [(i, self._formatter(column)) for i, column in enumerate(self.columns)
-                        if column in DATE_COLUMNS or column in MONEY_COLUMNS or column in ENUM_COLUMNS]
+        # Fast path for a million rows: each column is a C-level map over the rows (dates and
+        # enums through lookup tables), zipped into lines; csv writes None as "" and ints as digits.
+        self.columns_out = [(operator.itemgetter(column), self._formatter(column)) for column in self.columns]
 
-    def _formatter(self, column: str) -> Callable[[Any], Any]:
+    def _formatter(self, column: str) -> Callable[[Any], Any] | None:
         layout = self.layout
         if column in DATE_COLUMNS:
-            return _DateTexts(layout.date_text).__getitem__
+            return _Texts(layout.date_text).__getitem__
+        if column in ENUM_COLUMNS:
+            enum = layout.enum_text
+            return _Texts(lambda value: enum(column, value)).__getitem__
         if column in MONEY_COLUMNS:
             money = layout.money_text
             return lambda value: value if value is None or isinstance(value, str) else money(value)
-        enum = layout.enum_text
-        return lambda value: None if value is None else enum(column, value)
+        return None
 
     def _emit(self, rows: Sequence[dict[str, Any]]) -> None:
-        cells, special = self.cells, self.special
-        out = []
-        for row in rows:
-            values = list(cells(row))
-            for i, formatter in special:
-                values[i] = formatter(values[i])
-            out.append(values)
+        columns: list[Iterable[Any]] = [
+            map(cell, rows) if formatter is None else map(formatter, map(cell, rows))
+            for cell, formatter in self.columns_out
+        ]
         if self.layout.row_number:
-            for n, values in enumerate(out, self.written + 1):
-                values.insert(0, n)
-        self.writer.writerows(out)
+            columns.insert(0, range(self.written + 1, self.written + 1 + len(rows)))
+        self.writer.writerows(zip(*columns, strict=True))
         self.written += len(rows)
 
     def append_text(self, text: str, rows: int) -> None:

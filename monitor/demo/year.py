@@ -1,5 +1,7 @@
-"""Drive the generator over the year and close each chunk: retype the contract numbers, add the
-orphans, number the registrations and SP2D, and write down the ground truth.
+"""Drive the generator over the year and close each chunk: retype the contract numbers as the
+contractors did at BPJS, add the orphans (and, in the first chunk, the Kampung Bahagia activities,
+the agreements and the malformed rows), order the rows as the exports list them, and write down
+the ground truth.
 
 ``expected`` is what a correct engine finds as of the demo date, rule by rule, computed from the
 planted truth with the rules' own definitions (see the issue and ``checks/``): the deadline is the
@@ -18,9 +20,10 @@ from typing import Any
 
 from monitor.demo import numbers
 from monitor.demo.extras import Activity, agreements, kampung_activities, orphan
-from monitor.demo.generator import Chunk, ChunkGenerator, Job, Reg
+from monitor.demo.generator import ChunkGenerator
 from monitor.demo.malformed import malformed_rows
 from monitor.demo.plan import ChunkPlan, YearContext, chunk_plans, year_context
+from monitor.demo.records import Chunk, Job, Reg
 from monitor.demo.tariff import kampung_premium, required_premium
 
 RULES = (
@@ -65,14 +68,15 @@ def _finish(gen: ChunkGenerator, jobs: list[Job]) -> Chunk:
     regs = [reg for job in jobs for reg in job.regs]
     orphans: list[tuple[Reg, str]] = []
     if len(jobs) >= 50 or index == 0:
-        orphans = [orphan(gen, i) for i in range(max(1, round(len(jobs) * 0.02)))]
+        values_by_vendor: dict[str, list[int]] = defaultdict(list)
+        for job in jobs:
+            values_by_vendor[job.vendor.npwp].extend((job.row["nilai_kontrak"], job.value))
+        orphans = [orphan(gen, i, values_by_vendor) for i in range(max(1, round(len(jobs) * 0.02)))]
     regs.extend(reg for reg, _ in orphans)
     activities = kampung_activities(gen) if index == 0 else []
     regs.extend(a.reg for a in activities if a.reg is not None)
-    # The export lists projects in the order they were registered.
-    for order, reg in enumerate(regs):
-        reg.order = order
-    regs.sort(key=lambda reg: (reg.row["tanggal_daftar"], reg.order))
+    # The export lists projects in the order they were registered (the sort is stable).
+    regs.sort(key=lambda reg: reg.row["tanggal_daftar"])
     payments = [p for job in jobs for p in job.payments]
     payments.sort(key=lambda p: p["tanggal_sp2d"])
 

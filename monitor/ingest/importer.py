@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from itertools import islice
+from collections import Counter
+from collections.abc import Callable, Generator, Iterator, Mapping
+from contextlib import closing, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
 
 from monitor.bootstrap import App
 from monitor.ingest.kinds import KINDS, HeaderMatcher, KindSpec, normalize_header
 from monitor.ingest.loader import BatchWriter
+from monitor.ingest.pipeline import ParsedChunk, ParseResult, ParseSetup, can_fork, parse_in_worker, parse_rows
 from monitor.ingest.reader import Row, open_table
-from monitor.ingest.report import ImportReport, IngestError, RowError
-from monitor.ingest.rows import OpdDirectory, RowConverter, row_hash
+from monitor.ingest.report import ImportReport, IngestError
+from monitor.ingest.rows import record_columns
 from monitor.models import utcnow
 from monitor.settings import Settings
 
-T = TypeVar("T")
 # Notes keep at most this many distinct unknown OPD spellings (a shifted column would flood them).
 _MAX_UNKNOWN_OPD_NOTES = 50
+# A report lists at most this many problems (a file with a wrong date format in every row would
+# otherwise carry a million of them in memory); all of them are in rejected_row regardless.
+MAX_REPORTED_ERRORS = 10_000
+# Files from this size on are parsed by a worker process, when one can be forked.
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 
 
 @contextmanager
@@ -38,11 +42,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _chunks(items: Iterator[T], size: int) -> Iterator[list[T]]:
-    while chunk := list(islice(items, size)):
-        yield chunk
 
 
 def spec_for(kind: str) -> KindSpec:
@@ -92,59 +91,45 @@ def ingest_file(
                 f"(baris judul kolom di baris {table.header_line}: {', '.join(table.header)}). "
                 f"Ganti nama kolomnya atau tambahkan alias di [ingest.aliases.{spec.name}]."
             )
-        directory = OpdDirectory(app.settings.opd)
-        converter = RowConverter(spec, mapping, table.header, directory)
         report = ImportReport(kind=spec.name, file=str(path))
         report.notes = dict(table.notes)
         if ignored:
             report.notes["ignored_columns"] = ignored
-        with BatchWriter(
-            app.engine, spec, converter.columns, converter.dates, report, table.sha256, started
-        ) as writer, _gc_paused():
-            _parse(writer, converter, table.rows, report, app.settings.ingest.chunk_rows, progress)
-            if directory.unknown:
-                report.notes["unknown_opd"] = dict(directory.unknown.most_common(_MAX_UNKNOWN_OPD_NOTES))
+        in_worker = path.stat().st_size >= PARALLEL_MIN_BYTES and can_fork()
+        columns = record_columns(spec, mapping)
+        with BatchWriter(app.engine, spec, columns, report, table.sha256, started) as writer, _gc_paused():
+            setup = ParseSetup(
+                kind=spec.name, path=path, layout=table.layout, aliases=matcher.configured,
+                opds=app.settings.opd, chunk_rows=app.settings.ingest.chunk_rows, batch_id=writer.batch_id,
+                file_name=str(path)[:500],
+            )
+            result = ParseResult()
+            chunks: Generator[ParsedChunk, None, None]
+            if in_worker:
+                chunks = parse_in_worker(setup, result)
+            else:
+                chunks = parse_rows(setup, table.header, table.rows, result)
+            with closing(chunks):  # on any failure, the worker is ended at once
+                for chunk in chunks:
+                    writer.write(chunk.records, chunk.rejects)
+                    _count(report, chunk)
+                    if progress is not None:
+                        progress(report.rows)
+            if result.unknown_opd:
+                report.notes["unknown_opd"] = dict(
+                    Counter(result.unknown_opd).most_common(_MAX_UNKNOWN_OPD_NOTES)
+                )
             writer.finish()
     return report
 
 
-def _parse(
-    writer: BatchWriter,
-    converter: RowConverter,
-    rows: Iterator[tuple[int, Row]],
-    report: ImportReport,
-    chunk_rows: int,
-    progress: Callable[[int], None] | None,
-) -> None:
-    first_line: dict[object, int] = {}  # identity -> line, to reject repeats within the file
-    batch_id, kind, file_name = writer.batch_id, report.kind, report.file[:500]
-    duplicate_column = converter.labels[converter.columns[converter.identity[-1]]]
-    for chunk in _chunks(rows, chunk_rows):
-        records: list[list[Any]] = []
-        rejects: list[dict[str, Any]] = []
-        for line, cells in chunk:
-            record, problems = converter.convert(cells)
-            if record is not None:
-                earlier = first_line.setdefault(converter.key(record), line)
-                if earlier == line:
-                    record += (batch_id, line, row_hash(record))
-                    records.append(record)
-                    continue
-                problems = [(duplicate_column, (
-                    f"duplikat: {converter.describe_key(record)} sudah ada di baris {earlier}; baris ini tidak diimpor"
-                ))]
-            raw = converter.raw(cells)
-            for column, message in problems:
-                report.errors.append(RowError(line, column, message))
-                rejects.append({
-                    "batch_id": batch_id, "kind": kind, "file_name": file_name, "line": line,
-                    "column": column, "message": message, "raw": raw,
-                })
-            report.rejected += 1
-        writer.write(records, rejects)
-        report.rows += len(chunk)
-        if progress is not None:
-            progress(report.rows)
+def _count(report: ImportReport, chunk: ParsedChunk) -> None:
+    report.rows += chunk.rows
+    report.rejected += chunk.rejected
+    room = MAX_REPORTED_ERRORS - len(report.errors)
+    report.errors.extend(chunk.errors[:room])
+    if len(chunk.errors) > room:
+        report.notes["errors_not_listed"] = report.notes.get("errors_not_listed", 0) + len(chunk.errors) - room
 
 
 def guess_kind(path: Path, settings: Settings | None = None) -> str | None:

@@ -117,6 +117,7 @@ class HeaderMatcher:
 
     def __init__(self, spec: KindSpec, configured: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.spec = spec
+        self.configured = dict(configured or {})
         self._ranks: dict[str, tuple[str, int]] = {}
         for column in spec.columns:
             for rank, alias in enumerate(column.aliases, start=1000):

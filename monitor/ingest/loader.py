@@ -1,9 +1,5 @@
 """Writing records to the database in bulk, identically on SQLite and PostgreSQL.
 
-:class:`BatchWriter` runs the whole database side of one import, in one transaction, on its own
-thread: the database drivers release the GIL while they work, so writing one chunk overlaps with
-parsing the next (a third off a million-row import on two cores).
-
 Each chunk of valid records goes into a temporary staging table with one executemany, then two
 set-based statements merge it into the target table by the kind's identity:
 
@@ -16,29 +12,49 @@ that vanish from a later export are kept: exports are often partial (one OPD, on
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from contextlib import ExitStack
 from datetime import datetime
-from queue import Empty, Full, Queue
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, MetaData, Table, and_, exists, insert, select, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    RootTransaction,
+    Table,
+    and_,
+    exists,
+    insert,
+    select,
+    update,
+)
 
 from monitor.ingest.kinds import KindSpec
 from monitor.ingest.report import ImportReport
+from monitor.ingest.rows import row_hash
 from monitor.models import ImportBatch, RejectedRow, utcnow
 
 _TRACKING = ("batch_id", "source_line", "row_hash")
 
 
-def _executemany(conn: Connection, table: str, columns: list[str], records: list[list[Any]]) -> None:
-    """One driver-level executemany (SQLite: ~200k rows/s)."""
+def _insert_sql(conn: Connection, table: str, columns: list[str]) -> str:
     quote = conn.dialect.identifier_preparer.quote
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
-           f"VALUES ({', '.join([mark] * len(columns))})")
-    conn.exec_driver_sql(sql, [tuple(r) for r in records])
+    return (f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join([mark] * len(columns))})")
+
+
+def _executemany(conn: Connection, table: str, columns: list[str], records: list[list[Any]]) -> None:
+    """One executemany through SQLAlchemy (which wants tuples)."""
+    conn.exec_driver_sql(_insert_sql(conn, table, columns), [tuple(r) for r in records])
+
+
+def _sqlite_executemany(conn: Connection, table: str, columns: list[str], records: list[list[Any]]) -> None:
+    """The sqlite3 module's own executemany (~200k rows/s), in the same transaction."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.executemany(_insert_sql(conn, table, columns), records)
 
 
 def _copy(conn: Connection, table: str, columns: list[str], records: list[list[Any]]) -> None:
@@ -56,6 +72,7 @@ def _copy(conn: Connection, table: str, columns: list[str], records: list[list[A
 # How each database takes a chunk of rows fastest; others use executemany.
 BULK_LOADERS: dict[str, Callable[[Connection, str, list[str], list[list[Any]]], None]] = {
     "postgresql": _copy,
+    "sqlite": _sqlite_executemany,
 }
 # Statements run once per import transaction. PostgreSQL has no statistics for rows loaded in the
 # same transaction and chose hash joins that scan the whole target table for every chunk (quadratic
@@ -73,7 +90,7 @@ class Stage:
     the whole parse at a million rows.
     """
 
-    def __init__(self, conn: Connection, spec: KindSpec, columns: list[str], date_positions: list[int]) -> None:
+    def __init__(self, conn: Connection, spec: KindSpec, columns: list[str]) -> None:
         self.conn = conn
         self.target = target = spec.table
         self.columns = [*columns, *_TRACKING]
@@ -86,8 +103,6 @@ class Stage:
         self._bulk_load = BULK_LOADERS.get(conn.dialect.name, _executemany)
         for statement in PLANNER_SETTINGS.get(conn.dialect.name, ()):
             conn.exec_driver_sql(statement)
-        # The SQLite driver stores what SQLAlchemy's Date type stores, an ISO string, only if given one.
-        self._iso_dates = date_positions if conn.dialect.name == "sqlite" else []
         same_identity = and_(*(target.c[k] == staging.c[k] for k in spec.identity))
         self._update = (
             update(target)
@@ -105,11 +120,6 @@ class Stage:
         """(inserted, updated, unchanged) for one chunk of records with distinct identities."""
         if not records:
             return 0, 0, 0
-        for record in records:
-            for pos in self._iso_dates:
-                value = record[pos]
-                if value is not None:
-                    record[pos] = value.isoformat()
         conn = self.conn
         self._bulk_load(conn, self.name, self.columns, records)
         updated = conn.execute(self._update).rowcount
@@ -149,135 +159,64 @@ def save_rejects(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert(RejectedRow), rows)
 
 
-class _Abort(Exception):
-    """Tells the writer to roll back."""
-
-
-_ABORT = object()
-
-
 class BatchWriter:
     """The database side of one import: the batch row, the staging merges and the rejects, all in
     one transaction. Use as a context manager: leaving the block with an exception, or without
-    :meth:`finish`, rolls everything back.
-
-    ``threaded`` runs it on a thread of its own, fed through a queue two chunks deep, so that the
-    database works on one chunk while the caller parses the next.
-    """
+    :meth:`finish`, rolls everything back, the batch row included."""
 
     def __init__(
-        self, engine: Engine, spec: KindSpec, columns: list[str], date_positions: list[int], report: ImportReport,
-        sha256: str, started: datetime, *, threaded: bool = True,
+        self, engine: Engine, spec: KindSpec, columns: list[str], report: ImportReport, sha256: str,
+        started: datetime,
     ) -> None:
         self._engine = engine
         self._spec = spec
         self._columns = columns
-        self._dates = date_positions
         self._report = report
         self._sha256 = sha256
         self._started = started
-        self._threaded = threaded
-        self._queue: Queue[object] = Queue(maxsize=2)
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="pantau-ingest-writer", daemon=True)
-        self._transaction = ExitStack()
+        self._conn: Connection | None = None
+        self._transaction: RootTransaction | None = None
         self._stage: Stage | None = None
-        self._done = False
-        self.batch_id: int = 0
+        self.batch_id = 0
 
     def __enter__(self) -> BatchWriter:
-        if self._threaded:
-            self._thread.start()
-            self._ready.wait()
-            self._raise_if_failed()
-        else:
-            self._begin()
+        self._conn = self._engine.connect()
+        try:
+            self._transaction = self._conn.begin()
+            report = self._report
+            self.batch_id = report.batch_id = start_batch(
+                self._conn, report.kind, report.file, self._sha256, self._started
+            )
+            self._stage = Stage(self._conn, self._spec, self._columns)
+        except BaseException:
+            self._conn.close()  # rolls back
+            raise
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        if self._threaded:
-            if self._thread.is_alive():
-                self._put(_ABORT, check=False)
-                self._thread.join()
-        elif not self._done:
-            self._transaction.__exit__(exc_type or _Abort, exc or _Abort(), tb)
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._conn is not None and self._transaction is not None
+        if self._transaction.is_active:  # finish() was not reached
+            self._transaction.rollback()
+        self._conn.close()
 
     def write(self, records: list[list[Any]], rejects: list[dict[str, Any]]) -> None:
-        if self._threaded:
-            self._put((records, rejects))
-        else:
-            self._apply(records, rejects)
+        """Merge ``records`` (the record columns, then batch_id and source_line) and keep ``rejects``.
 
-    def finish(self) -> None:
-        """Commit: the report's counts (rows, rejected, notes) must be final."""
-        if self._threaded:
-            self._put(None)
-            self._thread.join()
-            self._raise_if_failed()
-        else:
-            self._complete()
-            self._done = True
-            self._transaction.close()
-
-    # --- the work, on whichever thread ---
-
-    def _begin(self) -> None:
-        conn = self._transaction.enter_context(self._engine.begin())
-        report = self._report
-        self.batch_id = report.batch_id = start_batch(conn, report.kind, report.file, self._sha256, self._started)
-        self._stage = Stage(conn, self._spec, self._columns, self._dates)
-
-    def _apply(self, records: list[list[Any]], rejects: list[dict[str, Any]]) -> None:
-        assert self._stage is not None
+        The row hash is added here rather than by the parser: with a parse worker, this evens
+        out the work of the two processes."""
+        assert self._stage is not None and self._conn is not None
+        width = len(self._columns)
+        for record in records:
+            record.append(row_hash(record[:width]))
         inserted, updated, unchanged = self._stage.merge(records)
-        save_rejects(self._stage.conn, rejects)
+        save_rejects(self._conn, rejects)
         self._report.inserted += inserted
         self._report.updated += updated
         self._report.unchanged += unchanged
 
-    def _complete(self) -> None:
-        assert self._stage is not None
+    def finish(self) -> None:
+        """Commit: the report's counts (rows, rejected, notes) must be final."""
+        assert self._stage is not None and self._conn is not None and self._transaction is not None
         self._stage.close()
-        finish_batch(self._stage.conn, self._report, utcnow())
-
-    # --- the thread ---
-
-    def _put(self, item: object, *, check: bool = True) -> None:
-        while self._thread.is_alive():
-            try:
-                self._queue.put(item, timeout=0.2)
-                return
-            except Full:
-                continue
-        if check:
-            self._raise_if_failed()
-
-    def _raise_if_failed(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def _run(self) -> None:
-        try:
-            with self._transaction:
-                self._begin()
-                self._ready.set()
-                while (item := self._next()) is not None:
-                    self._apply(*item)
-                self._complete()
-        except _Abort:
-            pass
-        except BaseException as exc:  # handed to the calling thread, which re-raises it
-            self._error = exc
-        finally:
-            self._ready.set()
-
-    def _next(self) -> Any:
-        while True:
-            try:
-                item = self._queue.get(timeout=1.0)
-            except Empty:
-                continue
-            if item is _ABORT:
-                raise _Abort
-            return item
+        finish_batch(self._conn, self._report, utcnow())
+        self._transaction.commit()

@@ -39,27 +39,33 @@ class Table:
     rows: Iterator[tuple[int, Row]]  # (line, cells) of the non-blank rows after the header
     sha256: str
     notes: dict[str, Any] = field(default_factory=dict)
+    # What was detected (encoding, delimiter, sheet, header position): given back to open_table,
+    # it reopens the file without detecting again (a worker process reading the same file).
+    layout: dict[str, Any] = field(default_factory=dict)
 
 
 @contextmanager
-def open_table(path: Path, *, score: Scorer, sheet: str | None = None) -> Iterator[Table]:
+def open_table(
+    path: Path, *, score: Scorer, sheet: str | None = None, layout: dict[str, Any] | None = None
+) -> Iterator[Table]:
     """Open ``path`` and locate its header: the row, among the first rows, that names the most
     known columns according to ``score``. Raises :class:`IngestError` for anything that is not
-    a readable table."""
+    a readable table. With the ``layout`` of an earlier opening, nothing is detected again (and
+    the file's sha256 is not computed)."""
     try:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as exc:
         raise IngestError(f"{path}: tidak dapat dibuka ({exc.strerror or exc})") from None
     if head.startswith(b"PK\x03\x04"):
-        with _open_xlsx(path, score, sheet) as table:
+        with _open_xlsx(path, score, sheet, layout) as table:
             yield table
         return
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise IngestError(f"{path}: format Excel lama (.xls) tidak didukung; simpan ulang sebagai .xlsx atau CSV")
     if head.startswith(b"%PDF"):
         raise IngestError(f"{path}: file PDF, bukan tabel; ekspor datanya sebagai .xlsx atau CSV")
-    with _open_csv(path, score) as table:
+    with _open_csv(path, score, layout) as table:
         yield table
 
 
@@ -77,7 +83,7 @@ def _unique_header(cells: Row) -> list[str]:
     return header
 
 
-def _find_header(rows: list[tuple[int, Row]], score: Scorer) -> tuple[int, int]:
+def _find_header(rows: Sequence[tuple[int, Row]], score: Scorer) -> tuple[int, int]:
     """(index into ``rows`` of the best header candidate, its score); the first wins a tie."""
     best, best_score = -1, 0
     for index, (_, cells) in enumerate(rows):
@@ -166,7 +172,30 @@ def _csv_records(fh: IO[str], delimiter: str) -> Iterator[tuple[int, list[str]]]
 
 
 @contextmanager
-def _open_csv(path: Path, score: Scorer) -> Iterator[Table]:
+def _open_csv(path: Path, score: Scorer, layout: dict[str, Any] | None) -> Iterator[Table]:
+    if layout is None:
+        sha256, layout = _detect_csv(path, score)
+    else:
+        sha256 = ""
+    encoding, delimiter, header_index = layout["encoding"], layout["delimiter"], layout["header_index"]
+    with path.open(encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        for _ in range(header_index):
+            next(reader)
+        header_line = reader.line_num + 1
+        header_cells = next(reader)
+        yield Table(
+            header=_unique_header(header_cells),
+            header_line=header_line,
+            rows=_csv_rows(path, reader),
+            sha256=sha256,
+            notes={"format": "csv", "encoding": encoding, "delimiter": delimiter, "header_line": header_line},
+            layout=layout,
+        )
+
+
+def _detect_csv(path: Path, score: Scorer) -> tuple[str, dict[str, Any]]:
+    """(sha256, layout): the encoding, then the delimiter under which a header row is found."""
     sha256, utf8, first = _scan(path)
     if not first.strip():
         raise IngestError(f"{path}: file kosong")
@@ -180,25 +209,13 @@ def _open_csv(path: Path, score: Scorer) -> Iterator[Table]:
             continue
         if any("\x00" in "".join(fields) for _, fields in sample):
             raise IngestError(f"{path}: bukan file teks (CSV) atau Excel (.xlsx); isinya biner")
-        index, value = _find_header(list(sample), score)
+        index, value = _find_header(sample, score)
         if value and (best is None or (value, len(sample[index][1])) > best[:2]):
             best = (value, len(sample[index][1]), delimiter, index)
     if best is None:
         raise _not_a_table(path)
     _, _, delimiter, header_index = best
-    with path.open(encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
-        for _ in range(header_index):
-            next(reader)
-        header_line = reader.line_num + 1
-        header_cells = next(reader)
-        yield Table(
-            header=_unique_header(header_cells),
-            header_line=header_line,
-            rows=_csv_rows(path, reader),
-            sha256=sha256,
-            notes={"format": "csv", "encoding": encoding, "delimiter": delimiter, "header_line": header_line},
-        )
+    return sha256, {"encoding": encoding, "delimiter": delimiter, "header_index": header_index}
 
 
 def _csv_rows(path: Path, reader: Any) -> Iterator[tuple[int, Row]]:
@@ -232,12 +249,12 @@ def _sha256_file(path: Path) -> str:
 
 
 @contextmanager
-def _open_xlsx(path: Path, score: Scorer, sheet: str | None) -> Iterator[Table]:
+def _open_xlsx(path: Path, score: Scorer, sheet: str | None, layout: dict[str, Any] | None) -> Iterator[Table]:
     import zipfile
 
     from openpyxl import load_workbook
 
-    sha256 = _sha256_file(path)
+    sha256 = _sha256_file(path) if layout is None else ""
     fh = path.open("rb")  # a file object: openpyxl would otherwise insist on the .xlsx extension
     try:
         try:
@@ -245,13 +262,17 @@ def _open_xlsx(path: Path, score: Scorer, sheet: str | None) -> Iterator[Table]:
         except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
             raise IngestError(f"{path}: file Excel rusak atau bukan .xlsx ({exc})") from None
         try:
-            worksheet = _pick_sheet(path, workbook, sheet)
+            worksheet = _pick_sheet(path, workbook, layout["sheet"] if layout else sheet)
             worksheet.reset_dimensions()  # some writers record a wrong used range; read every row
             numbered = enumerate(worksheet.iter_rows(values_only=True), start=1)
-            head = list(islice(numbered, HEADER_SCAN_ROWS))
-            index, value = _find_header(head, score)
-            if not value:
-                raise _not_a_table(path)
+            if layout is None:
+                head = list(islice(numbered, HEADER_SCAN_ROWS))
+                index, value = _find_header(head, score)
+                if not value:
+                    raise _not_a_table(path)
+            else:
+                head = list(islice(numbered, layout["header_index"] + 1))
+                index = layout["header_index"]
             header_line, header_cells = head[index]
             rest = chain(head[index + 1:], numbered)
             yield Table(
@@ -260,6 +281,7 @@ def _open_xlsx(path: Path, score: Scorer, sheet: str | None) -> Iterator[Table]:
                 rows=_guard_xlsx(path, rest),
                 sha256=sha256,
                 notes={"format": "xlsx", "sheet": worksheet.title, "header_line": header_line},
+                layout={"sheet": worksheet.title, "header_index": index},
             )
         finally:
             workbook.close()

@@ -1,14 +1,16 @@
 """One data row of a file -> one canonical record, or the reasons it cannot be one.
 
-Records are lists in the order of :attr:`RowConverter.columns` (the target table's order), not
-dicts: a million rows go through here, and the loader hands them to the driver as they are.
+Records are lists in the order of :attr:`RowConverter.columns`, not dicts: a million rows go
+through here, and the loader hands them to the driver as they are. Dates travel as ISO strings
+(``2026-03-25``): they compare like dates, hash alike on every engine, SQLite stores dates as
+exactly these strings and PostgreSQL's COPY reads them.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -54,7 +56,7 @@ class OpdDirectory:
 def row_hash(values: Sequence[object]) -> str:
     """sha1 of the canonical values in table order (their ``repr``: str, int, bool, None and
     ``datetime.date`` print unambiguously): equal hashes mean nothing changed."""
-    return hashlib.sha1(repr(list(values)).encode("utf-8")).hexdigest()
+    return hashlib.sha1(repr(values if type(values) is list else list(values)).encode("utf-8")).hexdigest()
 
 
 def jsonable(value: object) -> object:
@@ -86,10 +88,25 @@ class _Memo(dict[object, Any]):
         return result
 
 
+def _iso(parse: Callable[[object], date | None]) -> Callable[[object], str | None]:
+    def run(value: object) -> str | None:
+        parsed = parse(value)
+        return None if parsed is None else parsed.isoformat()
+
+    return run
+
+
 def memoized(parse: Callable[[object], Any], limit: int = 4096) -> Callable[[object], Any]:
     """``parse`` remembering its results for text cells: dates, OPD names, places and enumerations
     repeat across a million rows. At most ``limit`` values are kept; errors never are."""
     return _Memo(parse, limit).__getitem__
+
+
+def record_columns(spec: KindSpec, mapping: Mapping[str, int]) -> list[str]:
+    """A record's fields: the columns the file has, then those it lacks, then ``opd_known``."""
+    present = [c.name for c in spec.columns if c.name in mapping]
+    absent = [c.name for c in spec.columns if c.name not in mapping]
+    return present + absent + (["opd_known"] if spec.has_opd_known else [])
 
 
 class RowConverter:
@@ -107,13 +124,15 @@ class RowConverter:
         self.labels = {c.name: header[mapping[c.name]] if c.name in mapping else c.name for c in spec.columns}
         present = [c for c in spec.columns if c.name in mapping]
         absent = [c for c in spec.columns if c.name not in mapping]
-        self.columns = [c.name for c in (*present, *absent)] + (["opd_known"] if spec.has_opd_known else [])
+        self.columns = record_columns(spec, mapping)
         position = {name: i for i, name in enumerate(self.columns)}
         # Per present column: (cell index, parser). OPD text is parsed as text and resolved
         # against the directory once the row is valid.
         self._plan: list[tuple[int, Callable[[object], Any]]] = []
         for column in present:
             parse = spec.parser(replace(column, type="text") if column.type == "opd" else column)
+            if column.type == "date":
+                parse = _iso(parse)
             if column.repeats:
                 parse = memoized(parse)
             self._plan.append((mapping[column.name], parse))
@@ -130,7 +149,6 @@ class RowConverter:
         self.identity = [position[name] for name in spec.identity]
         # The record's identity: one value, or a tuple of them.
         self.key: Callable[[Record], object] = itemgetter(*self.identity)
-        self.dates = [position[c.name] for c in spec.columns if c.type == "date"]
 
     def convert(self, cells: Sequence[object]) -> tuple[Record | None, list[Problem]]:
         if len(cells) < self.width:
@@ -149,7 +167,8 @@ class RowConverter:
             end, start = values[later], values[earlier]
             if end is not None and start is not None and end < start:
                 return None, [(later_label, (
-                    f"{later_label} ({format_tanggal(end)}) lebih awal dari {earlier_label} ({format_tanggal(start)})"
+                    f"{later_label} ({format_tanggal(date.fromisoformat(end))}) lebih awal dari "
+                    f"{earlier_label} ({format_tanggal(date.fromisoformat(start))})"
                 ))]
         if self._opd is not None and values[self._opd] is not None:
             code, known = self.directory.resolve(values[self._opd])

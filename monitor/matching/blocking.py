@@ -19,20 +19,20 @@ from typing import TypeVar
 
 from rapidfuzz import fuzz, process
 
-from monitor.matching.evidence import Assessment, Evaluator, acceptable_by_fuzzy, ratio_of_values
+from monitor.matching.assignment import Candidate
+from monitor.matching.evidence import VENDOR_CONTRADICTS, Evaluator, acceptable_by_fuzzy, ratio_of_values
 from monitor.matching.features import NO_VENDOR
 from monitor.matching.normalize import deletion_keys
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R")
-Candidate = tuple[float, int, Assessment]
 
 MIN_NEAR_KEY = 5  # shorter numbers ("10", "1/2") are one edit away from far too many others
 VALUE_BLOCK_LIMIT = 30  # a bigger same-value block is narrowed by vendor name first
 BAND = math.log(1.10)  # width of a value band
 # Cheap filters before the full assessment.
 MIN_VALUE_RATIO = 0.6
-MIN_VENDOR = 50
+MIN_VENDOR = 70  # rapidfuzz's 0-100 scale
 
 
 def fuzzy_candidates(
@@ -47,7 +47,7 @@ def fuzzy_candidates(
     found: dict[int, list[Candidate]] = {}
     for ri, contract_indices in pairs.items():
         blocked = forbidden.get(ri, ())
-        r_vendor, r_npwp, r_value = f.r_vendor[ri], f.r_npwp[ri], f.r_value[ri]
+        r_vendor, r_npwp, r_value = f.registration_vendor(ri), f.r_npwp[ri], f.r_value[ri]
         candidates = []
         for ci in contract_indices:
             if ci in blocked:
@@ -56,7 +56,8 @@ def fuzzy_candidates(
             ratio = ratio_of_values(f.c_nilai[ci], f.c_nilai_awal[ci], r_value)
             if ratio is not None and ratio < MIN_VALUE_RATIO:
                 continue
-            if not (r_npwp and r_npwp == f.c_npwp[ci]) and (ev.vendor_similarity(f.c_vendor[ci], r_vendor) or 0) < 0.5:
+            same_npwp = r_npwp and r_npwp == f.c_npwp[ci]
+            if not same_npwp and (ev.vendor_similarity(f.contract_vendor(ci), r_vendor) or 0.0) < VENDOR_CONTRADICTS:
                 continue
             a = ev.assess(ci, ri, with_title=True)
             if acceptable_by_fuzzy(a):
@@ -87,10 +88,10 @@ def _same_value(ev: Evaluator, pending: Sequence[int], free: Sequence[int], pair
         if not block:
             continue
         if len(block) > VALUE_BLOCK_LIMIT:
-            vendor = f.r_vendor[ri]
+            vendor = f.registration_vendor(ri)
             if vendor == NO_VENDOR:
                 continue
-            choices = [names[v] if (v := f.c_vendor[ci]) != NO_VENDOR else "" for ci in block]
+            choices = [names[v] if (v := f.contract_vendor(ci)) != NO_VENDOR else "" for ci in block]
             block = [
                 block[position]
                 for scorer in (fuzz.ratio, fuzz.token_sort_ratio)
@@ -105,11 +106,11 @@ def _vendor_bands(ev: Evaluator, pending: Sequence[int], free: Sequence[int], pa
     f = ev.f
     registrations = [
         (ri, (vendor, (f.r_value[ri],)))
-        for ri in pending if (vendor := f.r_vendor[ri]) != NO_VENDOR and f.r_value[ri] > 0
+        for ri in pending if (vendor := f.registration_vendor(ri)) != NO_VENDOR and f.r_value[ri] > 0
     ]
     contracts = [
         (ci, (vendor, (f.c_nilai[ci], f.c_nilai_awal[ci])))
-        for ci in free if (vendor := f.c_vendor[ci]) != NO_VENDOR
+        for ci in free if (vendor := f.contract_vendor(ci)) != NO_VENDOR
     ]
 
     def exact(record: tuple[int, tuple[int, ...]]) -> Iterable[tuple[int, int]]:

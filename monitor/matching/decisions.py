@@ -105,6 +105,7 @@ def record_decision(
     """
     if decision not in DECISIONS:
         raise DecisionError(f"Keputusan {decision!r} tidak dikenal; pilih confirm atau reject.")
+    kind: Literal["confirm", "reject"] = "confirm" if decision == "confirm" else "reject"
     contract = find_contract(session, opd, nomor_kontrak)
     registration = find_registration(session, nomor_registrasi)
     key = (contract.opd, contract.nomor_kontrak, registration.nomor_registrasi)
@@ -146,4 +147,4 @@ def record_decision(
             delete(MatchLink).where(MatchLink.contract_id == contract.id, MatchLink.registration_id == registration.id)
         )
     session.flush()
-    return Recorded(Decision(*key, decision, actor, note), replaced, overridden)  # type: ignore[arg-type]
+    return Recorded(Decision(*key, kind, actor, note), replaced, overridden)

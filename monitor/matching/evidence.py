@@ -35,8 +35,13 @@ _NUMBER_POINTS = {EXACT: 3, NORMALIZED: 3, NEAR: 2, SIMILAR: 1, DIFFERENT: -1, N
 # How much each piece of evidence weighs in the score (they need not sum to 1: the score is a mean).
 _W_NUMBER, _W_NPWP, _W_VENDOR, _W_VALUE, _W_DATES, _W_TITLE = 0.30, 0.25, 0.15, 0.15, 0.10, 0.05
 
-VENDOR_CONTRADICTS = 0.5  # below this the names belong to different companies (unless the NPWP agrees)
+# Below this two vendor names belong to different companies (unless the NPWP agrees): company names
+# share a small vocabulary (KARYA, JAYA, MANDIRI...), so unrelated names often score 0.5-0.6.
+VENDOR_CONTRADICTS = 0.7
 VALUE_CONTRADICTS = 0.6  # registered value below 60% (or above 1/0.6) of the contract's: another project
+# Between this and VALUE_CONTRADICTS the value disagrees without ruling the pair out: a number
+# match is then only trusted if no contract fits better (see the matcher's last stage).
+VALUE_AGREES = 0.85
 DATES_CONTRADICT = 180  # days between the coverage period and the contract period
 
 
@@ -52,6 +57,7 @@ class Assessment:
     date_similarity: float
     title: float | None
     contradictions: tuple[str, ...]
+    shared: bool = False  # one of the few assessments shared by every pair on which everything agrees
 
 
 class Evaluator:
@@ -65,7 +71,7 @@ class Evaluator:
         self.f = Features(contracts, registrations)
         self.contract_keys = self.f.c_key
         self.registration_keys = self.f.r_key
-        self._vendor_similarity: dict[tuple[int, int], float] = {}
+        self._vendor_similarity: dict[int, float] = {}
         self._title: dict[str, str] = {}
         self._details: dict[tuple[Any, ...], Mapping[str, Any]] = {}
 
@@ -75,10 +81,11 @@ class Evaluator:
             return None
         if a == b:
             return 1.0
-        found = self._vendor_similarity.get((a, b))
+        pair = a << 32 | b
+        found = self._vendor_similarity.get(pair)
         if found is None:
             names = self.f.vendor_names
-            found = self._vendor_similarity[(a, b)] = round(vendor_similarity(names[a], names[b]), 2)
+            found = self._vendor_similarity[pair] = round(vendor_similarity(names[a], names[b]), 2)
         return found
 
     def title(self, raw: str) -> str:
@@ -95,6 +102,8 @@ class Evaluator:
         if ckey is None:
             return DIFFERENT
         if ckey == rkey:
+            if not self.f.r_exact[ri]:
+                return NORMALIZED
             typed = self.registrations[ri].nomor_kontrak or ""
             return EXACT if typed.strip() == self.contracts[ci].nomor_kontrak.strip() else NORMALIZED
         return number_relation(ckey, rkey)
@@ -107,13 +116,22 @@ class Evaluator:
         f = self.f
         if number == UNKNOWN:
             number = self.number_relation(ci, ri)
+        c_npwp, r_npwp, registered = f.c_npwp[ci], f.r_npwp[ri], f.r_value[ri]
+        start, masa_awal = f.c_start[ci], f.r_masa_awal[ri]
+        if (
+            # The usual case, decided without building anything: every piece of evidence agrees.
+            not with_title and number is not None and c_npwp and c_npwp == r_npwp and start == masa_awal
+            and (registered == f.c_nilai[ci] or registered == f.c_nilai_awal[ci])
+            and f.r_masa_akhir[ri] >= start and masa_awal <= f.c_end[ci]
+            and f.r_daftar[ri] >= f.c_signed[ci] - _GRACE_DAYS
+        ):
+            return _AGREEING[number]
         contradictions: tuple[str, ...] = ()
         if number is None:
             total = weight = 0.0
         else:
             total, weight = _W_NUMBER * _NUMBER_SIMILARITY[number], _W_NUMBER
 
-        c_npwp, r_npwp = f.c_npwp[ci], f.r_npwp[ri]
         npwp = vendor = None
         if c_npwp and r_npwp:
             weight += _W_NPWP
@@ -124,26 +142,35 @@ class Evaluator:
                 npwp = "different"
                 contradictions += ("npwp",)
         if npwp != "same":
-            vendor = self.vendor_similarity(f.c_vendor[ci], f.r_vendor[ri])
+            vendor = self.vendor_similarity(f.contract_vendor(ci), f.registration_vendor(ri))
             if vendor is not None:
                 total += _W_VENDOR * vendor
                 weight += _W_VENDOR
                 if vendor < VENDOR_CONTRADICTS:
                     contradictions += ("penyedia",)
 
-        ratio = ratio_of_values(f.c_nilai[ci], f.c_nilai_awal[ci], f.r_value[ri])
+        nilai, nilai_awal = f.c_nilai[ci], f.c_nilai_awal[ci]
+        ratio = ratio_of_values(nilai, nilai_awal, registered)
         if ratio is not None:
-            total += _W_VALUE * (1.0 if ratio >= 0.999 else max(0.0, (ratio - 0.5) / 0.5))
+            # Only an equal value scores 1: among a vendor's contracts the exact one must win.
+            equal = registered in (nilai, nilai_awal)
+            total += _W_VALUE * (1.0 if equal else max(0.0, min(0.99, (ratio - 0.5) / 0.5)))
             weight += _W_VALUE
             if ratio < VALUE_CONTRADICTS:
                 contradictions += ("nilai",)
 
         # Days: the gap between the contract period and the coverage period (0 when they overlap
         # and the registration was not made long before the contract), and between their starts.
-        start, end, masa_awal, masa_akhir = f.c_start[ci], f.c_end[ci], f.r_masa_awal[ri], f.r_masa_akhir[ri]
+        end, masa_akhir = f.c_end[ci], f.r_masa_akhir[ri]
+        gap = 0
+        if masa_awal > end:
+            gap = masa_awal - end
+        elif start > masa_akhir:
+            gap = start - masa_akhir
         early = f.c_signed[ci] - f.r_daftar[ri] - _GRACE_DAYS
-        gap = max(0, masa_awal - end, start - masa_akhir, early)
-        start_diff = abs(masa_awal - start)
+        if early > gap:
+            gap = early
+        start_diff = masa_awal - start if masa_awal >= start else start - masa_awal
         if gap == 0 and start_diff == 0:
             dates = 1.0
         else:
@@ -190,13 +217,9 @@ def vendor_similarity(a: str, b: str, cutoff: float = 0) -> float:
     return max(fuzz.ratio(a, b, score_cutoff=cutoff), fuzz.token_sort_ratio(a, b, score_cutoff=cutoff)) / 100
 
 
-def value_ratio(c: ContractState, registered: int) -> float | None:
+def ratio_of_values(nilai: int, nilai_awal: int, registered: int) -> float | None:
     """min/max of the registered value and the contract's value, current or original (contractors
     register the value they signed; an addendum may change it later), to 3 decimals."""
-    return ratio_of_values(c.nilai, c.nilai_awal, registered)
-
-
-def ratio_of_values(nilai: int, nilai_awal: int, registered: int) -> float | None:
     if registered <= 0:
         return None
     best = 0.0
@@ -210,8 +233,9 @@ def ratio_of_values(nilai: int, nilai_awal: int, registered: int) -> float | Non
 
 def number_relation(ckey: str, rkey: str) -> str:
     """How two different number keys relate: NEAR is one edit apart (a typo); SIMILAR is two edits
-    apart, or the same leading number with all but one of the shorter key's segments in order in
-    the longer (``027/2026``, ``027/14/SPK/PUPR/3/TA/2026``, ``SPMK`` for ``SPK``)."""
+    apart, or all but one of the shorter key's segments in order in the longer, with the same
+    leading number or at least four segments (``027/2026``, ``027/14/SPK/PUPR/3/TA/2026``, ``SPMK``
+    for ``SPK``, ``14/SPK/PUPR/7/TA/2026`` for ``3324/14/SPK/PUPR/7/2026``)."""
     distance = Levenshtein.distance(ckey, rkey, score_cutoff=2)
     if distance <= 1:
         return NEAR
@@ -219,7 +243,10 @@ def number_relation(ckey: str, rkey: str) -> str:
         return SIMILAR
     ctokens, rtokens = ckey.split("/"), rkey.split("/")
     shorter = min(len(ctokens), len(rtokens))
-    if shorter >= 2 and ctokens[0] == rtokens[0] and LCSseq.similarity(ctokens, rtokens) >= max(2, shorter - 1):
+    common = LCSseq.similarity(ctokens, rtokens)
+    if shorter >= 2 and ctokens[0] == rtokens[0] and common >= max(2, shorter - 1):
+        return SIMILAR
+    if shorter >= 4 and common >= shorter - 1:  # "14 SPK-PUPR VII TA 2026" for 3324/14/SPK-PUPR/VII/2026
         return SIMILAR
     return DIFFERENT
 
@@ -255,6 +282,16 @@ def acceptable_by_fuzzy(a: Assessment) -> bool:
 
 _GRACE_DAYS = 30  # a registration may precede the signed contract by this much
 
+# Number relation -> the assessment of a pair on which everything else agrees (shared: most pairs).
+_AGREEING = {
+    number: Assessment(
+        round((_W_NUMBER * similarity + _W_NPWP + _W_VALUE + _W_DATES) / (_W_NUMBER + _W_NPWP + _W_VALUE + _W_DATES),
+              3),
+        number, "same", None, 1.0, 0, 0, 1.0, None, (), shared=True,
+    )
+    for number, similarity in _NUMBER_SIMILARITY.items()
+}
+
 
 _NUMBER_TEXT = {
     EXACT: "nomor kontrak sama persis",
@@ -276,7 +313,7 @@ def explain(
     if vendor is not None:
         parts.append("nama penyedia sama" if vendor >= 0.995 else f"nama penyedia mirip {vendor:.0%}")
     if ratio is not None:
-        parts.append("nilai sama" if ratio >= 0.999 else f"nilai selisih {1 - ratio:.1%}")
+        parts.append("nilai sama" if ratio >= 0.999 else f"nilai selisih {1 - ratio:.1%}".replace(".", ","))
     parts.append("masa kepesertaan sesuai masa kontrak" if gap == 0 else f"masa kepesertaan berjarak {gap} hari")
     if title is not None:
         parts.append(f"nama paket mirip {title:.0%}")

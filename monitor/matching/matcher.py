@@ -16,49 +16,30 @@ stages, each only among what earlier stages left free:
 3. **fuzzy** — vendor name, title, value, dates and a number one character off, over blocked
    candidates only (see :mod:`monitor.matching.blocking`).
 
-Within a stage pairs are taken best score first, one-to-one. A registration whose best candidates
-are equally good (scores within :data:`EQUALLY_GOOD`) is not guessed: it becomes an
-:class:`~checks.base.Ambiguity`. Several registrations fitting one contract equally well are
-re-registrations: the valid (not ``batal``) one wins, then the newest by ``tanggal_daftar``, then
-by ``nomor_registrasi``; the link's details list the others under ``"superseded"``. A registration
-with status ``batal`` may still link: whether it protects the contract is the rules' business.
+4. **exact / normalized despite the value** — a number match whose value disagrees (60-85%) is
+   linked last, if nothing fitted better: an under-declared value is the premium rule's business.
+
+Within a stage, pairs are assigned one-to-one (:mod:`monitor.matching.assignment`): ties go to a
+human as an :class:`~checks.base.Ambiguity`, and a re-registration supersedes the older one; a final
+pass catches re-registrations matched in different stages. A registration with status ``batal``
+may still link: whether it protects the contract is the rules' business.
 """
 
 from __future__ import annotations
 
 import gc
-from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from types import MappingProxyType
-from typing import Any
 
-from checks.base import Ambiguity, ContractState, Link, RegistrationState
+from checks.base import ContractState, Link, RegistrationState
+from monitor.matching.assignment import FREE, Assignment, Candidate, MatchResult
 from monitor.matching.blocking import fuzzy_candidates
 from monitor.matching.decisions import Decision
-from monitor.matching.evidence import (
-    EXACT,
-    NORMALIZED,
-    Assessment,
-    Evaluator,
-    acceptable_by_npwp,
-    project_points,
-)
+from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, VALUE_AGREES, Assessment, acceptable_by_npwp
 
-EQUALLY_GOOD = 0.01  # scores closer than this are a tie: ask a human
 NPWP_VALUE_RATIO = 0.85  # stage 2 only considers contracts within 15% of the registered value
-FREE = -1
-
-Candidate = tuple[float, int, Assessment]  # (score, contract index, evidence)
-
-
-@dataclass
-class MatchResult:
-    links: list[Link] = field(default_factory=list)
-    ambiguous: list[Ambiguity] = field(default_factory=list)
-    # Registration id -> id of the contract whose newer registration superseded it.
-    superseded: dict[int, int] = field(default_factory=dict)
 
 
 def match(
@@ -78,31 +59,25 @@ def match(
             gc.enable()
 
 
-class _Matcher:
+class _Matcher(Assignment):
+    """The stages, in order."""
+
     def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState]) -> None:
-        self.contracts = contracts
-        self.registrations = registrations
-        self.ev = Evaluator(contracts, registrations)
-        # Per contract index: the registration index holding it, the stage of that link and its
-        # project points (flat arrays: a million contracts cost a few megabytes).
-        self.holder = array("i", [FREE]) * len(contracts)
-        self.holder_stage = bytearray(len(contracts))
-        self.holder_points = array("b", [0]) * len(contracts)
-        self.link_of: list[Link | None] = [None] * len(contracts)
-        # Registrations linked, ambiguous, superseded or decided by hand: out of later stages.
-        self.settled = bytearray(len(registrations))
-        self.forbidden: dict[int, set[int]] = {}
-        self.ambiguous: list[Ambiguity] = []
-        self.superseded: dict[int, int] = {}
+        super().__init__(contracts, registrations)
+        # Registrations whose number matched only contracts with a disagreeing value (stage 4).
+        self.deferred: dict[int, list[Candidate]] = {}
+        # Registrations whose typed number is some contract's (normalized): they name a contract.
+        self.named = bytearray(len(registrations))
+        self.confirmed = 0  # links a human confirmed
+
+    # The automatic stages, in order (after the humans' decisions).
+    STAGES = ("by_number", "by_npwp", "by_fuzzy", "by_number_despite_value", "reregistrations")
 
     def run(self, decisions: Sequence[Decision]) -> MatchResult:
         self.apply_decisions(decisions)
-        self.by_number()
-        self.by_npwp()
-        self.by_fuzzy()
-        self.reregistrations()
-        links = [link for link in self.link_of if link is not None]
-        return MatchResult(links=links, ambiguous=self.ambiguous, superseded=self.superseded)
+        for stage in self.STAGES:
+            getattr(self, stage)()
+        return self.result()
 
     # --- stage 0: humans ---------------------------------------------------------------------------
 
@@ -135,56 +110,105 @@ class _Matcher:
                 continue
             details = {"decision": "confirm", "actor": decision.actor, "note": decision.note,
                        "reason": "manual: dikonfirmasi petugas"}
-            self._link(ci, ri, 0, _link(self, ci, ri, "manual", 1.0, MappingProxyType(details)))
+            self.link(ci, ri, 0, self.make_link(ci, ri, "manual", 1.0, MappingProxyType(details)))
+            self.confirmed += 1
 
     # --- stage 1: the contract number --------------------------------------------------------------
 
     def by_number(self) -> None:
-        index: dict[str, int | list[int]] = {}
-        for ci, key in enumerate(self.ev.contract_keys):
-            if key is None or self.holder[ci] != FREE:
-                continue
-            found = index.get(key)
-            if found is None:
-                index[key] = ci
-            elif isinstance(found, int):
-                index[key] = [found, ci]
-            else:
-                found.append(ci)
-        # Count claimants per contract first: a contract only one registration names, and that names
-        # only it, is linked without the sorting and tie checks contested pairs need.
-        claims = bytearray(len(self.contracts))
+        keys = self.ev.contract_keys
+        taken: set[str | None] = set()
+        if self.confirmed:  # contracts a human linked are taken
+            taken = {key for key, holder in zip(keys, self.holder, strict=True) if holder != FREE}
+            keys = [None if holder != FREE else key for key, holder in zip(keys, self.holder, strict=True)]
+        # Contract key -> its index, or the indices of the contracts sharing it (one number, several
+        # OPDs). Counter and dict(zip()) do the million-row passes in C.
+        counts = Counter(keys)
+        index: dict[str | None, int | list[int]] = dict(zip(keys, range(len(keys)), strict=True))
+        shared = {key for key, count in counts.items() if count > 1 and key is not None}
+        if shared:
+            for ci in [ci for ci, key in enumerate(keys) if key in shared]:
+                so_far = index[keys[ci]]
+                index[keys[ci]] = [ci] if isinstance(so_far, int) else [*so_far, ci]
+        index.pop(None, None)
+        # A contract only one registration names, and that names only it, is linked without the
+        # sorting and tie checks contested pairs need: count the registrations naming each key.
         registration_keys = self.ev.registration_keys
-        for ri, key in enumerate(registration_keys):
-            if key is None or self.settled[ri]:
-                continue
-            for ci in _as_list(index.get(key)):
-                if claims[ci] < 2:
-                    claims[ci] += 1
+        if self.confirmed:
+            registration_keys = [None if settled else key
+                                 for key, settled in zip(registration_keys, self.settled, strict=True)]
+        claims = Counter(registration_keys)
+        named_once = {key for key, count in claims.items() if count == 1}
+        del claims
         contested: dict[int, list[Candidate]] = {}
-        assess = self.ev.assess
+        assess, exact, forbidden_for = self.ev.assess, self.ev.f.r_exact, self.forbidden
+        # The loop below runs a million times: what link() does is written out, with local names.
+        c_id, r_id = self.ev.f.c_id, self.ev.f.r_id
+        holder, holder_stage, holder_points, link_of, settled = (
+            self.holder, self.holder_stage, self.holder_points, self.link_of, self.settled)
+        explain = self.explain
+        named = self.named
         for ri, key in enumerate(registration_keys):
-            if key is None or self.settled[ri]:
+            if key is None:
                 continue
             found = index.get(key)
             if found is None:
+                if key in taken:
+                    named[ri] = 1
                 continue
-            forbidden = self.forbidden.get(ri, ())
-            if isinstance(found, int) and claims[found] == 1 and found not in forbidden:
-                a = assess(found, ri, self.ev.number_relation(found, ri))
-                if not a.contradictions:
-                    self._link_assessed(found, ri, 1, a)
+            named[ri] = 1
+            forbidden = forbidden_for.get(ri, ()) if forbidden_for else ()
+            if isinstance(found, int) and key in named_once and found not in forbidden:
+                # The only contract with this key: the typed number is it exactly if it is any exactly.
+                a = assess(found, ri, EXACT if exact[ri] else NORMALIZED)
+                if a.contradictions:
+                    continue
+                if not _value_agrees(a):
+                    self.deferred[ri] = [(a.score, found, a)]
+                    continue
+                method, details, points = explain(a)
+                holder[found], holder_stage[found], holder_points[found] = ri, 1, points
+                link_of[found] = Link(c_id[found], r_id[ri], method, a.score, details)
+                settled[ri] = 1
                 continue
+            # The number names several contracts (one per OPD) or the contract is named by several
+            # registrations: the title joins the evidence, as a person would read it.
             candidates = []
             for ci in _as_list(found):
                 if ci in forbidden:
                     continue
-                a = assess(ci, ri, self.ev.number_relation(ci, ri))
+                a = assess(ci, ri, self.ev.number_relation(ci, ri), with_title=True)
                 if not a.contradictions:
                     candidates.append((a.score, ci, a))
-            if candidates:
-                contested[ri] = candidates
-        self._assign(1, contested)
+            agreeing = [candidate for candidate in candidates if _value_agrees(candidate[2])]
+            if agreeing:
+                contested[ri] = agreeing
+            elif candidates:
+                self.deferred[ri] = candidates
+        self.assign(1, contested)
+
+    def by_number_despite_value(self) -> None:
+        """Stage 4: a number match whose value disagrees (60-85%: under-declared, or another
+        contract's number typed by mistake) is linked only if no other contract fitted better."""
+        candidates = {
+            ri: free for ri, found in self.deferred.items()
+            if not self.settled[ri] and (free := [c for c in found if self.holder[c[1]] == FREE])
+        }
+        self.assign(4, candidates)
+
+    def _without_other_numbers(self, found: dict[int, list[Candidate]]) -> dict[int, list[Candidate]]:
+        """A registration whose typed number names a contract it did not get (contradicted, a
+        disagreeing value, taken by a better or a confirmed registration) may only go to another
+        contract whose number its own could be a typo of: the NPWP and fuzzy stages must not hand it
+        to another contract of the same contractor."""
+        named = self.named
+        for ri in [ri for ri in found if named[ri]]:
+            kept = [c for c in found[ri] if c[2].number not in (DIFFERENT, None)]
+            if kept:
+                found[ri] = kept
+            else:
+                del found[ri]
+        return found
 
     # --- stage 2: NPWP, value and dates -------------------------------------------------------------
 
@@ -222,7 +246,7 @@ class _Matcher:
                     candidates.append((a.score, ci, a))
             if candidates:
                 found[ri] = candidates
-        self._assign(2, found)
+        self.assign(2, self._without_other_numbers(found))
 
     # --- stage 3: fuzzy ----------------------------------------------------------------------------
 
@@ -232,130 +256,10 @@ class _Matcher:
         if not pending or not free:
             return
         found = fuzzy_candidates(self.ev, pending, free, self.forbidden)
-        self._assign(3, found)
+        self.assign(3, self._without_other_numbers(found))
 
-    # --- one-to-one assignment ---------------------------------------------------------------------
-
-    def _assign(self, stage: int, candidates: Mapping[int, list[Candidate]]) -> None:
-        """Best score first; ties between a registration's candidates become ambiguities; ties between
-        registrations for one contract are re-registrations (see the module docstring)."""
-        preference = self._preference
-        pairs = [(score, preference(ri), ri, ci, a) for ri, found in candidates.items() for score, ci, a in found]
-        pairs.sort(key=lambda pair: (pair[0], pair[1]), reverse=True)
-        for score, _, ri, ci, a in pairs:
-            if self.settled[ri] or self.holder[ci] != FREE:
-                continue
-            rivals = [
-                cj for s, cj, _ in candidates[ri]
-                if cj != ci and self.holder[cj] == FREE and s >= score - EQUALLY_GOOD
-            ]
-            if rivals:
-                contract_ids = tuple(sorted(self.contracts[c].id for c in (ci, *rivals)))
-                self.ambiguous.append(Ambiguity(self.registrations[ri].id, contract_ids, score))
-                self.settled[ri] = 1
-                continue
-            self._link_assessed(ci, ri, stage, a)
-        duplicates: dict[int, list[tuple[int, Assessment]]] = {}
-        for ri, found in candidates.items():
-            if self.settled[ri]:
-                continue
-            score, ci, a = max(found, key=lambda candidate: candidate[0])
-            if (
-                self.holder_stage[ci] == stage
-                and project_points(a) >= self.holder_points[ci] - 1
-                and (stage == 1 or self._same_registration(ri, self.holder[ci]))
-            ):
-                duplicates.setdefault(ci, []).append((ri, a))
-        for ci, others in duplicates.items():
-            self._supersede(ci, [ri for ri, _ in others])
-        # Everything else left over falls through to the next stage.
-
-    def _supersede(self, ci: int, others: Sequence[int]) -> None:
-        """Registrations ``others`` fit contract ``ci`` as well as its holder: keep the preferred one
-        linked and list the rest as superseded."""
-        holder = self.holder[ci]
-        current = self.link_of[ci]
-        assert current is not None
-        winner = max([holder, *others], key=self._preference)
-        points = self.holder_points[ci]
-        if winner == holder:
-            details, method, score = current.details, current.method, current.score
-        else:
-            a = self.ev.assess(ci, winner, with_title=self.holder_stage[ci] != 1)
-            method = _method(a)
-            details, score, points = self.ev.details(a, method), a.score, project_points(a)
-        losers = sorted(ri for ri in (holder, *others) if ri != winner)
-        superseded = [self.registrations[ri].nomor_registrasi for ri in losers]
-        details = MappingProxyType({**details, "superseded": superseded})
-        contract_id = self.contracts[ci].id
-        for ri in losers:
-            self.superseded[self.registrations[ri].id] = contract_id
-            self.settled[ri] = 1
-        self._link(ci, winner, self.holder_stage[ci], _link(self, ci, winner, method, score, details), points)
-
-    def reregistrations(self) -> None:
-        """A registration left over that repeats a linked one — same typed number (or none), same
-        value, same contractor, same start — was registered twice (often after a ``batal``), even if
-        the two were matched in different stages: the preferred one keeps the contract."""
-        keys, values = self.ev.f.r_key, self.ev.f.r_value
-        left = {(keys[ri], values[ri]) for ri, settled in enumerate(self.settled) if not settled}
-        if not left:
-            return
-        linked: dict[tuple[str | None, int], list[int]] = {}
-        for ci, ri in enumerate(self.holder):
-            if ri != FREE and self.holder_stage[ci] != 0:
-                key = (keys[ri], values[ri])
-                if key in left:
-                    linked.setdefault(key, []).append(ci)
-        repeats: dict[int, list[int]] = {}
-        for ri, settled in enumerate(self.settled):
-            if settled:
-                continue
-            for ci in linked.get((keys[ri], values[ri]), ()):
-                if ci not in self.forbidden.get(ri, ()) and self._same_registration(ri, self.holder[ci]):
-                    repeats.setdefault(ci, []).append(ri)
-                    break
-        for ci, others in repeats.items():
-            self._supersede(ci, others)
-
-    def _same_registration(self, ri: int, other: int) -> bool:
-        """The same project registered twice: typed with the same number (or none) and value, by the
-        same contractor, covering the same start."""
-        f = self.ev.f
-        if f.r_value[ri] != f.r_value[other] or f.r_key[ri] != f.r_key[other]:
-            return False
-        if abs(f.r_masa_awal[ri] - f.r_masa_awal[other]) > 31:
-            return False
-        if f.r_npwp[ri] and f.r_npwp[other]:
-            return f.r_npwp[ri] == f.r_npwp[other]
-        return (self.ev.vendor_similarity(f.r_vendor[ri], f.r_vendor[other]) or 0.0) >= 0.8
-
-    def _preference(self, ri: int) -> tuple[bool, Any, str]:
-        r = self.registrations[ri]
-        return (r.valid, r.tanggal_daftar, r.nomor_registrasi)
-
-    def _link_assessed(self, ci: int, ri: int, stage: int, a: Assessment) -> None:
-        method = _method(a)
-        link = _link(self, ci, ri, method, a.score, self.ev.details(a, method))
-        self._link(ci, ri, stage, link, project_points(a))
-
-    def _link(self, ci: int, ri: int, stage: int, link: Link, points: int = 0) -> None:
-        self.holder[ci] = ri
-        self.holder_stage[ci] = stage
-        self.holder_points[ci] = max(-128, min(127, points))
-        self.link_of[ci] = link
-        self.settled[ri] = 1
-
-
-def _method(a: Assessment) -> str:
-    """Named for the strongest evidence that agreed."""
-    if a.number in (EXACT, NORMALIZED):
-        return a.number
-    return "npwp" if a.npwp == "same" else "fuzzy"
-
-
-def _link(m: _Matcher, ci: int, ri: int, method: str, score: float, details: Mapping[str, Any]) -> Link:
-    return Link(m.contracts[ci].id, m.registrations[ri].id, method, score, details)
+def _value_agrees(a: Assessment) -> bool:
+    return a.value_ratio is None or a.value_ratio >= VALUE_AGREES
 
 
 def _as_list(found: int | list[int] | None) -> Iterable[int]:

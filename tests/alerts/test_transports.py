@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Iterator
 from email import message_from_bytes
 from email import policy as email_policy
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 from alerts_support import T0, SmtpServer, World, digest, free_port, items_of, text_of, view
 
 from alerts.digest import DigestItem
@@ -95,6 +97,59 @@ def test_starttls_required_but_not_offered_is_a_permanent_configuration_error(sm
         smtp_server.transport(starttls=True).send(message())
     assert caught.value.permanent is True
     assert smtp_server.take() == []
+
+
+@pytest.fixture(scope="module")
+def certificates() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def trusted(certificates: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """A server certificate for 127.0.0.1 from a test CA the client trusts (through SSL_CERT_FILE, which
+    OpenSSL's default verify paths read: the way an operator adds a private CA too)."""
+    ca_file = tmp_path / "ca.pem"
+    certificates.cert_pem.write_to_path(str(ca_file))
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificates.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    return context
+
+
+def test_starttls_upgrades_the_connection_before_sending(trusted: ssl.SSLContext) -> None:
+    server = SmtpServer(tls_context=trusted, require_starttls=True)
+    server.start()
+    try:
+        with pytest.raises(TransportError) as refused:
+            server.transport().send(message())  # plain text to a server that insists on STARTTLS
+        server.transport(starttls=True).send(message())
+    finally:
+        server.stop()
+    assert refused.value.permanent is True and refused.value.message.startswith("530")
+    assert len(server.received) == 1
+
+
+def test_implicit_tls_sends_over_tls_from_the_first_byte(trusted: ssl.SSLContext) -> None:
+    server = SmtpServer(ssl_context=trusted)
+    server.start()
+    try:
+        server.transport(tls=True).send(message())
+    finally:
+        server.stop()
+    assert len(server.received) == 1
+
+
+def test_an_untrusted_certificate_is_not_accepted(certificates: trustme.CA) -> None:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificates.issue_cert("127.0.0.1").configure_cert(context)  # the client does not trust this CA
+    server = SmtpServer(ssl_context=context)
+    server.start()
+    try:
+        with pytest.raises(TransportError):
+            server.transport(tls=True).send(message())
+    finally:
+        server.stop()
+    assert server.received == []
 
 
 def test_implicit_tls_and_starttls_together_are_refused() -> None:

@@ -25,7 +25,7 @@ from monitor.settings import load_settings
 
 
 def test_metrics_on_the_demo_year_agree_with_its_ground_truth(app: App, tmp_path: Path) -> None:
-    files = write_demo(tmp_path / "demo", contracts=300, seed=11)
+    files = write_demo(tmp_path / "demo", contracts=300, seed=11).paths
     truth = json.loads(files["truth"].read_text(encoding="utf-8"))
     as_of = date.fromisoformat(truth["as_of"])
     # The demo's own OPD directory, and an inbox holding its files.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
 from monitor.bootstrap import App
 from monitor.db import transaction
-from monitor.engine import run_check
+from monitor.engine import default_as_of, run_check
 from monitor.models import MatchLink
 from monitor.premium import required_premium
 from tests.engine.helpers import (
@@ -85,3 +85,9 @@ def test_a_rerun_over_unchanged_data_writes_no_finding_and_no_link(app: App, sta
 
     assert statements.writes_to("finding", "finding_event", "match_link") == []
     assert second.counts["new"] == second.counts["resolved"] == second.counts["refreshed"] == 0
+
+
+def test_the_default_date_is_today_in_the_configured_time_zone(app: App) -> None:
+    # 20:30 UTC on 22 November is already 23 November in Jambi (WIB, UTC+7).
+    assert default_as_of(app.settings, datetime(2026, 11, 22, 20, 30, tzinfo=UTC)) == date(2026, 11, 23)
+    assert default_as_of(app.settings, datetime(2026, 11, 22, 16, 59, tzinfo=UTC)) == date(2026, 11, 22)

@@ -92,6 +92,7 @@ def test_findings_filters_by_status_rule_opd_and_severity(app: App, script: Scri
     assert subjects("--rule", "test.*", "--opd", "perkim") == ["PERKIM|K-2"]
     assert subjects("--severity", "high", "--severity", "low") == ["PUPR|K-1", "PERKIM|K-2"]
     assert subjects("--status", "resolved") == []
+    assert subjects("--limit", "2") == ["SP2D-9", "PUPR|K-1"]
     script.findings = []
     run_check(app, date(2026, 4, 21), registry=script.registry())
     assert subjects() == ["SP2D-9"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import date
 
 from sqlalchemy import insert
 
+from checks.base import ContractState, RegistrationState
 from monitor.bootstrap import App
-from monitor.context import load_records
+from monitor.context import CONTRACT_FIELDS, REGISTRATION_FIELDS, load_records
 from monitor.db import transaction
 from monitor.engine import build_context
 from monitor.matching import match
@@ -109,6 +111,9 @@ def test_repeated_strings_and_dates_are_shared_not_copied(app: App) -> None:
     assert all(c.penyedia is first.penyedia and c.opd is first.opd for c in rest)
     assert all(c.tanggal_kontrak is first.tanggal_kontrak for c in rest)
     assert all(r.penyedia is records.registrations[0].penyedia for r in records.registrations)
+    # A registration that typed its contract's number exactly shares the contract's string.
+    assert all(r.nomor_kontrak is c.nomor_kontrak for r, c in zip(records.registrations, records.contracts,
+                                                                   strict=True))
 
 
 def test_the_context_carries_links_kampung_registrations_and_lookups(app: App) -> None:
@@ -137,3 +142,8 @@ def test_the_context_carries_links_kampung_registrations_and_lookups(app: App) -
     # 14 working days after Monday 5 October 2026 (no holidays in between).
     assert ctx.deadline(ctx.contracts_by_id[contract_id]) == date(2026, 10, 23)
     assert ctx.required_premium(1_500_000_000) == 2_350_000
+
+
+def test_the_loaders_build_states_in_the_fields_declared_order() -> None:
+    assert tuple(f.name for f in fields(ContractState)) == CONTRACT_FIELDS
+    assert tuple(f.name for f in fields(RegistrationState)) == REGISTRATION_FIELDS

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from monitor import reconcile
 from monitor.bootstrap import App
 from monitor.db import transaction
 from monitor.engine import run_check
@@ -317,3 +318,18 @@ def test_each_run_is_recorded_with_its_counts(app: App, script: Script) -> None:
         assert run.counts["new"] == 1 and run.counts["by_rule"] == {"test.scripted": {"open": 1}}
         assert set(run.counts["timings"]) >= {"load", "match", "rules", "write"}
         assert session.scalars(select(CheckRun.status)).all() == ["ok"]
+
+
+def test_findings_are_reconciled_chunk_by_chunk(app: App, script: Script, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reconcile, "CHUNK", 2)
+    script.findings = [finding(f"PUPR|K-{n}") for n in range(7)]
+    assert check(app, script, D1)["new"] == 7
+    script.findings = [finding(f"PUPR|K-{n}", severity="high" if n % 2 else "medium") for n in range(1, 9)]
+
+    counts = check(app, script, D2)
+
+    rows = findings_by_subject(app)
+    assert (counts["new"], counts["resolved"], counts["severity_rose"], counts["seen_again"]) == (2, 1, 3, 3)
+    assert rows["PUPR|K-0"].status == "resolved"
+    assert {rows[f"PUPR|K-{n}"].last_seen for n in range(1, 9)} == {D2}
+    assert len({row.id for row in rows.values()}) == 9

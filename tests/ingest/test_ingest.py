@@ -158,6 +158,18 @@ def test_each_bad_row_is_rejected_with_its_line_column_and_reason(app: App, tmp_
     assert first.raw["No. Kontrak"] == "K3" and first.raw["Nama Penyedia"] == ""
 
 
+def test_a_report_lists_a_bounded_number_of_problems_but_keeps_them_all(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("monitor.ingest.importer.MAX_REPORTED_ERRORS", 2)
+    rows = [CONTRACT_HEADER] + [row(**{"No. Kontrak": f"K{i}", "Tgl Kontrak": "kemarin"}) for i in range(5)]
+    report = ingest_file(app, "contracts", write_csv(tmp_path / "k.csv", rows))
+    assert report.rejected == 5
+    assert problems(report) == [(2, "Tgl Kontrak"), (3, "Tgl Kontrak")]
+    assert report.notes["errors_not_listed"] == 3
+    assert count(app, RejectedRow) == 5
+
+
 def test_reimporting_the_same_file_changes_nothing(app: App, contracts_csv: Path) -> None:
     first = ingest_file(app, "contracts", contracts_csv)
     before = [(c.id, c.batch_id, c.row_hash) for c in contracts(app)]

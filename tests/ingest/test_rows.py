@@ -47,15 +47,15 @@ def converter() -> RowConverter:
     return RowConverter(KINDS["contracts"], mapping, header, OpdDirectory(DIRECTORY))
 
 
-def test_a_record_holds_the_files_columns_then_defaults_then_opd_known() -> None:
+def test_a_record_holds_the_files_columns_then_defaults_then_opd_known_with_iso_dates() -> None:
     conv = converter()
     record, problems = conv.convert(["K1", "02/03/2026", "Dinas PUPR", "Paket", "CV A", "1.000", "30/09/2026"])
     assert problems == []
     assert record is not None
     values = dict(zip(conv.columns, record, strict=True))
     assert values == {
-        "nomor_kontrak": "K1", "tanggal_kontrak": date(2026, 3, 2), "opd": "PUPR", "nama_paket": "Paket",
-        "penyedia": "CV A", "nilai_kontrak": 1000, "tanggal_selesai": date(2026, 9, 30), "kode_paket": None,
+        "nomor_kontrak": "K1", "tanggal_kontrak": "2026-03-02", "opd": "PUPR", "nama_paket": "Paket",
+        "penyedia": "CV A", "nilai_kontrak": 1000, "tanggal_selesai": "2026-09-30", "kode_paket": None,
         "npwp_penyedia": None, "tanggal_mulai": None, "sumber_dana": "APBD", "jenis_pekerjaan": "konstruksi",
         "tahun_anggaran": None, "kecamatan": None, "kelurahan": None, "opd_known": True,
     }

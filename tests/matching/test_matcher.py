@@ -71,6 +71,29 @@ def test_a_typo_collision_without_npwp_is_caught_by_the_fuzzy_pass() -> None:
     assert link_of(result, a).method == "fuzzy"  # type: ignore[union-attr]
 
 
+def test_a_typo_into_the_same_vendors_other_contract_links_the_contract_whose_value_fits() -> None:
+    # One contractor, two contracts one digit apart; its registration for A typed B's number.
+    a = contract("027/14/SPK-PUPR/III/2026", nilai=1_500_000_000)
+    b = contract("028/14/SPK-PUPR/III/2026", nilai=1_100_000_000, nama_paket="Rehabilitasi Drainase Jl. Sumantri")
+    r_a = registration("028/14/SPK-PUPR/III/2026", nilai=1_500_000_000)
+    result = run([a, b], [r_a])
+    assert pairs(result) == {(a.id, r_a.id)}
+
+
+def test_an_under_declared_value_still_links_by_number_when_nothing_fits_better() -> None:
+    c = contract(nilai=1_500_000_000)
+    r = registration(nilai=1_000_000_000)  # 67% declared: the premium rule will flag the shortfall
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.registration_id == r.id
+    assert link.method == "exact" and link.details["value_ratio"] == 0.667
+
+
+def test_different_companies_sharing_words_contradict_a_number_without_npwp() -> None:
+    c = contract("5/SPK/PPK.04/07/2026", penyedia="CV. Barokah Lestari Jaya", npwp=None)
+    r = registration("5/SPK/PPK.04/07/2026", penyedia="PRIMA BERSAMA JAYA, CV", npwp=None)
+    assert run([c], [r]).links == []
+
+
 def test_a_number_contradicted_by_the_value_does_not_link() -> None:
     c = contract(nilai=1_500_000_000)
     r = registration(nilai=150_000_000, npwp=None, penyedia="SINAR JAYA, CV")
@@ -171,6 +194,18 @@ def test_a_re_registration_matched_in_another_stage_still_supersedes() -> None:
     assert result.superseded == {old.id: c.id}
 
 
+def test_a_third_registration_keeps_the_earlier_supersessions_listed() -> None:
+    c = contract()
+    first = registration(status="batal", tanggal_daftar=date(2026, 3, 6))
+    second = registration(tanggal_daftar=date(2026, 3, 9))
+    third = registration(None, npwp=None, tanggal_daftar=date(2026, 3, 20))  # no number: found at the end
+    result = run([c], [first, second, third])
+    link = link_of(result, c)
+    assert link is not None and link.registration_id == third.id
+    assert sorted(link.details["superseded"]) == sorted([first.nomor_registrasi, second.nomor_registrasi])
+    assert result.superseded == {first.id: c.id, second.id: c.id}
+
+
 def test_each_registration_links_one_contract_and_each_contract_one_registration() -> None:
     contracts = [contract(f"{i}/SPK/PPK.01/03/2026", nilai=100_000_000 * i) for i in range(1, 6)]
     registrations = [registration(f"{i}/SPK/PPK.01/03/2026", nilai=100_000_000 * i) for i in range(1, 6)]
@@ -193,6 +228,15 @@ def test_a_confirmed_link_wins_and_takes_both_out_of_automatic_matching() -> Non
     assert manual.method == "manual" and manual.score == 1.0 and manual.details["actor"] == "budi"
     # The newer registration now gets the contract the confirmed one would have taken.
     assert pairs(result) == {(wrong.id, r.id), (right.id, other.id)}
+
+
+def test_a_registration_naming_a_confirmed_contract_is_not_handed_to_its_vendors_other_contract() -> None:
+    named = contract("1/SPK/2026")
+    other = contract("345/SPK/2026")  # same contractor, value and dates: only the number differs
+    confirmed = registration("1/SPK/2026")
+    again = registration("1/SPK/2026", tanggal_daftar=date(2026, 4, 1))
+    decisions = [Decision("PUPR", "1/SPK/2026", confirmed.nomor_registrasi, "confirm")]
+    assert pairs(run([named, other], [confirmed, again], decisions)) == {(named.id, confirmed.id)}
 
 
 def test_a_rejected_pair_is_never_linked_in_any_stage() -> None:

@@ -25,7 +25,6 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('recipient', sa.String(length=320), nullable=False),
     sa.Column('subject', sa.Text(), nullable=False),
-    sa.Column('raw', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('finding_count', sa.Integer(), nullable=False),
@@ -35,6 +34,7 @@ def upgrade() -> None:
     sa.Column('claim_token', sa.String(length=32), nullable=True),
     sa.Column('sent_at', monitor.models.UtcDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('raw', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_message')),
     sa.UniqueConstraint('message_id', name=op.f('uq_outbox_message_message_id'))
     )

@@ -1,0 +1,78 @@
+"""The shipped configuration files load, and the example names every setting there is: a key added
+to monitor/settings.py without an example here fails this test."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+import checks
+from monitor.demo import opd_directory, opd_directory_toml
+from monitor.scheduler import JOBS
+from monitor.settings import Settings, load_settings
+from monitor.workdays import WorkingCalendar
+
+CONFIG = Path(__file__).resolve().parents[2] / "config"
+
+
+def _keys(model: type[BaseModel], prefix: str = "") -> set[str]:
+    """Every settings key, dotted, as written in TOML (aliases such as smtp ``from`` included)."""
+    keys = set()
+    for name, field in model.model_fields.items():
+        if field.exclude:
+            continue
+        key = prefix + (field.alias or name)
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            keys |= _keys(annotation, key + ".")
+        else:
+            keys.add(key)
+    return keys
+
+
+def _written(data: dict[str, Any], prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in data.items():
+        keys.add(prefix + key)
+        if isinstance(value, dict):
+            keys |= _written(value, prefix + key + ".")
+    return keys
+
+
+@pytest.mark.parametrize("name", ["pantau.example.toml", "pantau.demo.toml"])
+def test_the_shipped_configuration_loads(name: str) -> None:
+    settings = load_settings(CONFIG / name, environ={}, required=True)
+    checks.rule_config(settings)  # every rule option known, of the right kind
+    for job, spec in JOBS.items():
+        settings.job(job, spec.default)
+    WorkingCalendar.from_settings(settings.calendar)
+    assert {opd.code for opd in settings.opd} >= {o["code"] for o in opd_directory()}
+
+
+def test_the_example_sets_every_setting() -> None:
+    data = tomllib.loads((CONFIG / "pantau.example.toml").read_text(encoding="utf-8"))
+    missing = _keys(Settings) - _written(data)
+    assert not missing, f"config/pantau.example.toml lacks {sorted(missing)}"
+    assert set(JOBS) <= set(data["scheduler"]), "every scheduler job has an example"
+    assert set(checks.REGISTRY) <= set(data["rules"]), "every rule has an example"
+    for field in Settings.model_fields["opd"].annotation.__args__[0].model_fields:  # type: ignore[union-attr]
+        assert field in data["opd"][0], f"[[opd]] {field}"
+
+
+def test_the_demo_configuration_writes_under_var() -> None:
+    settings = load_settings(CONFIG / "pantau.demo.toml", environ={}, required=True)
+    var = (CONFIG.parent / "var").resolve()
+    assert settings.database.url.startswith("sqlite:///")
+    assert Path(settings.database.url.removeprefix("sqlite:///")).resolve() == var / "pantau.db"
+    assert settings.alerts.transport == "file"
+    assert settings.alerts.outbox_dir.resolve() == var / "outbox"
+    assert settings.scheduler.inbox_dir.resolve() == var / "inbox"
+    assert "Kecamatan Danau Teluk" not in {opd.name for opd in settings.opd}
+
+
+def test_the_opd_file_is_the_demo_directory() -> None:
+    assert (CONFIG / "opd.kota-jambi.toml").read_text(encoding="utf-8") == opd_directory_toml()
