@@ -11,7 +11,7 @@ import click
 
 from monitor.demo import DEFAULT_AS_OF, DEFAULT_CONTRACTS, DEFAULT_SEED, FORMATS, fiscal_year, write_demo
 from monitor.demo.writer import AUTO_CSV_ABOVE, Format
-from monitor.ingest.values import format_tanggal
+from monitor.wording import tanggal
 
 _KIND_NAMES = {
     "contracts": "kontrak",
@@ -51,7 +51,7 @@ def demo_data(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: str, w
     written = write_demo(out_dir, contracts=contracts, seed=seed, as_of=day, fmt=cast(Format, fmt), workers=workers)
     elapsed = time.monotonic() - started
     paths, summary = written.paths, written.summary
-    click.echo(f"Tahun anggaran {fiscal_year(day)} Kota Jambi (data per {format_tanggal(day)}, seed {seed}) "
+    click.echo(f"Tahun anggaran {fiscal_year(day)} Kota Jambi (data per {tanggal(day)}, seed {seed}) "
                f"ditulis ke {out_dir} dalam {elapsed:.1f} detik:")
     for kind, name in _KIND_NAMES.items():
         bad = len(summary["malformed"].get(kind, []))

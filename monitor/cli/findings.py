@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import getpass
 import json
 import sys
@@ -20,6 +19,7 @@ from checks.base import SEVERITIES
 from checks.common import rupiah, tanggal
 from monitor import findings as store
 from monitor.cli.common import EXIT_FAILED, CliContext, ConfigError, pass_cli
+from monitor.cli.export import write_csv, write_json
 from monitor.db import transaction
 from monitor.engine import CheckFailed, CheckRunResult, default_as_of, run_check
 from monitor.models import utcnow
@@ -29,17 +29,10 @@ EXPORT_FIELDS = ("id", "rule", "severity", "status", "opd", "subject", "title", 
                  "last_seen", "details")
 STATUS_LABELS = {"open": "terbuka", "reopened": "muncul lagi", "acknowledged": "diakui", "silenced": "dibungkam",
                  "resolved": "selesai"}
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Failed(click.ClickException):
     exit_code = EXIT_FAILED
-
-
-def neutralize_formula(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): text starting with
-    = + - @ tab or CR gets a leading apostrophe."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def _why(exc: Exception) -> str:
@@ -154,29 +147,15 @@ def findings_group(
             session.connection(), statuses=statuses, rules=_split(rule), opds=_split(opd), severities=severity)
         if limit is not None:
             rows = islice(rows, limit)
-        {"json": _write_json, "csv": _write_csv, "table": _write_table}[fmt](rows)
-
-
-def _write_json(rows: Iterable[dict[str, Any]]) -> None:
-    out = sys.stdout
-    count = 0
-    for row in rows:  # streamed: a big city's findings need not fit in one string
-        out.write(("[\n  " if count == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
-        count += 1
-    out.write("\n]\n" if count else "[]\n")
+        {"json": write_json, "csv": _write_csv, "table": _write_table}[fmt](rows)
 
 
 def _write_csv(rows: Iterable[dict[str, Any]]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(EXPORT_FIELDS)
-    for row in rows:
-        cells = []
-        for name in EXPORT_FIELDS:
-            value = row[name]
-            if name == "details":
-                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-            cells.append(neutralize_formula(value) if isinstance(value, str) else ("" if value is None else value))
-        writer.writerow(cells)
+    write_csv(rows, EXPORT_FIELDS, _encode_details)
+
+
+def _encode_details(name: str, value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if name == "details" else value
 
 
 def _write_table(rows: Iterable[dict[str, Any]]) -> None:

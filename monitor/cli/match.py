@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import getpass
-import json
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -14,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor.cli.common import EXIT_FAILED, CliContext, pass_cli
+from monitor.cli.export import write_csv, write_json
 from monitor.db import transaction
 from monitor.matching import DecisionError, record_decision
 from monitor.matching.store import load_links
@@ -21,7 +20,6 @@ from monitor.settings import Settings
 
 EXPORT_FIELDS = ("opd", "nomor_kontrak", "nomor_registrasi", "method", "score")
 METHODS = ("exact", "normalized", "npwp", "fuzzy", "manual")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class Failed(click.ClickException):
@@ -113,27 +111,11 @@ def matches_command(obj: CliContext, fmt: str, opd: str | None, method: str | No
     code = None if opd is None else resolve_opd(obj.settings, opd)
     with obj.app.sessions() as session:
         rows = load_links(session, opd=code, method=method)
-        {"json": _write_json, "csv": _write_csv, "table": _write_table}[fmt](rows)
-
-
-def _write_json(rows: Iterable[dict[str, Any]]) -> None:
-    out = sys.stdout
-    count = 0
-    for row in rows:  # streamed: a million links need not fit in one string
-        out.write(("[\n  " if count == 0 else ",\n  ") + json.dumps(row, ensure_ascii=False))
-        count += 1
-    out.write("\n]\n" if count else "[]\n")
+        {"json": write_json, "csv": _write_csv, "table": _write_table}[fmt](rows)
 
 
 def _write_csv(rows: Iterable[dict[str, Any]]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(EXPORT_FIELDS)
-    for row in rows:
-        # Contract numbers are typed by people: one starting with = or - must not run as a formula.
-        writer.writerow([
-            ("'" + value if value.startswith(_FORMULA_STARTS) else value) if isinstance(value, str) else value
-            for value in (row[name] for name in EXPORT_FIELDS)
-        ])
+    write_csv(rows, EXPORT_FIELDS)
 
 
 def _write_table(rows: Iterable[dict[str, Any]]) -> None:

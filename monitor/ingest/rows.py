@@ -18,8 +18,9 @@ from operator import itemgetter
 from typing import Any
 
 from monitor.ingest.kinds import KindSpec
-from monitor.ingest.values import BadValue, format_tanggal, show
+from monitor.ingest.values import BadValue, show
 from monitor.settings import Opd
+from monitor.wording import tanggal
 
 Problem = tuple[str, str]  # (column label as in the file, message)
 Record = list[Any]
@@ -167,8 +168,8 @@ class RowConverter:
             end, start = values[later], values[earlier]
             if end is not None and start is not None and end < start:
                 return None, [(later_label, (
-                    f"{later_label} ({format_tanggal(date.fromisoformat(end))}) lebih awal dari "
-                    f"{earlier_label} ({format_tanggal(date.fromisoformat(start))})"
+                    f"{later_label} ({tanggal(date.fromisoformat(end))}) lebih awal dari "
+                    f"{earlier_label} ({tanggal(date.fromisoformat(start))})"
                 ))]
         if self._opd is not None and values[self._opd] is not None:
             code, known = self.directory.resolve(values[self._opd])

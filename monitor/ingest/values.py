@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from babel.dates import format_date
+from monitor.wording import rupiah
 
 # Cells that mean "nothing here" in Indonesian spreadsheets.
 _BLANKS = frozenset({"", "-", "--", "–", "—", "#N/A", "N/A", "n/a"})
@@ -73,16 +73,6 @@ def show(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
-
-
-def format_tanggal(value: date) -> str:
-    """``25 Maret 2026``: how dates are written to Indonesian readers."""
-    return format_date(value, "d MMMM y", locale="id_ID")
-
-
-def format_rupiah(value: int) -> str:
-    sign = "-" if value < 0 else ""
-    return f"{sign}Rp{abs(value):,}".replace(",", ".")
 
 
 # --- text --------------------------------------------------------------------------------------
@@ -153,7 +143,7 @@ def parse_money(value: object) -> int | None:
     else:
         raise BadValue(f"'{show(value)}' bukan angka rupiah")
     if amount < 0:
-        raise BadValue(f"nilai negatif ({format_rupiah(amount)}) tidak diterima")
+        raise BadValue(f"nilai negatif ({rupiah(amount)}) tidak diterima")
     return amount
 
 
@@ -351,8 +341,6 @@ __all__ = [
     "BadValue",
     "count_parser",
     "enum_parser",
-    "format_rupiah",
-    "format_tanggal",
     "is_blank",
     "parse_date",
     "parse_money",
