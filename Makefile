@@ -33,7 +33,8 @@ run: $(STAMP)
 	$(PANTAU) alerts send
 	@echo
 	@echo "Database: var/pantau.db   Demo files: $(DEMO)/   E-mails (.eml): var/outbox/"
-	@echo "Try: $(PANTAU) findings --severity critical"
+	@echo "Rejected rows (line and reason): $(PANTAU) rejects"
+	@echo "Findings: $(PANTAU) findings --severity critical   (--format json|csv)"
 	@echo
 	$(PANTAU) run
 
@@ -43,7 +44,7 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCHES)
 
 clean:
 	rm -rf $(VENV) var
