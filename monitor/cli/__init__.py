@@ -31,12 +31,12 @@ COMMAND_MODULES = (
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     envvar="PANTAU_CONFIG",
-    help="Configuration file (TOML). Default: ./pantau.toml if present.",
+    help="Berkas konfigurasi (TOML). Bawaan: ./pantau.toml bila ada.",
 )
 @click.version_option(package_name="pantau")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None) -> None:
-    """Pantau: Jakon compliance monitoring for APBD construction contracts."""
+    """Pantau: pemantauan kepatuhan Jakon BPJS Ketenagakerjaan untuk kontrak konstruksi APBD."""
     ctx.obj = CliContext(config_path=config_path)
     ctx.call_on_close(ctx.obj.close)
 

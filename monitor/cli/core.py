@@ -10,13 +10,13 @@ from monitor.cli.common import CliContext, pass_cli
 
 @click.group("config")
 def config_group() -> None:
-    """Inspect the configuration."""
+    """Periksa konfigurasi."""
 
 
 @config_group.command("check")
 @pass_cli
 def config_check(obj: CliContext) -> None:
-    """Validate the configuration file and environment overrides."""
+    """Validasi berkas konfigurasi dan pengaturan dari environment (PANTAU_*)."""
     settings = obj.settings
     click.echo(
         f"{settings.source}: OK ({len(settings.opd)} OPD in the directory, "
@@ -26,13 +26,13 @@ def config_check(obj: CliContext) -> None:
 
 @click.group("db")
 def db_group() -> None:
-    """Database maintenance."""
+    """Pemeliharaan basis data."""
 
 
 @db_group.command("upgrade")
 @pass_cli
 def db_upgrade(obj: CliContext) -> None:
-    """Apply database migrations (also done at every start)."""
+    """Terapkan migrasi basis data (juga dilakukan setiap kali mulai)."""
     engine = db.make_engine(obj.settings.database.url)
     try:
         db.upgrade(engine)

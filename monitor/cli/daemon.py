@@ -11,10 +11,10 @@ from monitor.settings import SettingsError
 
 
 @click.command("run")
-@click.option("--once", is_flag=True, help="Run every enabled job once, in order, and exit.")
+@click.option("--once", is_flag=True, help="Jalankan setiap tugas yang aktif sekali, berurutan, lalu keluar.")
 @pass_cli
 def run_command(obj: CliContext, once: bool) -> None:
-    """Run the daemon: scheduled jobs, /metrics, /healthz and /readyz. Stop with Ctrl-C or SIGTERM."""
+    """Jalankan daemon: tugas terjadwal, /metrics, /healthz dan /readyz. Hentikan dengan Ctrl-C atau SIGTERM."""
     from monitor.daemon import main_loop
     from monitor.leader import DaemonAlreadyRunning, leadership_for
     from monitor.logs import configure_logging

@@ -26,25 +26,25 @@ _KIND_NAMES = {
 @click.command("demo-data")
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--contracts", "-n", type=click.IntRange(min=0), default=DEFAULT_CONTRACTS, show_default=True,
-              help="Number of contracts in the year.")
+              help="Jumlah kontrak dalam setahun.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
-              help="Random seed: the same seed always writes the same year.")
+              help="Benih acak: benih yang sama selalu menulis tahun yang sama.")
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               default=DEFAULT_AS_OF.isoformat(), show_default=True,
-              help="The demo date: data runs up to the day before it; findings are as of it.")
+              help="Tanggal demo: data sampai sehari sebelumnya; temuan per tanggal ini.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
-              help=f"auto: registrations and agreements as XLSX, the rest CSV (all CSV above "
-                   f"{AUTO_CSV_ABOVE:,} contracts); csv or xlsx: every file so.")
+              help=f"auto: registrasi dan perjanjian sebagai XLSX, sisanya CSV (semua CSV di atas "
+                   f"{AUTO_CSV_ABOVE:,} kontrak); csv atau xlsx: semua berkas begitu.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Processes generating CSV in parallel (default: one per CPU, at most 4).")
+              help="Proses yang menulis CSV secara paralel (bawaan: satu per CPU, paling banyak 4).")
 def demo_data(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: str, workers: int | None) -> None:
-    """Write a demo year of Kota Jambi into OUT_DIR.
+    """Tulis satu tahun anggaran demo Kota Jambi ke OUT_DIR.
 
-    Contracts, addenda, BPJS Jakon registrations, SP2D payments, MoU/PKS and Kampung Bahagia
-    activities, in the formats real exports have (CSV saved by Excel with ';' and Windows-1252,
-    the BPJS XLSX export with title rows, ...), with clerks' typos, late and underpaid
-    registrations and a few malformed rows; plus ground_truth.json (the true links and the
-    findings a correct check reports) and opd.toml (the OPD directory, for `opd_file`).
+    Kontrak, adendum, registrasi Jakon BPJS, SP2D, MoU/PKS dan kegiatan Kampung Bahagia, dalam
+    format ekspor yang sebenarnya (CSV simpanan Excel dengan ';' dan Windows-1252, ekspor XLSX BPJS
+    dengan baris judul, ...), dengan salah ketik petugas, registrasi terlambat dan kurang bayar,
+    serta beberapa baris rusak; ditambah ground_truth.json (tautan yang benar dan temuan yang
+    harus dilaporkan) dan opd.toml (direktori OPD, untuk `opd_file`).
     """
     day = as_of.date() if isinstance(as_of, datetime) else as_of
     started = time.monotonic()

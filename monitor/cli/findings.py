@@ -62,10 +62,10 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
 @click.command("check")
-@click.option("--as-of", type=_DATE, default=None, help="Check as of this date (YYYY-MM-DD). Default: today.")
+@click.option("--as-of", type=_DATE, default=None, help="Periksa per tanggal ini (YYYY-MM-DD). Bawaan: hari ini.")
 @pass_cli
 def check_command(obj: CliContext, as_of: datetime | None) -> None:
-    """Run every enabled rule and update the findings."""
+    """Jalankan setiap aturan yang aktif dan perbarui temuan."""
     try:
         result = run_check(obj.app, None if as_of is None else as_of.date())
     except CheckFailed as exc:
@@ -125,18 +125,19 @@ def _statuses(values: Iterable[str]) -> list[str]:
 
 @click.group("findings", invoke_without_command=True)
 @click.option("--status", "status", multiple=True, metavar="STATUS",
-              help="open, reopened, acknowledged, silenced, resolved, active (default) or all; repeatable.")
-@click.option("--rule", "rule", multiple=True, help="Rule id or glob (jakon.*); repeatable.")
-@click.option("--opd", "opd", multiple=True, help="OPD code; repeatable.")
-@click.option("--severity", "severity", multiple=True, type=click.Choice(SEVERITIES), help="Repeatable.")
+              help="open, reopened, acknowledged, silenced, resolved, active (bawaan) atau all; boleh berulang.")
+@click.option("--rule", "rule", multiple=True, help="Id aturan atau pola (jakon.*); boleh berulang.")
+@click.option("--opd", "opd", multiple=True, help="Kode OPD; boleh berulang.")
+@click.option("--severity", "severity", multiple=True, type=click.Choice(SEVERITIES), help="Boleh berulang.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most this many (the most severe first).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Paling banyak sekian (yang paling gawat dulu).")
 @click.pass_context
 def findings_group(
     ctx: click.Context, status: tuple[str, ...], rule: tuple[str, ...], opd: tuple[str, ...],
     severity: tuple[str, ...], fmt: str, limit: int | None,
 ) -> None:
-    """List findings (active ones unless --status says otherwise)."""
+    """Daftar temuan (yang aktif, kecuali --status menyebut lain)."""
     if ctx.invoked_subcommand is not None:
         return
     obj = ctx.find_object(CliContext)
@@ -182,7 +183,7 @@ def _write_table(rows: Iterable[dict[str, Any]]) -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_cli
 def history_command(obj: CliContext, finding_id: int, fmt: str) -> None:
-    """A finding and every change of its status."""
+    """Satu temuan dan setiap perubahan statusnya."""
     with obj.app.sessions() as session:
         try:
             found = store.finding_history(session.connection(), finding_id)
@@ -227,11 +228,11 @@ def _iso(value: Any) -> Any:
 
 @click.command("ack")
 @click.argument("finding_id", type=int)
-@click.option("--note", required=True, help="What is being done about it.")
-@click.option("--actor", default=None, help="Who acknowledges (default: the login name).")
+@click.option("--note", required=True, help="Apa yang sedang dilakukan untuk menindaklanjutinya.")
+@click.option("--actor", default=None, help="Siapa yang mengakui (bawaan: nama login).")
 @pass_cli
 def ack_command(obj: CliContext, finding_id: int, note: str, actor: str | None) -> None:
-    """Acknowledge a finding: it stays open without reminders until it changes."""
+    """Akui temuan: tetap terbuka tanpa pengingat sampai temuan itu berubah."""
     try:
         with transaction(obj.app.sessions) as session:
             before = store.acknowledge(session, finding_id, note=note, actor=_actor(actor), now=utcnow())
@@ -242,18 +243,18 @@ def ack_command(obj: CliContext, finding_id: int, note: str, actor: str | None) 
 
 
 @click.command("silence")
-@click.option("--rule", default=None, help="Rule id or glob (agreement.*).")
-@click.option("--opd", default=None, help="OPD code.")
-@click.option("--subject", default=None, help='Exact subject, e.g. "PUPR|027/14/SPK-PUPR/III/2026".')
-@click.option("--until", "until", type=_DATE, required=True, help="Last day muted (YYYY-MM-DD, inclusive).")
-@click.option("--reason", required=True)
-@click.option("--actor", default=None, help="Who silences (default: the login name).")
+@click.option("--rule", default=None, help="Id aturan atau pola (agreement.*).")
+@click.option("--opd", default=None, help="Kode OPD.")
+@click.option("--subject", default=None, help='Subjek persis, mis. "PUPR|027/14/SPK-PUPR/III/2026".')
+@click.option("--until", "until", type=_DATE, required=True, help="Hari terakhir dibungkam (YYYY-MM-DD, termasuk).")
+@click.option("--reason", required=True, help="Alasan (disimpan dalam riwayat).")
+@click.option("--actor", default=None, help="Siapa yang membungkam (bawaan: nama login).")
 @pass_cli
 def silence_command(
     obj: CliContext, rule: str | None, opd: str | None, subject: str | None, until: datetime, reason: str,
     actor: str | None,
 ) -> None:
-    """Mute matching findings (now and new ones) until a date."""
+    """Bungkam temuan yang cocok (yang ada dan yang baru) sampai suatu tanggal."""
     if rule is None and opd is None and subject is None:
         raise click.UsageError("sebutkan minimal satu dari --rule, --opd atau --subject")
     try:
@@ -269,10 +270,10 @@ def silence_command(
 
 @click.command("unsilence")
 @click.argument("silence_id", type=int)
-@click.option("--actor", default=None, help="Who lifts it (default: the login name).")
+@click.option("--actor", default=None, help="Siapa yang mencabut (bawaan: nama login).")
 @pass_cli
 def unsilence_command(obj: CliContext, silence_id: int, actor: str | None) -> None:
-    """Lift a silence today; its findings become open again."""
+    """Cabut pembungkaman hari ini; temuannya terbuka kembali."""
     try:
         with transaction(obj.app.sessions) as session:
             count = store.lift_silence(session, silence_id, actor=_actor(actor), now=utcnow(),

@@ -81,14 +81,14 @@ def _print_text(report: ImportReport) -> None:
 @click.argument("kind", type=click.Choice(list(KINDS)))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="json: one JSON object per file and line.")
-@click.option("--sheet", default=None, help="Excel sheet to read (default: the first).")
+              help="json: satu objek JSON per berkas, satu baris.")
+@click.option("--sheet", default=None, help="Sheet Excel yang dibaca (bawaan: yang pertama).")
 @pass_cli
 def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, sheet: str | None) -> None:
-    """Import CSV or XLSX files of KIND (contracts, addenda, registrations, payments, agreements, kampung).
+    """Impor berkas CSV atau XLSX jenis KIND (contracts, addenda, registrations, payments, agreements, kampung).
 
-    Bad rows are rejected one by one and listed; a file that cannot be read as a table at all
-    changes nothing and makes the exit code 1.
+    Baris yang salah ditolak satu per satu dan didaftar; berkas yang sama sekali tidak terbaca
+    sebagai tabel tidak mengubah apa pun dan membuat kode keluar 1.
     """
     app = obj.app
     failed = False
@@ -113,13 +113,13 @@ def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, she
 
 
 @click.command("rejects")
-@click.option("--kind", type=click.Choice(list(KINDS)), default=None, help="Only this kind of data.")
-@click.option("--batch", "batch_id", type=int, default=None, help="Only this import batch.")
-@click.option("--all", "every", is_flag=True, help="Every batch, not only the latest import of each file.")
+@click.option("--kind", type=click.Choice(list(KINDS)), default=None, help="Hanya jenis data ini.")
+@click.option("--batch", "batch_id", type=int, default=None, help="Hanya batch impor ini.")
+@click.option("--all", "every", is_flag=True, help="Semua batch, bukan hanya impor terakhir tiap berkas.")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_cli
 def rejects(obj: CliContext, kind: str | None, batch_id: int | None, every: bool, output: str) -> None:
-    """List rejected rows: by default those of the latest import of each file."""
+    """Daftar baris yang ditolak: bawaannya dari impor terakhir tiap berkas."""
     app = obj.app
     batches = select(ImportBatch)
     if batch_id is not None:

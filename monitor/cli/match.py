@@ -47,7 +47,7 @@ def _actor(given: str | None) -> str:
 
 @click.group("match")
 def match_group() -> None:
-    """Decide links between contracts and Jakon registrations by hand."""
+    """Putuskan tautan kontrak dengan registrasi Jakon secara manual."""
 
 
 def _decide(obj: CliContext, decision: str, opd: str, nomor_kontrak: str, nomor_registrasi: str,
@@ -71,8 +71,8 @@ def _decide(obj: CliContext, decision: str, opd: str, nomor_kontrak: str, nomor_
     click.echo("Temuan diperbarui pada pemeriksaan berikutnya (pantau check).")
 
 
-_note = click.option("--note", default=None, help="Why (kept with the decision).")
-_actor_option = click.option("--actor", default=None, help="Who decides (default: the login name).")
+_note = click.option("--note", default=None, help="Alasan (disimpan bersama keputusan).")
+_actor_option = click.option("--actor", default=None, help="Siapa yang memutuskan (bawaan: nama login).")
 
 
 @match_group.command("confirm")
@@ -84,7 +84,7 @@ _actor_option = click.option("--actor", default=None, help="Who decides (default
 @pass_cli
 def confirm_command(obj: CliContext, opd: str, nomor_kontrak: str, nomor_registrasi: str, note: str | None,
                     actor: str | None) -> None:
-    """Link a contract to a registration, whatever the matcher thinks."""
+    """Tautkan kontrak ke registrasi, apa pun penilaian pencocok otomatis."""
     _decide(obj, "confirm", opd, nomor_kontrak, nomor_registrasi, note, actor)
 
 
@@ -97,17 +97,17 @@ def confirm_command(obj: CliContext, opd: str, nomor_kontrak: str, nomor_registr
 @pass_cli
 def reject_command(obj: CliContext, opd: str, nomor_kontrak: str, nomor_registrasi: str, note: str | None,
                    actor: str | None) -> None:
-    """Never link this contract to this registration."""
+    """Jangan pernah tautkan kontrak ini ke registrasi ini."""
     _decide(obj, "reject", opd, nomor_kontrak, nomor_registrasi, note, actor)
 
 
 @click.command("matches")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-@click.option("--opd", default=None, help="Only this OPD (code, name or alias).")
-@click.option("--method", type=click.Choice(METHODS), default=None, help="Only links made this way.")
+@click.option("--opd", default=None, help="Hanya OPD ini (kode, nama atau alias).")
+@click.option("--method", type=click.Choice(METHODS), default=None, help="Hanya tautan yang dibuat dengan cara ini.")
 @pass_cli
 def matches_command(obj: CliContext, fmt: str, opd: str | None, method: str | None) -> None:
-    """Export the links of the last check run (and manual decisions since)."""
+    """Ekspor tautan dari pemeriksaan terakhir (dan keputusan manual sesudahnya)."""
     code = None if opd is None else resolve_opd(obj.settings, opd)
     with obj.app.sessions() as session:
         rows = load_links(session, opd=code, method=method)
