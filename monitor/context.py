@@ -2,8 +2,9 @@
 
 A million contracts must fit in well under a gigabyte, so this module reads with Core selects of
 only the columns the rules need (no ORM identity map), streams them in partitions, and interns
-what repeats — OPD codes, vendor names and NPWPs, dates, statuses — so a vendor with ten thousand
-contracts holds its name once.
+what repeats — OPD codes, vendor names and NPWPs, package titles, dates, statuses — so a vendor with
+ten thousand contracts holds its name once, and a title every kelurahan's drainage package shares is
+held once.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ REGISTRATION_FIELDS = (
     "id", "nomor_registrasi", "nomor_kontrak", "nama_proyek", "penyedia", "npwp_penyedia",
     "nilai_kontrak_terdaftar", "iuran_dibayar", "tanggal_daftar", "masa_awal", "masa_akhir", "status", "npp",
 )
+PAYMENT_FIELDS = ("id", "nomor_sp2d", "tanggal_sp2d", "nomor_kontrak", "opd", "nilai", "uraian", "contract_id")
 
 
 
@@ -80,7 +82,7 @@ class CurrentTerms:
 _CURSOR_NUMBERS = itertools.count(1)  # server-side cursors need distinct names when nested
 
 
-def _rows(conn: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
+def raw_rows(conn: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
     """The statement's rows as plain tuples, streamed in partitions.
 
     A million rows through SQLAlchemy's Row objects and type processors cost seconds the check run
@@ -113,7 +115,7 @@ def load_current_terms(conn: Connection) -> dict[tuple[str, str], CurrentTerms]:
     by_contract: dict[tuple[str, str], list[tuple[date, str, int | None, date | None]]] = {}
     statement = select(a.opd, a.nomor_kontrak, a.tanggal_adendum, a.nomor_adendum, a.nilai_kontrak_baru,
                        a.tanggal_selesai_baru)
-    for opd, nomor, tanggal, nomor_adendum, nilai, selesai in _rows(conn, statement):
+    for opd, nomor, tanggal, nomor_adendum, nilai, selesai in raw_rows(conn, statement):
         by_contract.setdefault((opd, nomor), []).append((tanggal, nomor_adendum, nilai, selesai))
     terms: dict[tuple[str, str], CurrentTerms] = {}
     for key, addenda in by_contract.items():
@@ -142,12 +144,12 @@ def load_contracts(conn: Connection, intern: Interner) -> list[ContractState]:
     same, day, pop_terms = intern.same, intern.day, terms.pop
     number = ({} if intern.contract_numbers is None else intern.contract_numbers).setdefault
     for (cid, opd, opd_known, nomor, nama, penyedia, npwp, tanggal, mulai, nilai, selesai, jenis, dana,
-         kode) in _rows(conn, statement):
+         kode) in raw_rows(conn, statement):
         current = pop_terms((opd, nomor), None)
         selesai = day(selesai)
         # Positional (a third of the cost of keywords); CONTRACT_FIELDS pins the order, a test checks it.
         add(ContractState(
-            cid, same(opd, opd), bool(opd_known), number(nomor, nomor), nama, same(penyedia, penyedia),
+            cid, same(opd, opd), bool(opd_known), number(nomor, nomor), same(nama, nama), same(penyedia, penyedia),
             same(npwp, npwp), day(tanggal), day(mulai), nilai,
             nilai if current is None or current.nilai is None else current.nilai,
             selesai, selesai if current is None or current.tanggal_selesai is None else day(current.tanggal_selesai),
@@ -167,11 +169,12 @@ def load_registrations(conn: Connection, intern: Interner) -> list[RegistrationS
     number = (intern.contract_numbers or {}).get
     states = [
         RegistrationState(  # positional: REGISTRATION_FIELDS pins the order
-            rid, nomor, number(kontrak, kontrak), nama, same(penyedia, penyedia), same(npwp, npwp), nilai, iuran,
+            rid, nomor, number(kontrak, kontrak), same(nama, nama), same(penyedia, penyedia), same(npwp, npwp), nilai,
+            iuran,
             day(daftar), day(awal), day(akhir), same(status, status), same(npp, npp),
         )
         for rid, nomor, kontrak, nama, penyedia, npwp, nilai, iuran, daftar, awal, akhir, status, npp
-        in _rows(conn, statement)
+        in raw_rows(conn, statement)
     ]
     intern.contract_numbers = None  # only needed while loading: free the index
     return states
@@ -201,9 +204,9 @@ class StreamedPayments(Sequence[PaymentState]):
 
     def _states(self, statement: Select[Any]) -> Iterator[PaymentState]:
         same, day = self._intern.same, self._intern.day
-        for pid, sp2d, tanggal, kontrak, opd, nilai, uraian, contract_id in _rows(self._conn, statement):
-            yield PaymentState(id=pid, nomor_sp2d=sp2d, tanggal_sp2d=day(tanggal), nomor_kontrak=kontrak,
-                               opd=same(opd, opd), nilai=nilai, uraian=uraian, contract_id=contract_id)
+        for pid, sp2d, tanggal, kontrak, opd, nilai, uraian, contract_id in raw_rows(self._conn, statement):
+            # Positional (PAYMENT_FIELDS pins the order): there are more SP2Ds than contracts.
+            yield PaymentState(pid, sp2d, day(tanggal), kontrak, same(opd, opd), nilai, uraian, contract_id)
 
     def __iter__(self) -> Iterator[PaymentState]:
         return self._states(self._select().order_by(Payment.__table__.c.id))

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import IO, Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy import Column, func, select, update
+from sqlalchemy.engine import Connection
 
 from checks.base import Finding as DetectedFinding
 from checks.base import severity_rank
@@ -36,6 +36,7 @@ from monitor.findings import (
     ACKNOWLEDGED,
     ACTIVE,
     FINDING,
+    FINDING_EVENT,
     OPEN,
     REOPENED,
     RESOLVED,
@@ -43,7 +44,6 @@ from monitor.findings import (
     ActiveSilence,
     EventLog,
     active_silences,
-    details_param,
     first_match,
     silenced_note,
     status_before_acknowledgement,
@@ -161,48 +161,146 @@ class ReconcileReport:
 
 
 _COUNTS = tuple(f.name for f in fields(ReconcileReport) if f.name != "by_rule")
-_STORED = (_F.id, _F.fingerprint, _F.rule, _F.opd, _F.subject, _F.status, _F.severity, _F.content_hash,
-           _F.amount_at_risk, _F.last_seen, _F.silence_id, _F.silenced_until)
+
+
+class Stored(NamedTuple):
+    """What reconciling needs of a stored finding."""
+
+    id: int
+    fingerprint: str
+    status: str
+    severity: str
+    content_hash: str
+    amount_at_risk: int
+    last_seen: date
+    silence_id: int | None
+    silenced_until: date | None
+
+
+_STORED = tuple(_F[name] for name in Stored._fields)
+_INSERTED = ("fingerprint", "rule", "subject", "status", "severity", "title", "opd", "amount_at_risk", "details",
+             "content_hash", "silence_id", "silenced_until", "first_seen", "last_seen", "last_check_run_id",
+             "opened_at")
+_EVENT = ("finding_id", "at", "from_status", "to_status", "actor", "note", "check_run_id")
+
+
+class _Driver:
+    """Statements sent straight to the DB-API driver with ``executemany`` over plain tuples, in the
+    caller's transaction: at hundreds of thousands of rows per run, SQLAlchemy's per-row parameter
+    processing costs more than the database's own work. Values are converted as SQLAlchemy would
+    (its bind and result processors for the dialect: SQLite keeps dates and times as text), each
+    distinct value once. Works with the two supported drivers: sqlite3 (``?``) and psycopg (``%s``)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect
+        self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
+        # The details arrive as JSON text (see monitor.findings.stored_content).
+        self.json_mark = f"CAST({self.mark} AS JSON)" if self.dialect.name == "postgresql" else self.mark
+        self._memo: dict[tuple[str, Any], Any] = {}
+
+    def marks(self, table: str, names: Sequence[str]) -> list[str]:
+        return [self.json_mark if (table, name) == ("finding", "details") else self.mark for name in names]
+
+    def bind(self, column: Column[Any]) -> Callable[[Any], Any]:
+        """The column's value as the driver takes it (identity for most types)."""
+        processor = column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
+        return self._memoized(column.key, processor) if processor is not None else _same
+
+    def result(self, column: Column[Any]) -> Callable[[Any], Any]:
+        processor = column.type.dialect_impl(self.dialect).result_processor(self.dialect, None)
+        return self._memoized(f"<{column.key}", processor) if processor is not None else _same
+
+    def _memoized(self, name: str, processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        memo = self._memo
+
+        def convert(value: Any) -> Any:
+            if value is None:
+                return None
+            key = (name, value)
+            found = memo.get(key, memo)
+            if found is memo:
+                found = memo[key] = processor(value)
+            return found
+
+        return convert
+
+    def insert(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(self.marks(table, names))})"
+            self.conn.exec_driver_sql(sql, rows)
+
+    def update(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """``UPDATE table SET names... WHERE id = ?``: each row is the new values, then the id."""
+        if rows:
+            assignments = ", ".join(f"{name} = {mark}" for name, mark in zip(names, self.marks(table, names),
+                                                                              strict=True))
+            self.conn.exec_driver_sql(f"UPDATE {table} SET {assignments} WHERE id = {self.mark}", rows)
+
+    def stored(self, fingerprints: Sequence[str]) -> dict[str, Stored]:
+        """The stored findings with these fingerprints, by fingerprint."""
+        if not fingerprints:
+            return {}
+        sql = (f"SELECT {', '.join(c.key for c in _STORED)} FROM finding "
+               f"WHERE fingerprint IN ({', '.join([self.mark] * len(fingerprints))})")
+        day, until = self.result(_F.last_seen), self.result(_F.silenced_until)
+        return {
+            row[1]: Stored(row[0], row[1], row[2], row[3], row[4], row[5], day(row[6]), row[7], until(row[8]))
+            for row in self.conn.exec_driver_sql(sql, tuple(fingerprints))
+        }
+
+    def ids(self, fingerprints: Sequence[str]) -> dict[str, int]:
+        sql = f"SELECT fingerprint, id FROM finding WHERE fingerprint IN ({', '.join([self.mark] * len(fingerprints))})"
+        return dict(self.conn.exec_driver_sql(sql, tuple(fingerprints)).tuples().all())
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class _Writes:
     """One chunk's writes: inserts, row updates grouped by the columns they touch, history rows."""
 
     def __init__(self, conn: Connection, log_: EventLog, inserted: Callable[[int], None]) -> None:
-        self.conn = conn
+        self.driver = _Driver(conn)
         self.log = log_
         self.inserted = inserted
-        self.inserts: list[dict[str, Any]] = []
+        self.inserts: list[tuple[Any, ...]] = []
         self.insert_notes: dict[str, tuple[str, str]] = {}
-        self.groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        self.groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
+        # Every column's conversion but the details', which arrive as JSON text.
+        self.bound = {column.key: self.driver.bind(column) for column in FINDING.c if column.key != "details"}
+        self.event_at = self.driver.bind(FINDING_EVENT.c.at)
 
     def update(self, finding_id: int, values: dict[str, Any]) -> None:
         keys = tuple(sorted(values))
-        self.groups[keys].append({"b_id": finding_id, **{f"v_{k}": v for k, v in values.items()}})
+        bound = self.bound
+        self.groups[keys].append((*(bound[key](values[key]) if key in bound else values[key] for key in keys),
+                                  finding_id))
 
     def write(self) -> None:
+        driver = self.driver
         if self.inserts:
             # A plain executemany and one indexed SELECT for the new ids: several times faster on SQLite
-            # than INSERT … RETURNING, which SQLAlchemy must batch into multi-row VALUES statements.
-            self.conn.execute(FINDING.insert().values(details=details_param(self.conn, "details_json")),
-                              self.inserts)
-            ids = dict(self.conn.execute(select(_F.fingerprint, _F.id).where(
-                _F.fingerprint.in_(list(self.insert_notes)))).tuples().all())
+            # than INSERT … RETURNING, which must be batched into multi-row VALUES statements.
+            driver.insert("finding", _INSERTED, self.inserts)
+            ids = driver.ids(list(self.insert_notes))
             for key, (status, note) in self.insert_notes.items():
                 self.log.add(ids[key], None, status, note)
                 self.inserted(ids[key])
         for keys, rows in self.groups.items():
-            values = {key: (details_param(self.conn, f"v_{key}") if key == "details" else bindparam(f"v_{key}"))
-                      for key in keys}
-            self.conn.execute(update(FINDING).where(_F.id == bindparam("b_id")).values(values), rows)
-        self.log.write(self.conn)
+            driver.update("finding", keys, rows)
+        at = self.event_at
+        driver.insert("finding_event", _EVENT, [
+            (row["finding_id"], at(row["at"]), row["from_status"], row["to_status"], row["actor"], row["note"],
+             row["check_run_id"]) for row in self.log.rows])
         self.inserts, self.insert_notes, self.groups = [], {}, defaultdict(list)
         self.log.rows = []
 
 
-def _content(item: Detected, details_key: str = "details") -> dict[str, Any]:
+def _content(item: Detected) -> dict[str, Any]:
     return {"severity": item.severity, "title": item.title, "opd": item.opd, "amount_at_risk": item.amount_at_risk,
-            details_key: item.details, "content_hash": item.digest}
+            "details": item.details, "content_hash": item.digest}
 
 
 def _silence_values(silence: ActiveSilence | None) -> dict[str, Any]:
@@ -248,8 +346,7 @@ class _Run:
         self.writes = _Writes(self.conn, self.log, self.mark_seen)
 
     def chunk(self, chunk: list[Detected]) -> None:
-        stored = {row.fingerprint: row for row in self.conn.execute(
-            select(*_STORED).where(_F.fingerprint.in_([item.fingerprint for item in chunk]))).all()}
+        stored = self.writes.driver.stored([item.fingerprint for item in chunk])
         woke = [row.id for item in chunk if (row := stored.get(item.fingerprint)) is not None
                 and row.status == ACKNOWLEDGED and _woke(row, item)]
         before_ack = status_before_acknowledgement(self.conn, woke)
@@ -275,18 +372,20 @@ class _Run:
 
     def insert(self, item: Detected, silence: ActiveSilence | None) -> str:
         status = SILENCED if silence else OPEN
-        self.writes.inserts.append({
-            "fingerprint": item.fingerprint, "rule": item.rule, "subject": item.subject, "status": status,
-            **_content(item, "details_json"), **_silence_values(silence), "first_seen": self.as_of,
-            "last_seen": self.as_of,
-            "last_check_run_id": self.check_run_id, "opened_at": self.now,
-        })
+        bound = self.writes.bound
+        # In the order of _INSERTED.
+        self.writes.inserts.append((
+            item.fingerprint, item.rule, item.subject, status, item.severity, item.title, item.opd,
+            item.amount_at_risk, item.details, item.digest, None if silence is None else silence.id,
+            None if silence is None else bound["silenced_until"](silence.until), bound["first_seen"](self.as_of),
+            bound["last_seen"](self.as_of), self.check_run_id, bound["opened_at"](self.now),
+        ))
         note = f"ditemukan pada pemeriksaan {self.seen_on}"
         self.writes.insert_notes[item.fingerprint] = (status, _with_silence(note, silence))
         self.report.new += 1
         return status
 
-    def reopen(self, row: Row[Any], item: Detected, silence: ActiveSilence | None) -> str:
+    def reopen(self, row: Stored, item: Detected, silence: ActiveSilence | None) -> str:
         status = SILENCED if silence else REOPENED
         self.writes.update(row.id, {
             "status": status, **_content(item), **_silence_values(silence), "last_seen": self.as_of,
@@ -298,7 +397,7 @@ class _Run:
         self.report.reopened += 1
         return status
 
-    def refresh(self, row: Row[Any], item: Detected, silence: ActiveSilence | None,
+    def refresh(self, row: Stored, item: Detected, silence: ActiveSilence | None,
                 before_ack: dict[int, str]) -> str:
         """A finding that was active and still holds: refresh it; returns its status after the run."""
         values: dict[str, Any] = {}
@@ -378,12 +477,12 @@ def _with_silence(note: str, silence: ActiveSilence | None) -> str:
     return note if silence is None else f"{note}; {silenced_note(silence)}"
 
 
-def _woke(row: Row[Any], item: Detected) -> bool:
+def _woke(row: Stored, item: Detected) -> bool:
     """Has an acknowledged finding changed enough to need attention again?"""
     return severity_rank(item.severity) > severity_rank(row.severity) or item.amount_at_risk != row.amount_at_risk
 
 
-def _what_changed(row: Row[Any], item: Detected) -> str:
+def _what_changed(row: Stored, item: Detected) -> str:
     parts = []
     if item.severity != row.severity:
         parts.append(f"severity {row.severity} → {item.severity}")

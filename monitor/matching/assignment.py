@@ -175,7 +175,8 @@ class Assignment:
         return explained
 
     def make_link(self, ci: int, ri: int, method: str, score: float, details: Mapping[str, Any]) -> Link:
-        return Link(self.ev.f.c_id[ci], self.ev.f.r_id[ri], method, score, details)
+        # The records' own id objects: a million links must not hold two million new ints.
+        return Link(self.contracts[ci].id, self.registrations[ri].id, method, score, details)
 
     def link(self, ci: int, ri: int, stage: int, link: Link, points: int = 0) -> None:
         self.holder[ci] = ri

@@ -59,7 +59,7 @@ def fuzzy_candidates(
             same_npwp = r_npwp and r_npwp == f.c_npwp[ci]
             if not same_npwp and (ev.vendor_similarity(f.contract_vendor(ci), r_vendor) or 0.0) < VENDOR_CONTRADICTS:
                 continue
-            a = ev.assess(ci, ri, with_title=True)
+            a = ev.assess(ci, ri, with_title=True, discard_contradicted=True)
             if acceptable_by_fuzzy(a):
                 candidates.append((a.score, ci, a))
         if candidates:

@@ -35,7 +35,6 @@ class Features:
 
         # One pass per column with map() and attrgetter(): the loops run in C, which at a million
         # records is several times faster than a Python loop filling every column at once.
-        self.c_id = _column("q", map(attrgetter("id"), contracts))
         numbers = [number.strip() for number in map(attrgetter("nomor_kontrak"), contracts)]
         self.c_key = list(map(contract_number_key, numbers))
         self.c_npwp = self._npwps(list(map(attrgetter("npwp_penyedia"), contracts)))
@@ -55,7 +54,6 @@ class Features:
         key_of = dict(zip(numbers, self.c_key, strict=True))
         del numbers
         typed = [(number or "").strip() for number in map(attrgetter("nomor_kontrak"), registrations)]
-        self.r_id = _column("q", map(attrgetter("id"), registrations))
         # 1 where the typed number is some contract's number exactly as written (spaces trimmed).
         known = [key_of.get(number, _UNKNOWN) for number in typed]
         self.r_exact = bytearray([key is not _UNKNOWN for key in known])

@@ -143,7 +143,7 @@ class _Matcher(Assignment):
         contested: dict[int, list[Candidate]] = {}
         assess, exact, forbidden_for = self.ev.assess, self.ev.f.r_exact, self.forbidden
         # The loop below runs a million times: what link() does is written out, with local names.
-        c_id, r_id = self.ev.f.c_id, self.ev.f.r_id
+        contracts, registrations = self.contracts, self.registrations
         holder, holder_stage, holder_points, link_of, settled = (
             self.holder, self.holder_stage, self.holder_points, self.link_of, self.settled)
         explain = self.explain
@@ -168,7 +168,7 @@ class _Matcher(Assignment):
                     continue
                 method, details, points = explain(a)
                 holder[found], holder_stage[found], holder_points[found] = ri, 1, points
-                link_of[found] = Link(c_id[found], r_id[ri], method, a.score, details)
+                link_of[found] = Link(contracts[found].id, registrations[ri].id, method, a.score, details)
                 settled[ri] = 1
                 continue
             # The number names several contracts (one per OPD) or the contract is named by several
@@ -177,7 +177,7 @@ class _Matcher(Assignment):
             for ci in _as_list(found):
                 if ci in forbidden:
                     continue
-                a = assess(ci, ri, self.ev.number_relation(ci, ri), with_title=True)
+                a = assess(ci, ri, self.ev.number_relation(ci, ri), with_title=True, discard_contradicted=True)
                 if not a.contradictions:
                     candidates.append((a.score, ci, a))
             agreeing = [candidate for candidate in candidates if _value_agrees(candidate[2])]
@@ -241,7 +241,7 @@ class _Matcher(Assignment):
             for ci in {ci for _, ci in entries[lo:hi]}:
                 if ci in forbidden:
                     continue
-                a = self.ev.assess(ci, ri, with_title=True)
+                a = self.ev.assess(ci, ri, with_title=True, discard_contradicted=True)
                 if acceptable_by_npwp(a):
                     candidates.append((a.score, ci, a))
             if candidates:

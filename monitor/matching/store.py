@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from checks.base import Link
+from monitor.context import raw_rows
 from monitor.matching.assignment import MatchResult
 from monitor.models import Contract, MatchLink, Registration
 
@@ -49,10 +50,9 @@ def save_links(session: Session, result: MatchResult | Iterable[Link]) -> LinkCh
     # A merge of two lists ordered by contract: the stored rows and the run's links.
     pending = iter(links)
     link = next(pending, None)
-    rows = conn.execute(
-        select(table.c.id, table.c.contract_id, table.c.registration_id, table.c.method, table.c.score,
-               cast(table.c.details, Text)).order_by(table.c.contract_id).execution_options(yield_per=CHUNK)
-    )
+    # Plain tuples from the driver: a million Row objects would cost seconds for a comparison.
+    rows = raw_rows(conn, select(table.c.id, table.c.contract_id, table.c.registration_id, table.c.method,
+                                 table.c.score, cast(table.c.details, Text)).order_by(table.c.contract_id))
     for row_id, contract_id, registration_id, method, score, details in rows:
         while link is not None and link.contract_id < contract_id:
             new.append(link)

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy import insert
 
-from checks.base import ContractState, RegistrationState
+from checks.base import ContractState, PaymentState, RegistrationState
 from monitor.bootstrap import App
-from monitor.context import CONTRACT_FIELDS, REGISTRATION_FIELDS, load_records
+from monitor.context import CONTRACT_FIELDS, PAYMENT_FIELDS, REGISTRATION_FIELDS, load_records
 from monitor.db import transaction
 from monitor.engine import build_context
 from monitor.matching import match
@@ -147,3 +147,4 @@ def test_the_context_carries_links_kampung_registrations_and_lookups(app: App) -
 def test_the_loaders_build_states_in_the_fields_declared_order() -> None:
     assert tuple(f.name for f in fields(ContractState)) == CONTRACT_FIELDS
     assert tuple(f.name for f in fields(RegistrationState)) == REGISTRATION_FIELDS
+    assert tuple(f.name for f in fields(PaymentState)) == PAYMENT_FIELDS
