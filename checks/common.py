@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
-from babel.dates import format_date
-
 from checks.base import SEVERITIES, CheckContext, ContractState, KampungState, RegistrationState, Rule
+from monitor.wording import rupiah as rupiah  # re-exported for the rules
+from monitor.wording import tanggal as tanggal
 
 # --- the regulations the findings cite ----------------------------------------------------------
 
@@ -40,6 +39,14 @@ REG_KAMPUNG = (
     "Perwal Kota Jambi 18/2025 (Kampung Bahagia): peserta dilindungi Jakon dengan iuran 0,24% dari "
     "nilai kegiatan, berdasarkan SK Ketua RT yang memuat nama peserta; Perwal Kota Jambi 36/2025"
 )
+
+# What each finding's details cite: the regulation's name only. The text above is the rule's
+# ``rationale`` (shown with the rule); repeated in every finding it would be most of each row's size.
+CITE_DEADLINE = "Permenaker 44/2015 jo. Permenaker 5/2021; PP 44/2015 jo. PP 82/2019 Pasal 53"
+CITE_PREMIUM = "PP 44/2015 jo. PP 82/2019 (iuran Jakon)"
+CITE_AMENDMENT = "PP 44/2015 jo. PP 82/2019; Permenaker 5/2021 (adendum)"
+CITE_APBD = "Inpres 2/2021; Surat Mendagri 400.5.7/765/Keuda"
+CITE_KAMPUNG = "Perwal Kota Jambi 18/2025; Perwal Kota Jambi 36/2025"
 
 # --- options -------------------------------------------------------------------------------------
 
@@ -116,28 +123,11 @@ def active_registration(ctx: CheckContext, contract: ContractState) -> Registrat
 # --- wording -------------------------------------------------------------------------------------
 
 
-def rupiah(amount: int | Decimal) -> str:
-    """Rupiah the Indonesian way: ``Rp1.250.000`` (a fraction, if any, after a comma)."""
-    sign = "-" if amount < 0 else ""
-    size = -amount if amount < 0 else amount
-    whole = int(size)
-    text = f"{whole:,}".replace(",", ".")
-    if isinstance(size, Decimal) and size != whole:
-        text += "," + format((size - whole).normalize(), "f")[2:]
-    return f"{sign}Rp{text}"
-
-
 def percent(fraction: Decimal) -> str:
     """``Decimal("0.0021")`` → ``0,21%``; at least two decimals, as the regulations write rates."""
     value = fraction * 100
     text = f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else format(value.normalize(), "f")
     return text.replace(".", ",") + "%"
-
-
-@lru_cache(maxsize=8192)
-def tanggal(day: date) -> str:
-    """A date the Indonesian way: ``24 September 2026``."""
-    return format_date(day, format="d MMMM y", locale="id_ID")
 
 
 def iso(day: date | None) -> str | None:
@@ -201,7 +191,7 @@ def kampung_details(activity: KampungState) -> dict[str, Any]:
         "nomor_sk_rt": activity.nomor_sk_rt,
         "tanggal_sk_rt": iso(activity.tanggal_sk_rt),
         "jumlah_peserta": activity.jumlah_peserta,
-        "regulasi": REG_KAMPUNG,
+        "regulasi": CITE_KAMPUNG,
     }
 
 

@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 
 from checks.base import CheckContext, ContractState, Finding, RegistrationState
 from checks.common import (
+    CITE_AMENDMENT,
     REG_AMENDMENT,
     SCOPE_DEFAULTS,
     ContractScope,
@@ -113,7 +114,7 @@ class CoverageGap:
                 **link_details(ctx, contract),
                 "reasons": reasons,
                 "gap_days": gap_days,
-                "regulasi": REG_AMENDMENT,
+                "regulasi": CITE_AMENDMENT,
                 "tindakan": (
                     f"Penyedia {contract.penyedia} melaporkan {amendment} ke BPJS Ketenagakerjaan dan memperpanjang "
                     f"masa kepesertaan registrasi {registration.nomor_registrasi} sampai {end} (membayar selisih "

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 
 from checks.base import CheckContext, Finding
 from checks.common import (
+    CITE_DEADLINE,
     REG_DEADLINE,
     SCOPE_DEFAULTS,
     ContractScope,
@@ -92,7 +93,7 @@ class LateRegistration:
                     **link_details(ctx, contract),
                     "deadline": deadline.isoformat(),
                     "days_late": days,
-                    "regulasi": REG_DEADLINE,
+                    "regulasi": CITE_DEADLINE,
                     "tindakan": (
                         f"Pekerja tidak terlindungi selama {days} hari setelah batas pendaftaran. Catat untuk "
                         f"monev; PPK {contract.opd} agar mensyaratkan bukti pendaftaran BPJS Ketenagakerjaan "

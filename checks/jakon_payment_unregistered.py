@@ -34,6 +34,8 @@ from typing import Any, ClassVar
 
 from checks.base import CheckContext, ContractState, Finding, PaymentState, RegistrationState
 from checks.common import (
+    CITE_APBD,
+    CITE_DEADLINE,
     REG_APBD,
     REG_DEADLINE,
     SCOPE_DEFAULTS,
@@ -50,7 +52,7 @@ class PaymentUnregistered:
     id: ClassVar[str] = "jakon.payment_unregistered"
     title: ClassVar[str] = "SP2D terbit untuk kontrak yang belum terdaftar di BPJS Ketenagakerjaan"
     severity: ClassVar[str] = "critical"
-    rationale: ClassVar[str] = REG_APBD
+    rationale: ClassVar[str] = f"{REG_APBD}. {REG_DEADLINE}"
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType(dict(SCOPE_DEFAULTS))
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
@@ -95,7 +97,7 @@ class PaymentUnregistered:
             "uraian": payment.uraian,
             "required": required,
             "minimum_payment": minimum,
-            "regulasi": f"{REG_APBD}. {REG_DEADLINE}",
+            "regulasi": f"{CITE_APBD}; {CITE_DEADLINE}",
         }
         if registration is not None:
             details["nomor_registrasi"] = registration.nomor_registrasi

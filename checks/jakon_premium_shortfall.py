@@ -33,7 +33,8 @@ from typing import Any, ClassVar
 
 from checks.base import CheckContext, ContractState, Finding, RegistrationState
 from checks.common import (
-    REG_AMENDMENT,
+    CITE_AMENDMENT,
+    CITE_PREMIUM,
     REG_PREMIUM,
     SCOPE_DEFAULTS,
     ContractScope,
@@ -128,14 +129,14 @@ class PremiumShortfall:
             "due_now": due_now,
             "stage": "lunas" if ended else "cicilan_pertama",
             "first_instalment_percent": share,
-            "regulasi": REG_PREMIUM,
+            "regulasi": CITE_PREMIUM,
         }
         if registration.nilai_kontrak_terdaftar < contract.nilai:
             action += (
                 f" Nilai terdaftar di BPJS {rupiah(registration.nilai_kontrak_terdaftar)} lebih kecil dari nilai "
                 f"kontrak saat ini {rupiah(contract.nilai)}: laporkan adendum ke BPJS Ketenagakerjaan."
             )
-            details["regulasi_adendum"] = REG_AMENDMENT
+            details["regulasi_adendum"] = CITE_AMENDMENT
         details["tindakan"] = action + f" PPK {contract.opd} memantau pembayarannya."
         return Finding(
             rule=self.id,

@@ -38,8 +38,9 @@ from typing import Any, ClassVar
 
 from checks.base import CheckContext, ContractState, Finding, RegistrationState
 from checks.common import (
+    CITE_DEADLINE,
+    CITE_PREMIUM,
     REG_DEADLINE,
-    REG_PREMIUM,
     SCOPE_DEFAULTS,
     ContractScope,
     check_non_negative,
@@ -115,8 +116,8 @@ class Unregistered:
             "required": required,
             "paid": 0,
             "minimum_payment": minimum,
-            "regulasi": REG_DEADLINE,
-            "ketentuan_iuran": REG_PREMIUM,
+            "regulasi": CITE_DEADLINE,
+            "ketentuan_iuran": CITE_PREMIUM,
         }
         if registration is not None:
             # Linked, but it protects nobody: cancelled, or (checking a past date) not made yet.
