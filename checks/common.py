@@ -7,7 +7,7 @@ only the findings they yield, but a bad year can yield hundreds of thousands of 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -112,6 +112,25 @@ def check_non_negative(config: Mapping[str, Any], *keys: str) -> None:
 def registered_by(registration: RegistrationState | None, day: date) -> bool:
     """Was the contract protected on ``day``: a registration that is not ``batal``, made by then."""
     return registration is not None and registration.valid and registration.tanggal_daftar <= day
+
+
+def linked_contracts(
+    ctx: CheckContext, in_scope: Callable[[ContractState], bool] | None = None
+) -> Iterator[tuple[ContractState, RegistrationState]]:
+    """Each contract (in scope, when a scope is given) with its linked registration, where that
+    registration counts as of the check (not ``batal``, made by then)."""
+    as_of = ctx.as_of
+    links = ctx.link_by_contract
+    registrations = ctx.registrations
+    for contract in ctx.contracts:
+        link = links.get(contract.id)
+        if link is None:
+            continue
+        registration = registrations.get(link.registration_id)
+        if registration is None or not registered_by(registration, as_of):
+            continue
+        if in_scope is None or in_scope(contract):
+            yield contract, registration
 
 
 def active_registration(ctx: CheckContext, contract: ContractState) -> RegistrationState | None:

@@ -44,8 +44,8 @@ from checks.common import (
     ContractScope,
     contract_details,
     link_details,
+    linked_contracts,
     options,
-    registered_by,
     registration_details,
     tanggal,
 )
@@ -63,15 +63,7 @@ class CoverageGap:
         in_scope = ContractScope(config)
         severity = ctx.severity(self)
         as_of = ctx.as_of
-        links = ctx.link_by_contract
-        registrations = ctx.registrations
-        for contract in ctx.contracts:
-            link = links.get(contract.id)
-            if link is None:
-                continue
-            registration = registrations.get(link.registration_id)
-            if registration is None or not registered_by(registration, as_of):
-                continue
+        for contract, registration in linked_contracts(ctx):
             short = registration.masa_akhir < contract.tanggal_selesai
             ended_early = registration.status == "berakhir" and as_of <= contract.tanggal_selesai
             if (short or ended_early) and in_scope(contract):

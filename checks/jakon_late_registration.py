@@ -39,8 +39,8 @@ from checks.common import (
     check_non_negative,
     contract_details,
     link_details,
+    linked_contracts,
     options,
-    registered_by,
     registration_details,
     tanggal,
 )
@@ -62,17 +62,8 @@ class LateRegistration:
         in_scope = ContractScope(config)
         tolerance = timedelta(days=config["tolerance_days"])
         severity = ctx.severity(self)
-        as_of = ctx.as_of
         deadline_of = ctx.deadline
-        links = ctx.link_by_contract
-        registrations = ctx.registrations
-        for contract in ctx.contracts:
-            link = links.get(contract.id)
-            if link is None:
-                continue
-            registration = registrations.get(link.registration_id)
-            if registration is None or not registered_by(registration, as_of) or not in_scope(contract):
-                continue
+        for contract, registration in linked_contracts(ctx, in_scope):
             deadline = deadline_of(contract)
             if registration.tanggal_daftar <= deadline + tolerance:
                 continue

@@ -41,8 +41,8 @@ from checks.common import (
     OptionError,
     contract_details,
     link_details,
+    linked_contracts,
     options,
-    registered_by,
     registration_details,
     rupiah,
     tanggal,
@@ -70,15 +70,7 @@ class PremiumShortfall:
         severity = ctx.severity(self)
         as_of = ctx.as_of
         required_premium = ctx.required_premium
-        links = ctx.link_by_contract
-        registrations = ctx.registrations
-        for contract in ctx.contracts:
-            link = links.get(contract.id)
-            if link is None:
-                continue
-            registration = registrations.get(link.registration_id)
-            if registration is None or not registered_by(registration, as_of) or not in_scope(contract):
-                continue
+        for contract, registration in linked_contracts(ctx, in_scope):
             required = required_premium(contract.nilai)
             paid = registration.iuran_dibayar
             if paid >= required:
