@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import os
 import re
+import ssl
 import tempfile
 import threading
 from collections.abc import Callable, Coroutine
@@ -106,7 +107,15 @@ class SmtpTransport:
             username=smtp.username or None,
             password=self.password if smtp.username else None,
             timeout=smtp.timeout,
+            tls_context=self._tls_context(),
         )
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        """Verification against ``[smtp] ca_file`` when set (a private CA), else aiosmtplib's default
+        (the system trust store); never unverified."""
+        if self.smtp.ca_file is None or not (self.smtp.tls or self.smtp.starttls):
+            return None
+        return ssl.create_default_context(cafile=str(self.smtp.ca_file))
 
 
 def _permanent(code: int) -> bool:

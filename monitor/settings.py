@@ -109,6 +109,9 @@ class SmtpSettings(_Section):
     username: str = ""
     timeout: float = Field(default=30.0, gt=0)
     sender: str = Field(default="pantau@localhost", alias="from")
+    # PEM bundle of the CA(s) that sign the server's certificate, for a private CA; the system's
+    # trust store otherwise.
+    ca_file: Path | None = None
 
 
 class HttpSettings(_Section):
@@ -269,12 +272,13 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     calendar = settings.calendar.model_copy(update={"holidays_file": fix(settings.calendar.holidays_file)})
     alerts = settings.alerts.model_copy(update={"outbox_dir": fix(settings.alerts.outbox_dir)})
     scheduler = settings.scheduler.model_copy(update={"inbox_dir": fix(settings.scheduler.inbox_dir)})
+    smtp = settings.smtp.model_copy(update={"ca_file": fix(settings.smtp.ca_file)})
     url = settings.database.url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
         url = "sqlite:///" + os.path.normpath(base / url[len("sqlite:///"):])
     database = settings.database.model_copy(update={"url": url})
     return settings.model_copy(
-        update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database}
+        update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database, "smtp": smtp}
     )
 
 
@@ -327,6 +331,9 @@ def load_settings(
     except ValidationError as exc:
         raise SettingsError(_describe(exc, source, from_env=from_env)) from exc
     settings = _resolve_paths(settings, base)
+    ca_file = settings.smtp.ca_file
+    if ca_file is not None and not ca_file.is_file():
+        raise SettingsError(f"{source}: smtp.ca_file: file {ca_file} does not exist")
     _check_opd_directory(settings)
     return settings
 

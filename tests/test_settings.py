@@ -67,6 +67,15 @@ def test_a_missing_opd_file_names_the_key(tmp_path: Path) -> None:
         load_settings(path, environ={})
 
 
+def test_the_smtp_ca_file_is_relative_to_the_config_and_must_exist(tmp_path: Path) -> None:
+    path = write(tmp_path, '[smtp]\nca_file = "certs/ca.pem"\n')
+    with pytest.raises(SettingsError, match=r"smtp\.ca_file.*certs/ca\.pem"):
+        load_settings(path, environ={})
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    assert load_settings(path, environ={}).smtp.ca_file == tmp_path / "certs" / "ca.pem"
+
+
 def test_an_alias_naming_two_opds_is_an_error(tmp_path: Path) -> None:
     path = write(
         tmp_path,

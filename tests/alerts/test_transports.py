@@ -152,6 +152,25 @@ def test_an_untrusted_certificate_is_not_accepted(certificates: trustme.CA) -> N
     assert server.received == []
 
 
+def test_a_private_ca_named_by_ca_file_is_trusted_for_that_server_only(
+    certificates: trustme.CA, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    ca_file = tmp_path / "kominfo-ca.pem"
+    certificates.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    certificates.issue_cert("127.0.0.1").configure_cert(context)
+    server = SmtpServer(ssl_context=context)
+    server.start()
+    try:
+        with pytest.raises(TransportError):  # without ca_file the system trust store refuses it
+            server.transport(tls=True).send(message())
+        server.transport(tls=True, ca_file=ca_file).send(message())
+    finally:
+        server.stop()
+    assert len(server.received) == 1
+
+
 def test_implicit_tls_and_starttls_together_are_refused() -> None:
     with pytest.raises(ValueError, match="tls"):
         SmtpTransport(SmtpSettings(tls=True, starttls=True))
