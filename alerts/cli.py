@@ -157,17 +157,24 @@ def retry_command(obj: CliContext, ids: tuple[int, ...], at: str | None) -> None
 @click.option("--older-than", "days", type=click.IntRange(min=0), default=90, show_default=True, metavar="HARI",
               help="Hapus email yang dibuat lebih dari HARI hari yang lalu.")
 @click.option("--dead", is_flag=True, help="Hapus juga email yang mati.")
+@click.option("--history", is_flag=True,
+              help="Hapus juga riwayat pemberitahuan yang lebih lama; yang terakhir per temuan dan penerima "
+                   "tetap disimpan.")
 @AT_OPTION
 @pass_cli
-def purge_command(obj: CliContext, days: int, dead: bool, at: str | None) -> None:
-    """Hapus email lama yang sudah terkirim (riwayat siapa diberi tahu apa tetap disimpan)."""
-    from alerts.outbox import purge_messages
+def purge_command(obj: CliContext, days: int, dead: bool, history: bool, at: str | None) -> None:
+    """Hapus email lama yang sudah terkirim (riwayat siapa diberi tahu apa tetap disimpan, kecuali
+    dengan --history)."""
+    from alerts.outbox import purge_history, purge_messages
     from monitor.db import transaction
 
     older_than = _when(at, obj.settings.tz) - timedelta(days=days)
     with transaction(obj.app.sessions) as session:
         count = purge_messages(session, older_than, dead=dead)
+        forgotten = purge_history(session, older_than) if history else 0
     click.echo(f"{count} email dihapus dari outbox.")
+    if history:
+        click.echo(f"{forgotten} catatan riwayat pemberitahuan dihapus.")
 
 
 def register(group: click.Group) -> None:

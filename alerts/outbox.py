@@ -313,3 +313,16 @@ def purge_messages(session: Session, older_than: datetime, *, dead: bool = False
         session.execute(update(Notification).where(n.outbox_id.in_(chunk)).values(outbox_id=None))
         removed += int(session.execute(delete(OutboxMessage).where(o.id.in_(chunk))).rowcount)  # type: ignore[attr-defined]
     return removed
+
+
+
+def purge_history(session: Session, older_than: datetime) -> int:
+    """Delete notifications of delivered messages recorded before ``older_than``, except the latest
+    delivered one per finding and recipient (the "last notified" the digest policy needs). Those of
+    messages still pending or dead stay: a message retried later must still record whom it tells.
+    Returns how many were deleted."""
+    n, o = Notification.__table__.c, OutboxMessage.__table__.c
+    delivered = or_(n.outbox_id.is_(None), n.outbox_id.in_(select(o.id).where(o.status == SENT)))
+    latest = select(func.max(n.id)).where(delivered).group_by(n.finding_id, n.recipient)
+    statement = delete(Notification).where(n.notified_at < older_than, delivered, n.id.not_in(latest))
+    return int(session.execute(statement).rowcount)  # type: ignore[attr-defined]

@@ -96,7 +96,7 @@ def test_outbox_commands_show_retry_and_purge_dead_messages(
     flushed = pantau(config, "outbox", "flush", "--at", AT)
     sent = pantau(config, "outbox", "list")
     kept = pantau(config, "outbox", "purge", "--older-than", "30", "--at", "2026-04-20")
-    purged = pantau(config, "outbox", "purge", "--older-than", "30", "--at", "2026-06-01")
+    purged = pantau(config, "outbox", "purge", "--older-than", "30", "--at", "2026-06-01", "--history")
 
     assert failed.exit_code == 1 and "mati 1" in failed.output
     assert "dead" in listed.output and "550 5.1.1 Mailbox unavailable" in listed.output
@@ -105,6 +105,7 @@ def test_outbox_commands_show_retry_and_purge_dead_messages(
     assert " sent " in sent.output and "perkim@jambikota.go.id" in sent.output
     assert len(smtp_server.take()) == 1
     assert "0 email dihapus" in kept.output and "1 email dihapus" in purged.output
+    assert "0 catatan riwayat pemberitahuan dihapus" in purged.output  # the only notice is the last one
     assert "Outbox kosong." in pantau(config, "outbox", "list").output
 
 

@@ -21,6 +21,7 @@ from alerts.outbox import (
     claim_lease,
     enqueue_due_digests,
     flush_outbox,
+    purge_history,
     purge_messages,
     retry_messages,
     send_cycle,
@@ -287,6 +288,40 @@ def test_purge_deletes_old_sent_messages_but_keeps_who_was_told(world: World) ->
     with world.app.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Notification)) == 1
     assert world.cycle(T0 + DAY).enqueued == 0  # still known as told: no repeat before the interval
+
+
+def _notifications(world: World) -> list[tuple[int, str]]:
+    with world.app.sessions() as session:
+        return sorted(session.execute(select(Notification.finding_id, Notification.recipient)).tuples())
+
+
+def test_purging_history_keeps_the_last_notice_per_finding_and_recipient(world: World) -> None:
+    _one_message(world)  # medium: reminded every 7 days
+    for day in (0, 7, 14):
+        world.cycle(T0 + day * DAY)
+    told = _notifications(world)
+    pairs = sorted(set(told))
+    assert len(told) == 3 * len(pairs)
+
+    with db.transaction(world.app.sessions) as session:
+        assert purge_history(session, T0 + 5 * DAY) == len(pairs)  # only the day-0 notices are older
+        assert purge_history(session, T0 + 30 * DAY) == len(pairs)  # day 7; day 14 is the last one
+        assert purge_history(session, T0 + 30 * DAY) == 0
+    assert _notifications(world) == pairs
+
+    assert world.cycle(T0 + 20 * DAY).enqueued == 0  # the last notice (day 14) still decides
+    assert world.cycle(T0 + 21 * DAY).enqueued == 1
+
+
+def test_purging_history_keeps_the_notices_of_messages_not_yet_sent(world: World) -> None:
+    _one_message(world)
+    world.cycle(T0)
+    world.enqueue(T0 + 7 * DAY)  # queued, not sent
+    before = _notifications(world)
+    with db.transaction(world.app.sessions) as session:
+        # The day-0 notice is the last delivered one; the queued message's must stay for when it is sent.
+        assert purge_history(session, T0 + 30 * DAY) == 0
+    assert _notifications(world) == before
 
 
 def test_purging_a_dead_message_forgets_its_notifications(world: World) -> None:
