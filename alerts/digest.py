@@ -17,7 +17,8 @@ message that could not be delivered does not count, so its findings come again n
 
 from __future__ import annotations
 
-from collections import defaultdict
+import logging
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -32,6 +33,8 @@ from checks.base import severity_rank
 from monitor.bootstrap import App
 from monitor.models import Finding, FindingEvent, Notification, OutboxMessage
 from monitor.settings import Settings
+
+log = logging.getLogger(__name__)
 
 NEW, REOPENED, ROSE, ESCALATED, REMINDER, RESOLVED = "new", "reopened", "rose", "escalated", "reminder", "resolved"
 REASONS = (NEW, REOPENED, ROSE, ESCALATED, REMINDER, RESOLVED)
@@ -146,6 +149,7 @@ def collect_digests(session: Session, settings: Settings, now: datetime) -> list
     reopened_at = _reopen_times(session, [f.id for f in findings if f.status == REOPENED and f.id in told])
     spelled: dict[str, str] = {}
     builders: dict[str, _Builder] = {}
+    unrouted: Counter[str] = Counter()
 
     def builder(address: str) -> _Builder:
         key = address_key(address)
@@ -166,6 +170,8 @@ def collect_digests(session: Session, settings: Settings, now: datetime) -> list
         for address, role in router.routes(ref):
             roles_by_key[address_key(address)].add(role)
             builder(address)
+        if not roles_by_key and finding.status != RESOLVED:
+            unrouted[finding.opd or "-"] += 1
         finding_told = told.get(finding.id, {})
         keys = set(roles_by_key)
         if finding.status == RESOLVED:
@@ -188,6 +194,12 @@ def collect_digests(session: Session, settings: Settings, now: datetime) -> list
                 if role.kind == "fallback":
                     b.fallbacks.add((view.opd_label, router.fallback_reason(finding.opd) or ""))
 
+    if unrouted:
+        log.warning(
+            "alerts: %d temuan tidak punya penerima (OPD tanpa alamat email dan [alerts] fallback kosong): %s",
+            sum(unrouted.values()), ", ".join(f"{opd} ({n})" for opd, n in sorted(unrouted.items())),
+            extra={"unrouted": dict(unrouted)},
+        )
     totals: tuple[OpdTotal, ...] | None = None
     digests = []
     for _key, b in sorted(builders.items()):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
+import pytest
 from alerts_support import DAY, T0, World, items_of, text_of
 from sqlalchemy import func, select
 
@@ -52,6 +54,23 @@ def test_the_fallback_digest_says_why_it_came_there(world: World) -> None:
     assert "DISDIK: OPD tidak memiliki alamat email" in text
     assert "Dinas Antah Berantah: OPD tidak ada di direktori" in text
     assert "(tanpa OPD): temuan tidak terkait OPD mana pun" in text
+
+
+def test_findings_nobody_can_receive_are_reported_not_dropped_silently(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.configure(fallback=(), bpkad=())
+    world.finding(rule="data.orphan_registration", opd="DISDIK", severity="low", subject="REG-1")
+    world.finding(rule="data.orphan_registration", opd="DISDIK", severity="low", subject="REG-2")
+    world.finding(opd="PUPR", severity="medium")
+
+    with caplog.at_level(logging.WARNING, logger="alerts.digest"):
+        world.cycle(T0)
+
+    recipients = {received.recipient for received in world.smtp.take()}
+    assert recipients and FALLBACK not in recipients  # PUPR's own digest still goes out
+    (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "2 temuan tidak punya penerima" in warning.getMessage() and "DISDIK (2)" in warning.getMessage()
 
 
 def test_a_second_cycle_with_no_change_sends_nothing(world: World) -> None:

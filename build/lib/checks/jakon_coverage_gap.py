@@ -1,0 +1,116 @@
+"""``jakon.coverage_gap``: the registration's cover stops before the work does.
+
+Why: an addendum that extends the contract must be reported to BPJS, which extends the coverage period
+(and recalculates the premium). When nobody reports it, the last weeks of the work, often the busiest,
+run without cover, and nobody notices until there is an accident.
+
+Regulation: amendments that change the value or the period must be reported to BPJS Ketenagakerjaan;
+coverage follows the contract period as amended (PP 44/2015 jo. PP 82/2019; Permenaker 5/2021; BPJS
+process manual).
+
+What counts, for an in-scope contract with a linked registration (not ``batal``, made by the check
+date):
+
+- ``masa_akhir`` is before the contract's current end date (latest addendum); a ``masa_akhir`` equal to
+  the end date is fine;
+- or the registration's status is ``berakhir`` while the work goes on (check date up to and including
+  the current end date).
+
+One finding per contract, listing every reason. ``amount_at_risk`` is 0: any extra premium is
+``jakon.premium_shortfall``'s business.
+
+Options (``[rules."jakon.coverage_gap"]``): ``jenis_pekerjaan``, ``sumber_dana``.
+
+Example finding::
+
+    rule      jakon.coverage_gap              severity  medium
+    subject   PUPR|027/14/SPK-PUPR/III/2026   amount_at_risk  0
+    title     Perlindungan Jakon kontrak 027/14/SPK-PUPR/III/2026 berakhir 30 September 2026, sebelum
+              pekerjaan selesai 30 November 2026
+    details   reasons ["masa_akhir"], masa_akhir "2026-09-30", tanggal_selesai "2026-11-30", gap_days 61
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+from checks.base import CheckContext, ContractState, Finding, RegistrationState
+from checks.common import (
+    CITE_AMENDMENT,
+    REG_AMENDMENT,
+    SCOPE_DEFAULTS,
+    ContractScope,
+    contract_details,
+    link_details,
+    linked_contracts,
+    options,
+    registration_details,
+    tanggal,
+)
+
+
+class CoverageGap:
+    id: ClassVar[str] = "jakon.coverage_gap"
+    title: ClassVar[str] = "Masa perlindungan Jakon tidak menutup masa pelaksanaan kontrak"
+    severity: ClassVar[str] = "medium"
+    rationale: ClassVar[str] = REG_AMENDMENT
+    default_config: ClassVar[Mapping[str, Any]] = MappingProxyType(dict(SCOPE_DEFAULTS))
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        config = options(ctx, self)
+        in_scope = ContractScope(config)
+        severity = ctx.severity(self)
+        as_of = ctx.as_of
+        for contract, registration in linked_contracts(ctx):
+            short = registration.masa_akhir < contract.tanggal_selesai
+            ended_early = registration.status == "berakhir" and as_of <= contract.tanggal_selesai
+            if (short or ended_early) and in_scope(contract):
+                yield self._finding(ctx, contract, registration, short, ended_early, severity)
+
+    def _finding(
+        self,
+        ctx: CheckContext,
+        contract: ContractState,
+        registration: RegistrationState,
+        short: bool,
+        ended_early: bool,
+        severity: str,
+    ) -> Finding:
+        nomor = contract.nomor_kontrak
+        end = tanggal(contract.tanggal_selesai)
+        reasons = [name for name, hit in (("masa_akhir", short), ("status_berakhir", ended_early)) if hit]
+        if short:
+            title = (
+                f"Perlindungan Jakon kontrak {nomor} berakhir {tanggal(registration.masa_akhir)}, sebelum "
+                f"pekerjaan selesai {end}"
+            )
+        else:
+            title = (
+                f"Registrasi Jakon {registration.nomor_registrasi} kontrak {nomor} berstatus berakhir, "
+                f"padahal pekerjaan berjalan sampai {end}"
+            )
+        amendment = f"adendum {contract.adendum}" if contract.adendum else "perubahan masa pelaksanaan"
+        gap_days = max(0, (contract.tanggal_selesai - registration.masa_akhir).days)
+        return Finding(
+            rule=self.id,
+            subject=contract.subject,
+            severity=severity,
+            title=title,
+            opd=contract.opd,
+            amount_at_risk=0,
+            details={
+                **contract_details(contract),
+                **registration_details(registration),
+                **link_details(ctx, contract),
+                "reasons": reasons,
+                "gap_days": gap_days,
+                "regulasi": CITE_AMENDMENT,
+                "tindakan": (
+                    f"Penyedia {contract.penyedia} melaporkan {amendment} ke BPJS Ketenagakerjaan dan memperpanjang "
+                    f"masa kepesertaan registrasi {registration.nomor_registrasi} sampai {end} (membayar selisih "
+                    f"iuran bila nilai berubah); PPK {contract.opd} meminta bukti perpanjangannya."
+                ),
+            },
+        )

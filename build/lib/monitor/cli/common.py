@@ -1,0 +1,57 @@
+"""Shared CLI plumbing: lazy settings and app, and exit codes.
+
+Exit codes: 0 success, 1 the work failed (e.g. a file could not be imported), 2 bad usage or
+bad configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from monitor.bootstrap import App, bootstrap
+from monitor.settings import Settings, SettingsError, load_settings
+
+EXIT_FAILED = 1
+EXIT_CONFIG = 2
+DEFAULT_CONFIG = Path("pantau.toml")
+
+
+class ConfigError(click.ClickException):
+    exit_code = EXIT_CONFIG
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"Error in configuration:\n{self.format_message()}", err=True)
+
+
+@dataclass
+class CliContext:
+    config_path: Path | None
+    _settings: Settings | None = None
+    _app: App | None = None
+    closers: list[App] = field(default_factory=list)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            path = self.config_path or DEFAULT_CONFIG
+            try:
+                self._settings = load_settings(path, required=self.config_path is not None)
+            except SettingsError as exc:
+                raise ConfigError(str(exc)) from exc
+        return self._settings
+
+    @property
+    def app(self) -> App:
+        if self._app is None:
+            self._app = bootstrap(self.settings)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.dispose()
+
+
+pass_cli = click.make_pass_decorator(CliContext)

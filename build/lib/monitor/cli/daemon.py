@@ -1,0 +1,39 @@
+"""``pantau run [--once]``: the daemon, or one pass of every enabled job."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from monitor.cli.common import EXIT_FAILED, CliContext, ConfigError, pass_cli
+from monitor.settings import SettingsError
+
+
+@click.command("run")
+@click.option("--once", is_flag=True, help="Jalankan setiap tugas yang aktif sekali, berurutan, lalu keluar.")
+@pass_cli
+def run_command(obj: CliContext, once: bool) -> None:
+    """Jalankan daemon: tugas terjadwal, /metrics, /healthz dan /readyz. Hentikan dengan Ctrl-C atau SIGTERM."""
+    from monitor.daemon import main_loop
+    from monitor.leader import DaemonAlreadyRunning, leadership_for
+    from monitor.logs import configure_logging
+    from monitor.scheduler import scheduled_jobs
+
+    settings = obj.settings
+    configure_logging(settings.logging)
+    try:
+        scheduled_jobs(settings)  # a bad schedule is a config error before anything starts
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from exc
+    try:
+        # Before migrations: a second daemon on one SQLite file must not touch it at all.
+        leadership = leadership_for(settings.database.url)
+    except DaemonAlreadyRunning as exc:
+        click.echo(f"Pantau tidak dijalankan: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+    sys.exit(main_loop(obj.app, leadership, once=once))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(run_command)

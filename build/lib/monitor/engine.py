@@ -1,0 +1,285 @@
+"""The check run: read everything imported, link contracts to registrations, run every enabled rule,
+and reconcile the findings — as one atomic write.
+
+Phases:
+
+1. **read** — one consistent snapshot (SQLite: a read transaction; PostgreSQL: REPEATABLE READ) of
+   the records (:mod:`monitor.context`) and the humans' match decisions. No lock is held: imports,
+   the metrics endpoint and a concurrent run keep working. The reader stays open until the end
+   (payments stream from it).
+2. **compute** — matching and the rules, in memory; each finding is deduplicated, hashed and parked
+   in a spool file (:class:`monitor.reconcile.Spool`) as it is yielded, so a million findings never
+   sit in memory at once.
+3. **write** — one transaction under the findings writers' lock
+   (:func:`monitor.findings.lock_for_writing`): the ``check_run`` row, the links (only those that
+   changed), then the reconciliation, chunk by chunk. A crash anywhere rolls all of it back and
+   leaves the previous state intact; the failed run is then recorded on its own, with its error.
+
+Two concurrent runs: phases 1 and 2 overlap freely; their writes are serialized (a PostgreSQL
+advisory transaction lock; SQLite's single write lock, taken with ``BEGIN IMMEDIATE``), and the
+second reconciles against what the first committed, so the store is never half of one and half of
+the other.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from checks import REGISTRY, all_findings, rule_config, validate_registry
+from checks.base import CheckContext, Rule
+from monitor.bootstrap import App
+from monitor.context import Records, load_records
+from monitor.findings import lock_for_writing
+from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
+from monitor.models import CheckRun, utcnow
+from monitor.premium import required_premium
+from monitor.reconcile import ReconcileReport, ResolutionReasons, Spool, reconcile
+from monitor.resolution import resolution_reasons
+from monitor.settings import Settings
+from monitor.workdays import WorkingCalendar, deadline_function
+
+log = logging.getLogger(__name__)
+
+CHECK_RUN = cast(Table, CheckRun.__table__)
+
+SQLITE_WRITE_CACHE_KIB = 64 * 1024
+
+# A second run waits this long for the first to finish writing before giving up.
+WRITE_LOCK_WAIT_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class CheckRunResult:
+    """What a successful run did. ``counts`` is what the ``check_run`` row stores."""
+
+    run_id: int
+    as_of: date
+    started_at: datetime
+    finished_at: datetime
+    counts: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "as_of": self.as_of.isoformat(), "status": "ok",
+                "duration_seconds": round(self.duration_seconds, 3), **self.counts}
+
+
+class CheckFailed(RuntimeError):
+    """The run failed and changed nothing; it is recorded as ``failed`` with ``error``."""
+
+    def __init__(self, run_id: int | None, as_of: date, error: str) -> None:
+        super().__init__(f"pemeriksaan per {as_of.isoformat()} gagal: {error}")
+        self.run_id = run_id
+        self.as_of = as_of
+        self.error = error
+
+
+def default_as_of(settings: Settings, now: datetime | None = None) -> date:
+    """Today in the configured time zone (Asia/Jakarta by default), not in UTC."""
+    return (utcnow() if now is None else now).astimezone(settings.tz).date()
+
+
+def build_context(
+    settings: Settings, records: Records, links: MatchResult, as_of: date,
+    config: Mapping[str, Mapping[str, Any]], calendar: WorkingCalendar | None = None,
+) -> CheckContext:
+    """The :class:`CheckContext` the rules read, from the records and the matcher's links."""
+    calendar = WorkingCalendar.from_settings(settings.calendar) if calendar is None else calendar
+    registrations = {r.id: r for r in records.registrations}
+    by_number = {r.nomor_registrasi: r for r in records.registrations}
+    return CheckContext(
+        as_of=as_of,
+        rule_config=config,
+        deadline=deadline_function(calendar, settings.deadline),
+        required_premium=required_premium,
+        contracts=records.contracts,
+        registrations=registrations,
+        link_by_contract={link.contract_id: link for link in links.links},
+        link_by_registration={link.registration_id: link for link in links.links},
+        ambiguous=links.ambiguous,
+        payments=records.payments,
+        agreements=records.agreements,
+        kampung=records.kampung,
+        kampung_registration_ids=frozenset(link_kampung(records.kampung, by_number).values()),
+        contracts_by_id={c.id: c for c in records.contracts},
+        registrations_by_number=by_number,
+    )
+
+
+def _read_snapshot(conn: Connection) -> None:
+    """Make the following reads on ``conn`` one consistent snapshot (until its transaction ends)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")  # pysqlite would otherwise read each SELECT outside a transaction
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+@contextmanager
+def _larger_page_cache(conn: Connection) -> Iterator[None]:
+    """On SQLite, a page cache big enough for the findings' fingerprint index while reconciling:
+    each chunk looks up thousands of random fingerprints (SQLite's default cache is 2 MB). Not a
+    memory map (``mmap_size``): it reads a little faster, but every page it touches counts in the
+    process's resident memory, a gigabyte at a million findings."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_WRITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        # The pooled connection lives on; a broken one is discarded anyway, so never mask the run's error.
+        with suppress(Exception):
+            conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector for the run. The run builds millions of long-lived
+    objects and no cycles worth collecting; the collector would rescan them over and over (about 40%
+    of the load time at a million contracts). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def run_check(
+    app: App, as_of: date | None = None, *, actor: str = "pantau",
+    registry: Mapping[str, type[Rule]] | None = None,
+) -> CheckRunResult:
+    """Run every enabled rule as of ``as_of`` (default: today in ``settings.timezone``) and reconcile the
+    findings. Raises :class:`CheckFailed` (after recording the failed run) if anything goes wrong."""
+    settings = app.settings
+    as_of = default_as_of(settings) if as_of is None else as_of
+    registry = REGISTRY if registry is None else registry
+    started_at = utcnow()
+    # Wall seconds per phase, and this process's CPU seconds for it (they differ when the machine is busy).
+    timings: dict[str, float] = {}
+    clock, cpu = time.perf_counter(), time.process_time()
+
+    def lap(name: str) -> None:
+        nonlocal clock, cpu
+        now, now_cpu = time.perf_counter(), time.process_time()
+        timings[name] = round(now - clock, 3)
+        timings[f"{name}_cpu"] = round(now_cpu - cpu, 3)
+        clock, cpu = now, now_cpu
+
+    try:
+        validate_registry(registry)
+        config = rule_config(settings, registry)
+        enabled = [rule_id for rule_id in registry if config[rule_id].get("enabled", True)]
+        with _collector_paused():
+            # The run's millions of objects are freed when _run returns, before the collector resumes:
+            # resumed with them alive, its first pass would scan them all (seconds at a million contracts).
+            run_id, report, counts, finished_at = _run(app, as_of, registry, config, enabled, actor, started_at,
+                                                       lap, timings)
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        log.error("check run as of %s failed: %s", as_of, error, exc_info=True)
+        failed_id = _record_failure(app, as_of, started_at, error, timings)
+        raise CheckFailed(failed_id, as_of, error) from exc
+    log.info("check run %s as of %s: %d findings, %d new, %d resolved", run_id, as_of, report.detected,
+             report.new, report.resolved)
+    return CheckRunResult(run_id=run_id, as_of=as_of, started_at=started_at, finished_at=finished_at, counts=counts)
+
+
+def _run(
+    app: App, as_of: date, registry: Mapping[str, type[Rule]], config: Mapping[str, Mapping[str, Any]],
+    enabled: list[str], actor: str, started_at: datetime, lap: Callable[[str], None], timings: dict[str, float],
+) -> tuple[int, ReconcileReport, dict[str, Any], datetime]:
+    """Read, compute and write (see the module docstring); returns the run id, its report, its counts and
+    when it finished."""
+    settings = app.settings
+    # The reader stays open to the end: payments stream from it, and resolutions look facts up in it.
+    with app.engine.connect() as reader:
+        _read_snapshot(reader)
+        records = load_records(reader)
+        with Session(bind=reader) as session:
+            decisions = load_decisions(session)
+        lap("load")
+        links = match(records.contracts, records.registrations, decisions)
+        lap("match")
+        ctx = build_context(settings, records, links, as_of, config)
+        with Spool() as spool:
+            spool.extend(all_findings(ctx, registry))
+            lap("rules")
+            reasons = resolution_reasons(ctx, known_rules=set(registry), enabled_rules=set(enabled))
+            with app.sessions() as session, session.begin():
+                lock_for_writing(session, wait_seconds=WRITE_LOCK_WAIT_SECONDS)
+                lap("wait")
+                with _larger_page_cache(session.connection()):
+                    run_id, report = _write(session, spool, links, as_of, started_at, actor, reasons)
+                lap("write")
+                counts = _counts(report, records, links, enabled, timings)
+                finished_at = utcnow()
+                _finish(session, run_id, finished_at, counts)
+    return run_id, report, counts, finished_at
+
+
+def _write(
+    session: Session, spool: Spool, links: MatchResult, as_of: date, started_at: datetime, actor: str,
+    reasons: ResolutionReasons,
+) -> tuple[int, ReconcileReport]:
+    conn = session.connection()
+    run_id = conn.execute(
+        CHECK_RUN.insert().returning(CHECK_RUN.c.id),
+        {"as_of": as_of, "started_at": started_at, "status": "running", "counts": {}},
+    ).scalar_one()
+    save_links(session, links)
+    report = reconcile(conn, spool, as_of=as_of, check_run_id=run_id, now=utcnow(), actor=actor,
+                       resolution_reasons=reasons)
+    return run_id, report
+
+
+def _finish(session: Session, run_id: int, finished_at: datetime, counts: dict[str, Any]) -> None:
+    session.execute(update(CHECK_RUN).where(CHECK_RUN.c.id == run_id).values(
+        status="ok", finished_at=finished_at, counts=counts))
+
+
+def _counts(
+    report: ReconcileReport, records: Records, links: MatchResult, enabled: list[str], timings: dict[str, float]
+) -> dict[str, Any]:
+    return {
+        "timings": dict(timings),
+        **report.as_dict(),
+        "rules": enabled,
+        "records": {"contracts": len(records.contracts), "registrations": len(records.registrations),
+                    "payments": len(records.payments), "agreements": len(records.agreements),
+                    "kampung": len(records.kampung)},
+        "links": len(links.links),
+        "ambiguous": len(links.ambiguous),
+    }
+
+
+def _record_failure(app: App, as_of: date, started_at: datetime, error: str, timings: dict[str, float]) -> int | None:
+    """Record the failed run in its own small transaction; the run's own writes were rolled back."""
+    detail = "".join(traceback.format_exc(limit=-8))
+    try:
+        with app.sessions() as session, session.begin():
+            return int(session.execute(
+                CHECK_RUN.insert().returning(CHECK_RUN.c.id),
+                {"as_of": as_of, "started_at": started_at, "finished_at": utcnow(), "status": "failed",
+                 "counts": {"timings": dict(timings)}, "error": f"{error}\n\n{detail}"[:20_000]},
+            ).scalar_one())
+    except Exception:  # the database itself may be what failed; the caller still gets the first error
+        log.exception("could not record the failed check run")
+        return None

@@ -1,0 +1,19 @@
+"""Importing the data people actually have: CSV and Excel exports of contracts, addenda, BPJS
+Jakon registrations, SP2D payments, MoU/PKS agreements and Kampung Bahagia activities.
+
+Public API (the CLI and the daemon's inbox job use only these)::
+
+    report = ingest_file(app, "contracts", Path("kontrak.xlsx"), sheet=None, progress=None)
+    guess_kind(Path("export_jakon.xlsx"))  # -> "registrations" | ... | None
+    KINDS["contracts"].required               # the kind registry
+
+``ingest_file`` raises :class:`IngestError` when the file as a whole cannot be imported.
+"""
+
+from __future__ import annotations
+
+from monitor.ingest.importer import guess_kind, ingest_file
+from monitor.ingest.kinds import KINDS, KindSpec
+from monitor.ingest.report import ImportReport, IngestError, RowError
+
+__all__ = ["KINDS", "ImportReport", "IngestError", "KindSpec", "RowError", "guess_kind", "ingest_file"]

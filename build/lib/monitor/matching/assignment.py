@@ -1,0 +1,193 @@
+"""One-to-one assignment of registrations to contracts, shared by every stage of the matcher.
+
+Pairs are taken best score first. A registration whose best candidates are equally good (scores
+within :data:`EQUALLY_GOOD`) is not guessed: it becomes an :class:`~checks.base.Ambiguity`.
+Several registrations fitting one contract are re-registrations: the valid (not ``batal``) one wins,
+then the newest by ``tanggal_daftar``, then by ``nomor_registrasi``; the link's details list the
+others under ``"superseded"`` (by ``nomor_registrasi``) and :attr:`MatchResult.superseded` maps them
+(by id) to the contract.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from checks.base import Ambiguity, ContractState, Link, RegistrationState
+from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, Assessment, Evaluator, project_points
+
+EQUALLY_GOOD = 0.01  # scores closer than this are a tie: ask a human
+# A registration left without a contract is a re-registration of the one holding its best candidate
+# if its project points are at most this far below (value typed a little differently, coverage
+# starting a few days later); further below, it is more likely a typo for another contract.
+DUPLICATE_POINTS = 2
+FREE = -1
+
+Candidate = tuple[float, int, Assessment]  # (score, contract index, evidence)
+
+
+@dataclass
+class MatchResult:
+    """What :func:`~monitor.matching.match` returns."""
+
+    links: list[Link] = field(default_factory=list)
+    ambiguous: list[Ambiguity] = field(default_factory=list)
+    # Registration id -> id of the contract whose newer registration superseded it.
+    superseded: dict[int, int] = field(default_factory=dict)
+
+
+class Assignment:
+    """The state of one matching run: who holds what, what is settled, what a human must decide."""
+
+    def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState]) -> None:
+        self.contracts = contracts
+        self.registrations = registrations
+        self.ev = Evaluator(contracts, registrations)
+        # Per contract index: the registration index holding it, the stage of that link and its
+        # project points (flat arrays: a million contracts cost a few megabytes).
+        self.holder = array("i", [FREE]) * len(contracts)
+        self.holder_stage = bytearray(len(contracts))
+        self.holder_points = array("b", [0]) * len(contracts)
+        self.link_of: list[Link | None] = [None] * len(contracts)
+        # Registrations linked, ambiguous, superseded or decided by hand: out of later stages.
+        self.settled = bytearray(len(registrations))
+        self.forbidden: dict[int, set[int]] = {}  # registration -> contracts a human rejected for it
+        self.ambiguous: list[Ambiguity] = []
+        self.superseded: dict[int, int] = {}
+        self._explained: dict[int, tuple[str, Mapping[str, Any], int]] = {}
+
+    def result(self) -> MatchResult:
+        links = [link for link in self.link_of if link is not None]
+        return MatchResult(links=links, ambiguous=self.ambiguous, superseded=self.superseded)
+
+    def assign(self, stage: int, candidates: Mapping[int, list[Candidate]]) -> None:
+        """Best score first; ties between a registration's candidates become ambiguities; ties between
+        registrations for one contract are re-registrations (see the module docstring)."""
+        preference = self._preference
+        pairs = [(score, preference(ri), ri, ci, a) for ri, found in candidates.items() for score, ci, a in found]
+        pairs.sort(key=lambda pair: (pair[0], pair[1]), reverse=True)
+        for score, _, ri, ci, a in pairs:
+            if self.settled[ri] or self.holder[ci] != FREE:
+                continue
+            rivals = [
+                cj for s, cj, _ in candidates[ri]
+                if cj != ci and self.holder[cj] == FREE and s >= score - EQUALLY_GOOD
+            ]
+            if rivals:
+                contract_ids = tuple(sorted(self.contracts[c].id for c in (ci, *rivals)))
+                self.ambiguous.append(Ambiguity(self.registrations[ri].id, contract_ids, score))
+                self.settled[ri] = 1
+                continue
+            self.link_assessed(ci, ri, stage, a)
+        duplicates: dict[int, list[tuple[int, Assessment]]] = {}
+        for ri, found in candidates.items():
+            if self.settled[ri]:
+                continue
+            score, ci, a = max(found, key=lambda candidate: candidate[0])
+            if (
+                self.holder_stage[ci] == stage
+                and project_points(a) >= self.holder_points[ci] - DUPLICATE_POINTS
+                and (stage == 1 or (a.number != DIFFERENT and self._same_registration(ri, self.holder[ci])))
+            ):
+                duplicates.setdefault(ci, []).append((ri, a))
+        for ci, others in duplicates.items():
+            self.supersede(ci, [ri for ri, _ in others])
+        # Everything else left over falls through to the next stage.
+
+    def supersede(self, ci: int, others: Sequence[int]) -> None:
+        """Registrations ``others`` fit contract ``ci`` as well as its holder: keep the preferred one
+        linked and list the rest as superseded."""
+        holder = self.holder[ci]
+        current = self.link_of[ci]
+        assert current is not None
+        winner = max([holder, *others], key=self._preference)
+        points = self.holder_points[ci]
+        if winner == holder:
+            details, method, score = current.details, current.method, current.score
+        else:
+            a = self.ev.assess(ci, winner, with_title=self.holder_stage[ci] != 1)
+            method = _method(a)
+            details, score, points = self.ev.details(a, method), a.score, project_points(a)
+        losers = sorted(ri for ri in (holder, *others) if ri != winner)
+        earlier = list(current.details.get("superseded") or ())  # from an earlier stage's supersession
+        superseded = earlier + [self.registrations[ri].nomor_registrasi for ri in losers]
+        details = MappingProxyType({**details, "superseded": superseded})
+        contract_id = self.contracts[ci].id
+        for ri in losers:
+            self.superseded[self.registrations[ri].id] = contract_id
+            self.settled[ri] = 1
+        self.link(ci, winner, self.holder_stage[ci], self.make_link(ci, winner, method, score, details), points)
+
+    def reregistrations(self) -> None:
+        """A registration left over that repeats a linked one — same value, same contractor, same
+        coverage start, and a number that does not say otherwise (the same, a typo of it, or none) —
+        was registered twice, often after a ``batal``, even if the two would be matched in different
+        stages: the preferred one keeps the contract."""
+        f = self.ev.f
+        left = [ri for ri, settled in enumerate(self.settled) if not settled]
+        values = {f.r_value[ri] for ri in left}
+        if not values:
+            return
+        held_by_value: dict[int, list[int]] = {}
+        for ci, ri in enumerate(self.holder):
+            if ri != FREE and self.holder_stage[ci] != 0 and f.r_value[ri] in values:
+                held_by_value.setdefault(f.r_value[ri], []).append(ci)
+        repeats: dict[int, list[int]] = {}
+        for ri in left:
+            for ci in held_by_value.get(f.r_value[ri], ()):
+                if ci in self.forbidden.get(ri, ()) or not self._same_registration(ri, self.holder[ci]):
+                    continue
+                a = self.ev.assess(ci, ri)
+                if not a.contradictions and a.number != DIFFERENT:
+                    repeats.setdefault(ci, []).append(ri)
+                    break
+        for ci, others in repeats.items():
+            self.supersede(ci, others)
+
+    def _same_registration(self, ri: int, other: int) -> bool:
+        """The same project registered twice: the same value and contractor, the same start."""
+        f = self.ev.f
+        if f.r_value[ri] != f.r_value[other] or abs(f.r_masa_awal[ri] - f.r_masa_awal[other]) > 31:
+            return False
+        if f.r_npwp[ri] and f.r_npwp[other]:
+            return f.r_npwp[ri] == f.r_npwp[other]
+        return (self.ev.vendor_similarity(f.registration_vendor(ri), f.registration_vendor(other)) or 0.0) >= 0.8
+
+    def _preference(self, ri: int) -> tuple[bool, Any, str]:
+        r = self.registrations[ri]
+        return (r.valid, r.tanggal_daftar, r.nomor_registrasi)
+
+    def link_assessed(self, ci: int, ri: int, stage: int, a: Assessment) -> None:
+        method, details, points = self.explain(a)
+        self.link(ci, ri, stage, self.make_link(ci, ri, method, a.score, details), points)
+
+    def explain(self, a: Assessment) -> tuple[str, Mapping[str, Any], int]:
+        """(method, details, project points) of an assessment; computed once for the shared ones."""
+        explained = self._explained.get(id(a))
+        if explained is None:
+            method = _method(a)
+            explained = (method, self.ev.details(a, method), project_points(a))
+            if a.shared:
+                self._explained[id(a)] = explained
+        return explained
+
+    def make_link(self, ci: int, ri: int, method: str, score: float, details: Mapping[str, Any]) -> Link:
+        # The records' own id objects: a million links must not hold two million new ints.
+        return Link(self.contracts[ci].id, self.registrations[ri].id, method, score, details)
+
+    def link(self, ci: int, ri: int, stage: int, link: Link, points: int = 0) -> None:
+        self.holder[ci] = ri
+        self.holder_stage[ci] = stage
+        self.holder_points[ci] = points
+        self.link_of[ci] = link
+        self.settled[ri] = 1
+
+
+def _method(a: Assessment) -> str:
+    """Named for the strongest evidence that agreed."""
+    if a.number in (EXACT, NORMALIZED):
+        return a.number
+    return "npwp" if a.npwp == "same" else "fuzzy"

@@ -1,0 +1,161 @@
+"""Candidate pairs for the fuzzy stage, found by blocking so the cost grows with the records, not
+with their product: only pairs that share a block are ever compared.
+
+Blocks:
+- **number one edit away** — symmetric-delete keys of the normalized number (a key and each of its
+  one-shorter forms), OPD-independent, so ``027/14/SPK`` finds ``028/14/SPK`` and ``27/14/SP``;
+- **same value** — the registered value equals the contract's current or original value;
+- **vendor and value band** — the normalized vendor name together with a ~10% band of value.
+A registration with a mistyped vendor name, no usable number, no NPWP *and* a value that differs is
+not found: nothing typed ties it to one contract, and it surfaces as ``data.orphan_registration``.
+The smaller side is indexed and the larger one queried, so memory follows the smaller side.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import TypeVar
+
+from rapidfuzz import fuzz, process
+
+from monitor.matching.assignment import Candidate
+from monitor.matching.evidence import VENDOR_CONTRADICTS, Evaluator, acceptable_by_fuzzy, ratio_of_values
+from monitor.matching.features import NO_VENDOR
+from monitor.matching.normalize import deletion_keys
+
+K = TypeVar("K", bound=Hashable)
+R = TypeVar("R")
+
+MIN_NEAR_KEY = 5  # shorter numbers ("10", "1/2") are one edit away from far too many others
+VALUE_BLOCK_LIMIT = 30  # a bigger same-value block is narrowed by vendor name first
+BAND = math.log(1.10)  # width of a value band
+# Cheap filters before the full assessment.
+MIN_VALUE_RATIO = 0.6
+MIN_VENDOR = 70  # rapidfuzz's 0-100 scale
+
+
+def fuzzy_candidates(
+    ev: Evaluator, pending: Sequence[int], free: Sequence[int], forbidden: Mapping[int, set[int]]
+) -> dict[int, list[Candidate]]:
+    """Acceptable (contract index) candidates per pending registration index."""
+    pairs: dict[int, set[int]] = {}
+    _near_numbers(ev, pending, free, pairs)
+    _same_value(ev, pending, free, pairs)
+    _vendor_bands(ev, pending, free, pairs)
+    f = ev.f
+    found: dict[int, list[Candidate]] = {}
+    for ri, contract_indices in pairs.items():
+        blocked = forbidden.get(ri, ())
+        r_vendor, r_npwp, r_value = f.registration_vendor(ri), f.r_npwp[ri], f.r_value[ri]
+        candidates = []
+        for ci in contract_indices:
+            if ci in blocked:
+                continue
+            # Cheap filters first: most blocked pairs fail on value or name.
+            ratio = ratio_of_values(f.c_nilai[ci], f.c_nilai_awal[ci], r_value)
+            if ratio is not None and ratio < MIN_VALUE_RATIO:
+                continue
+            same_npwp = r_npwp and r_npwp == f.c_npwp[ci]
+            if not same_npwp and (ev.vendor_similarity(f.contract_vendor(ci), r_vendor) or 0.0) < VENDOR_CONTRADICTS:
+                continue
+            a = ev.assess(ci, ri, with_title=True, discard_contradicted=True)
+            if acceptable_by_fuzzy(a):
+                candidates.append((a.score, ci, a))
+        if candidates:
+            found[ri] = candidates
+    return found
+
+
+def _near_numbers(ev: Evaluator, pending: Sequence[int], free: Sequence[int], pairs: dict[int, set[int]]) -> None:
+    r_keys = ev.registration_keys
+    c_keys = ev.contract_keys
+    registrations = [(ri, k) for ri in pending if (k := r_keys[ri]) is not None and len(k) >= MIN_NEAR_KEY]
+    contracts = [(ci, k) for ci in free if (k := c_keys[ci]) is not None and len(k) >= MIN_NEAR_KEY]
+    _join(registrations, contracts, deletion_keys, deletion_keys, pairs)
+
+
+def _same_value(ev: Evaluator, pending: Sequence[int], free: Sequence[int], pairs: dict[int, set[int]]) -> None:
+    f = ev.f
+    by_value: dict[int, list[int]] = {}
+    for ci in free:
+        by_value.setdefault(f.c_nilai[ci], []).append(ci)
+        if f.c_nilai_awal[ci] != f.c_nilai[ci]:
+            by_value.setdefault(f.c_nilai_awal[ci], []).append(ci)
+    names = f.vendor_names
+    for ri in pending:
+        block = by_value.get(f.r_value[ri])
+        if not block:
+            continue
+        if len(block) > VALUE_BLOCK_LIMIT:
+            vendor = f.registration_vendor(ri)
+            if vendor == NO_VENDOR:
+                continue
+            choices = [names[v] if (v := f.contract_vendor(ci)) != NO_VENDOR else "" for ci in block]
+            block = [
+                block[position]
+                for scorer in (fuzz.ratio, fuzz.token_sort_ratio)
+                for _, _, position in process.extract(
+                    names[vendor], choices, scorer=scorer, score_cutoff=MIN_VENDOR, limit=VALUE_BLOCK_LIMIT
+                )
+            ]
+        pairs.setdefault(ri, set()).update(block)
+
+
+def _vendor_bands(ev: Evaluator, pending: Sequence[int], free: Sequence[int], pairs: dict[int, set[int]]) -> None:
+    f = ev.f
+    registrations = [
+        (ri, (vendor, (f.r_value[ri],)))
+        for ri in pending if (vendor := f.registration_vendor(ri)) != NO_VENDOR and f.r_value[ri] > 0
+    ]
+    contracts = [
+        (ci, (vendor, (f.c_nilai[ci], f.c_nilai_awal[ci])))
+        for ci in free if (vendor := f.contract_vendor(ci)) != NO_VENDOR
+    ]
+
+    def exact(record: tuple[int, tuple[int, ...]]) -> Iterable[tuple[int, int]]:
+        vendor, values = record
+        return {(vendor, _band(value)) for value in values if value > 0}
+
+    def around(record: tuple[int, tuple[int, ...]]) -> Iterable[tuple[int, int]]:
+        vendor, values = record
+        return {(vendor, _band(value) + step) for value in values if value > 0 for step in (-1, 0, 1)}
+
+    _join(registrations, contracts, exact, around, pairs)
+
+
+def _band(value: int) -> int:
+    return int(math.log(value) / BAND)
+
+
+def _join(
+    registrations: Sequence[tuple[int, R]],
+    contracts: Sequence[tuple[int, R]],
+    index_keys: Callable[[R], Iterable[K]],
+    query_keys: Callable[[R], Iterable[K]],
+    pairs: dict[int, set[int]],
+) -> None:
+    """Add every (registration, contract) pair sharing a key: the smaller side is indexed with
+    ``index_keys``, the larger queried with ``query_keys``."""
+    if len(registrations) <= len(contracts):
+        index: dict[K, list[int]] = {}
+        for ri, record in registrations:
+            for key in index_keys(record):
+                index.setdefault(key, []).append(ri)
+        for ci, record in contracts:
+            for key in query_keys(record):
+                for ri in index.get(key, ()):
+                    pairs.setdefault(ri, set()).add(ci)
+    else:
+        index = {}
+        for ci, record in contracts:
+            for key in index_keys(record):
+                index.setdefault(key, []).append(ci)
+        for ri, record in registrations:
+            found = None
+            for key in query_keys(record):
+                hits = index.get(key)
+                if hits:
+                    if found is None:
+                        found = pairs.setdefault(ri, set())
+                    found.update(hits)

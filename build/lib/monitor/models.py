@@ -1,0 +1,416 @@
+"""Database models (SQLAlchemy 2.0, typed).
+
+Money is an ``int`` of whole rupiah (BigInteger): exact on SQLite and PostgreSQL alike.
+Dates are ``date``; times are timezone-aware UTC ``datetime``s.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out — SQLite forgets the zone otherwise."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's declared hook
+        datetime: UtcDateTime,
+        dict[str, Any]: JSON,
+    }
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+class ImportBatch(Base):
+    """One file imported: the audit trail of where every record came from."""
+
+    __tablename__ = "import_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    # Notes for the reader: unknown OPDs, the sheet read, the header line found.
+    notes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RejectedRow(Base):
+    """A row that could not be imported, kept with its line and reason so nothing is lost."""
+
+    __tablename__ = "rejected_row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batch.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    file_name: Mapped[str] = mapped_column(String(500))
+    line: Mapped[int] = mapped_column(Integer)
+    column: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# --- source records ---------------------------------------------------------------------------
+
+
+class _Record:
+    """Columns every imported record carries."""
+
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"))
+    source_line: Mapped[int | None] = mapped_column(Integer)
+    # sha1 of the canonical values: a re-import of an unchanged row is detected without a diff.
+    row_hash: Mapped[str] = mapped_column(String(40))
+
+
+class Contract(_Record, Base):
+    __tablename__ = "contract"
+    __table_args__ = (UniqueConstraint("opd", "nomor_kontrak"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opd: Mapped[str] = mapped_column(String(100))  # the directory code, or the text as given
+    opd_known: Mapped[bool] = mapped_column(Boolean, default=True)
+    nomor_kontrak: Mapped[str] = mapped_column(String(200))
+    kode_paket: Mapped[str | None] = mapped_column(String(100))
+    tanggal_kontrak: Mapped[date] = mapped_column(Date)
+    nama_paket: Mapped[str] = mapped_column(Text)
+    penyedia: Mapped[str] = mapped_column(String(500))
+    npwp_penyedia: Mapped[str | None] = mapped_column(String(16))
+    nilai_kontrak: Mapped[int] = mapped_column(BigInteger)
+    tanggal_mulai: Mapped[date | None] = mapped_column(Date)
+    tanggal_selesai: Mapped[date] = mapped_column(Date)
+    sumber_dana: Mapped[str] = mapped_column(String(50), default="APBD")
+    jenis_pekerjaan: Mapped[str] = mapped_column(String(20), default="konstruksi")
+    tahun_anggaran: Mapped[int | None] = mapped_column(Integer)
+    kecamatan: Mapped[str | None] = mapped_column(String(100))
+    kelurahan: Mapped[str | None] = mapped_column(String(100))
+
+
+class Addendum(_Record, Base):
+    __tablename__ = "addendum"
+    __table_args__ = (
+        UniqueConstraint("opd", "nomor_kontrak", "nomor_adendum"),
+        Index("ix_addendum_contract", "opd", "nomor_kontrak"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opd: Mapped[str] = mapped_column(String(100))
+    opd_known: Mapped[bool] = mapped_column(Boolean, default=True)
+    nomor_kontrak: Mapped[str] = mapped_column(String(200))
+    nomor_adendum: Mapped[str] = mapped_column(String(200))
+    tanggal_adendum: Mapped[date] = mapped_column(Date)
+    nilai_kontrak_baru: Mapped[int | None] = mapped_column(BigInteger)
+    tanggal_selesai_baru: Mapped[date | None] = mapped_column(Date)
+
+
+class Registration(_Record, Base):
+    """A BPJS Jakon project registration (kepesertaan proyek)."""
+
+    __tablename__ = "registration"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomor_registrasi: Mapped[str] = mapped_column(String(100), unique=True)
+    npp: Mapped[str | None] = mapped_column(String(50))
+    nomor_kontrak: Mapped[str | None] = mapped_column(String(200))
+    nama_proyek: Mapped[str] = mapped_column(Text)
+    penyedia: Mapped[str] = mapped_column(String(500))
+    npwp_penyedia: Mapped[str | None] = mapped_column(String(16))
+    nilai_kontrak_terdaftar: Mapped[int] = mapped_column(BigInteger)
+    iuran_dibayar: Mapped[int] = mapped_column(BigInteger)
+    tanggal_daftar: Mapped[date] = mapped_column(Date)
+    masa_awal: Mapped[date] = mapped_column(Date)
+    masa_akhir: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="aktif")
+
+
+class Payment(_Record, Base):
+    """An SP2D (disbursement order) issued by BPKAD."""
+
+    __tablename__ = "payment"
+    __table_args__ = (Index("ix_payment_contract", "opd", "nomor_kontrak"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomor_sp2d: Mapped[str] = mapped_column(String(200), unique=True)
+    tanggal_sp2d: Mapped[date] = mapped_column(Date)
+    nomor_kontrak: Mapped[str] = mapped_column(String(200))
+    opd: Mapped[str] = mapped_column(String(100))
+    opd_known: Mapped[bool] = mapped_column(Boolean, default=True)
+    nilai: Mapped[int] = mapped_column(BigInteger)
+    uraian: Mapped[str | None] = mapped_column(Text)
+
+
+class Agreement(_Record, Base):
+    """An MoU or PKS between the city and BPJS Ketenagakerjaan (or another party)."""
+
+    __tablename__ = "agreement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomor: Mapped[str] = mapped_column(String(200), unique=True)
+    jenis: Mapped[str | None] = mapped_column(String(50))
+    judul: Mapped[str] = mapped_column(Text)
+    pihak: Mapped[str | None] = mapped_column(Text)
+    opd: Mapped[str | None] = mapped_column(String(100))
+    tanggal_mulai: Mapped[date | None] = mapped_column(Date)
+    tanggal_berakhir: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="berlaku")
+    nomor_pengganti: Mapped[str | None] = mapped_column(String(200))
+
+
+class KampungActivity(_Record, Base):
+    """A Kampung Bahagia RT activity (Perwal 18/2025)."""
+
+    __tablename__ = "kampung_activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kode_kegiatan: Mapped[str] = mapped_column(String(100), unique=True)
+    kecamatan: Mapped[str | None] = mapped_column(String(100))
+    kelurahan: Mapped[str] = mapped_column(String(100))
+    rt: Mapped[str] = mapped_column(String(20))
+    nama_kegiatan: Mapped[str] = mapped_column(Text)
+    nilai_kegiatan: Mapped[int] = mapped_column(BigInteger)
+    tanggal_mulai: Mapped[date] = mapped_column(Date)
+    tanggal_selesai: Mapped[date | None] = mapped_column(Date)
+    nomor_sk_rt: Mapped[str | None] = mapped_column(String(200))
+    tanggal_sk_rt: Mapped[date | None] = mapped_column(Date)
+    jumlah_peserta: Mapped[int | None] = mapped_column(Integer)
+    nomor_registrasi: Mapped[str | None] = mapped_column(String(100))
+
+
+# --- matching ------------------------------------------------------------------------------------
+
+
+class MatchLink(Base):
+    """A contract linked to a registration by the matcher (rewritten by each check run)."""
+
+    __tablename__ = "match_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), unique=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), unique=True
+    )
+    method: Mapped[str] = mapped_column(String(20))  # exact|normalized|npwp|fuzzy|manual
+    score: Mapped[float] = mapped_column(Float)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class MatchDecision(Base):
+    """A human's decision on a link; it wins over the matcher on every re-run."""
+
+    __tablename__ = "match_decision"
+    __table_args__ = (UniqueConstraint("opd", "nomor_kontrak", "nomor_registrasi"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opd: Mapped[str] = mapped_column(String(100))
+    nomor_kontrak: Mapped[str] = mapped_column(String(200))
+    nomor_registrasi: Mapped[str] = mapped_column(String(100))
+    decision: Mapped[str] = mapped_column(String(10))  # confirm|reject
+    actor: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- findings -----------------------------------------------------------------------------------
+
+
+class CheckRun(Base):
+    __tablename__ = "check_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|failed
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Finding(Base):
+    """A rule's finding, kept across runs by its fingerprint (rule + subject)."""
+
+    __tablename__ = "finding"
+    __table_args__ = (
+        Index("ix_finding_status_rule", "status", "rule"),
+        Index("ix_finding_opd", "opd"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    rule: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))  # open|acknowledged|silenced|resolved|reopened
+    opd: Mapped[str | None] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(400))
+    title: Mapped[str] = mapped_column(Text)
+    amount_at_risk: Mapped[int] = mapped_column(BigInteger, default=0)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # sha1 over severity, title, amount and details: a run that changes nothing writes nothing.
+    content_hash: Mapped[str] = mapped_column(String(40))
+    first_seen: Mapped[date] = mapped_column(Date)
+    last_seen: Mapped[date] = mapped_column(Date)
+    opened_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    resolved_reason: Mapped[str | None] = mapped_column(Text)
+    ack_note: Mapped[str | None] = mapped_column(Text)
+    silenced_until: Mapped[date | None] = mapped_column(Date)
+    silence_id: Mapped[int | None] = mapped_column(ForeignKey("silence.id", ondelete="SET NULL"))
+    last_check_run_id: Mapped[int | None] = mapped_column(ForeignKey("check_run.id", ondelete="SET NULL"))
+
+
+class FindingEvent(Base):
+    """One state change of a finding: the history the monev meeting can audit."""
+
+    __tablename__ = "finding_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    check_run_id: Mapped[int | None] = mapped_column(ForeignKey("check_run.id", ondelete="SET NULL"))
+
+
+class Silence(Base):
+    """Mutes findings matching rule / OPD / subject until a date."""
+
+    __tablename__ = "silence"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule: Mapped[str | None] = mapped_column(String(64))
+    opd: Mapped[str | None] = mapped_column(String(100))
+    subject: Mapped[str | None] = mapped_column(String(400))
+    until: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- daemon -------------------------------------------------------------------------------------
+
+
+class JobRun(Base):
+    """One run of a scheduled job by the daemon: when, how it ended, and what it did."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (Index("ix_job_run_job_started", "job", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(64))
+    # schedule | catch-up | after:<job> | once
+    trigger: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running|ok|failed|interrupted
+    error: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # host:pid of the daemon that ran it, to tell two daemons apart.
+    instance: Mapped[str] = mapped_column(String(200))
+
+
+# --- alerts ---------------------------------------------------------------------------------------
+
+
+class OutboxMessage(Base):
+    """One rendered email. It is committed before any attempt to send, so neither a crash nor a mail
+    server outage loses it; a sender owns it only after a conditional UPDATE claimed it."""
+
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_message_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable across retries: receivers can drop a copy re-sent after a crash by its Message-ID.
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sending|sent|dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    finding_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)  # the server's reply, kept for dead messages
+    # The whole RFC 5322 message, as it will be sent. Last: SQLite reads the columns before it without
+    # walking this value's overflow pages.
+    raw: Mapped[str] = mapped_column(Text)
+
+
+class Notification(Base):
+    """A finding told to a recipient: why, at which severity and status, in which message.
+    The latest row per finding and recipient is its "last notified"."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_finding_recipient", "finding_id", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(320))
+    outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox_message.id", ondelete="SET NULL"), index=True
+    )
+    message_id: Mapped[str] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(String(16))  # new|reopened|rose|reminder|escalated|resolved
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    notified_at: Mapped[datetime]

@@ -1,0 +1,491 @@
+"""Reconcile one check run's findings with the stored ones, chunk by chunk, in bounded memory.
+
+A bad year in a big city yields a finding for most contracts, each carrying a kilobyte of details,
+so the run's findings are never all held in memory:
+
+1. :class:`Spool` — while the rules run (before any lock is taken) each finding is deduplicated by
+   fingerprint, its details serialized and hashed, and parked in a temporary file in chunks.
+2. :func:`reconcile` — under the writers' lock, each chunk is compared with the stored rows of the
+   same fingerprints (one indexed ``SELECT … IN``), and its inserts, updates and history rows are
+   decided in Python and written with ``executemany``. Active findings the run did not see are
+   resolved; ``last_seen`` of the findings that merely were seen again moves with one set-based UPDATE.
+
+A run that changes nothing issues no INSERT, UPDATE or DELETE on the findings at all. The lifecycle
+itself is described in :mod:`monitor.findings`.
+"""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import struct
+import tempfile
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from typing import IO, Any, NamedTuple
+
+from sqlalchemy import Column, func, select, update
+from sqlalchemy.engine import Connection
+
+from checks.base import Finding as DetectedFinding
+from checks.base import severity_rank
+from checks.common import rupiah, tanggal
+from monitor.findings import (
+    ACKNOWLEDGED,
+    ACTIVE,
+    FINDING,
+    FINDING_EVENT,
+    OPEN,
+    REOPENED,
+    RESOLVED,
+    SILENCED,
+    ActiveSilence,
+    EventLog,
+    active_silences,
+    first_match,
+    silenced_note,
+    status_before_acknowledgement,
+    stored_content,
+)
+
+log = logging.getLogger(__name__)
+
+_F = FINDING.c
+_LENGTH = struct.Struct("<Q")
+CHUNK = 5_000  # findings per spool chunk and per write: well under every engine's bound-parameter limit
+
+# Why findings no longer hold: (rule, subject) pairs in, one reason each out (e.g. "registrasi ditemukan").
+ResolutionReasons = Callable[[Sequence[tuple[str, str]]], list[str]]
+
+
+class Detected(NamedTuple):
+    """A finding ready to store: its details already serialized (JSON text) and its content hash."""
+
+    fingerprint: str
+    rule: str
+    subject: str
+    severity: str
+    title: str
+    opd: str | None
+    amount_at_risk: int
+    details: str
+    digest: str
+
+
+class Spool:
+    """The run's findings, deduplicated by fingerprint and hashed, parked on disk until the write.
+
+    A rule yielding one subject twice is a rule bug: the first finding is kept and the duplicates are
+    counted (and logged), so the outcome does not depend on memory or chunking."""
+
+    def __init__(self) -> None:
+        # Closed by close() / the with-block: the spool outlives the call that fills it.
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="pantau-check-")  # noqa: SIM115
+        self._buffer: list[tuple[Any, ...]] = []
+        self._seen: set[int] = set()  # fingerprints as 128-bit ints: half the memory of the hex strings
+        self.count = 0
+        self.duplicates = 0
+
+    def add(self, finding: DetectedFinding) -> None:
+        key = finding.fingerprint
+        number = int(key, 16)
+        if number in self._seen:
+            self.duplicates += 1
+            if self.duplicates <= 10:
+                log.warning("rule %s yielded %s twice; keeping the first", finding.rule, finding.subject)
+            return
+        self._seen.add(number)
+        details, digest = stored_content(finding)
+        self._buffer.append((key, finding.rule, finding.subject, finding.severity, finding.title, finding.opd,
+                             finding.amount_at_risk, details, digest))
+        self.count += 1
+        if len(self._buffer) >= CHUNK:
+            self._flush()
+
+    def extend(self, findings: Iterable[DetectedFinding]) -> Spool:
+        for finding in findings:
+            self.add(finding)
+        self._flush()
+        return self
+
+    def __contains__(self, fingerprint: str) -> bool:
+        return int(fingerprint, 16) in self._seen
+
+    def chunks(self) -> Iterator[list[Detected]]:
+        self._flush()
+        self._file.seek(0)
+        while header := self._file.read(_LENGTH.size):
+            (length,) = _LENGTH.unpack(header)
+            yield [Detected._make(row) for row in marshal.loads(self._file.read(length))]
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _flush(self) -> None:
+        if self._buffer:
+            # Length-prefixed: marshal.loads on bytes is several times faster than marshal.load on a file.
+            data = marshal.dumps(self._buffer)
+            self._file.write(_LENGTH.pack(len(data)) + data)
+            self._buffer = []
+
+
+@dataclass(slots=True)
+class ReconcileReport:
+    detected: int = 0
+    duplicates: int = 0  # same fingerprint yielded twice in one run (the first is kept)
+    new: int = 0
+    reopened: int = 0
+    resolved: int = 0
+    refreshed: int = 0  # title, severity, amount or details changed
+    severity_rose: int = 0
+    severity_fell: int = 0
+    unacknowledged: int = 0  # acknowledged findings that changed and became active again
+    silenced: int = 0
+    unsilenced: int = 0
+    seen_again: int = 0  # last_seen moved and nothing else changed
+    # rule -> status -> findings; "resolved" counts those resolved by this run
+    by_rule: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {name: getattr(self, name) for name in _COUNTS}
+        data["by_rule"] = {rule: dict(sorted(counts.items())) for rule, counts in sorted(self.by_rule.items())}
+        return data
+
+
+_COUNTS = tuple(f.name for f in fields(ReconcileReport) if f.name != "by_rule")
+
+
+class Stored(NamedTuple):
+    """What reconciling needs of a stored finding."""
+
+    id: int
+    fingerprint: str
+    status: str
+    severity: str
+    content_hash: str
+    amount_at_risk: int
+    last_seen: date
+    silence_id: int | None
+    silenced_until: date | None
+
+
+_STORED = tuple(_F[name] for name in Stored._fields)
+_INSERTED = ("fingerprint", "rule", "subject", "status", "severity", "title", "opd", "amount_at_risk", "details",
+             "content_hash", "silence_id", "silenced_until", "first_seen", "last_seen", "last_check_run_id",
+             "opened_at")
+_EVENT = ("finding_id", "at", "from_status", "to_status", "actor", "note", "check_run_id")
+
+
+class _Driver:
+    """Statements sent straight to the DB-API driver with ``executemany`` over plain tuples, in the
+    caller's transaction: at hundreds of thousands of rows per run, SQLAlchemy's per-row parameter
+    processing costs more than the database's own work. Values are converted as SQLAlchemy would
+    (its bind and result processors for the dialect: SQLite keeps dates and times as text), each
+    distinct value once. Works with the two supported drivers: sqlite3 (``?``) and psycopg (``%s``)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect
+        self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
+        # The details arrive as JSON text (see monitor.findings.stored_content).
+        self.json_mark = f"CAST({self.mark} AS JSON)" if self.dialect.name == "postgresql" else self.mark
+        self._memo: dict[tuple[str, Any], Any] = {}
+
+    def marks(self, table: str, names: Sequence[str]) -> list[str]:
+        return [self.json_mark if (table, name) == ("finding", "details") else self.mark for name in names]
+
+    def bind(self, column: Column[Any]) -> Callable[[Any], Any]:
+        """The column's value as the driver takes it (identity for most types)."""
+        processor = column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
+        return self._memoized(column.key, processor) if processor is not None else _same
+
+    def result(self, column: Column[Any]) -> Callable[[Any], Any]:
+        processor = column.type.dialect_impl(self.dialect).result_processor(self.dialect, None)
+        return self._memoized(f"<{column.key}", processor) if processor is not None else _same
+
+    def _memoized(self, name: str, processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        memo = self._memo
+
+        def convert(value: Any) -> Any:
+            if value is None:
+                return None
+            key = (name, value)
+            found = memo.get(key, memo)
+            if found is memo:
+                found = memo[key] = processor(value)
+            return found
+
+        return convert
+
+    def insert(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(self.marks(table, names))})"
+            self.conn.exec_driver_sql(sql, rows)
+
+    def update(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """``UPDATE table SET names... WHERE id = ?``: each row is the new values, then the id."""
+        if rows:
+            assignments = ", ".join(f"{name} = {mark}" for name, mark in zip(names, self.marks(table, names),
+                                                                              strict=True))
+            self.conn.exec_driver_sql(f"UPDATE {table} SET {assignments} WHERE id = {self.mark}", rows)
+
+    def stored(self, fingerprints: Sequence[str]) -> dict[str, Stored]:
+        """The stored findings with these fingerprints, by fingerprint."""
+        if not fingerprints:
+            return {}
+        sql = (f"SELECT {', '.join(c.key for c in _STORED)} FROM finding "
+               f"WHERE fingerprint IN ({', '.join([self.mark] * len(fingerprints))})")
+        day, until = self.result(_F.last_seen), self.result(_F.silenced_until)
+        return {
+            row[1]: Stored(row[0], row[1], row[2], row[3], row[4], row[5], day(row[6]), row[7], until(row[8]))
+            for row in self.conn.exec_driver_sql(sql, tuple(fingerprints))
+        }
+
+    def ids(self, fingerprints: Sequence[str]) -> dict[str, int]:
+        sql = f"SELECT fingerprint, id FROM finding WHERE fingerprint IN ({', '.join([self.mark] * len(fingerprints))})"
+        return dict(self.conn.exec_driver_sql(sql, tuple(fingerprints)).tuples().all())
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class _Writes:
+    """One chunk's writes: inserts, row updates grouped by the columns they touch, history rows."""
+
+    def __init__(self, conn: Connection, log_: EventLog, inserted: Callable[[int], None]) -> None:
+        self.driver = _Driver(conn)
+        self.log = log_
+        self.inserted = inserted
+        self.inserts: list[tuple[Any, ...]] = []
+        self.insert_notes: dict[str, tuple[str, str]] = {}
+        self.groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
+        # Every column's conversion but the details', which arrive as JSON text.
+        self.bound = {column.key: self.driver.bind(column) for column in FINDING.c if column.key != "details"}
+        self.event_at = self.driver.bind(FINDING_EVENT.c.at)
+
+    def update(self, finding_id: int, values: dict[str, Any]) -> None:
+        keys = tuple(sorted(values))
+        bound = self.bound
+        self.groups[keys].append((*(bound[key](values[key]) if key in bound else values[key] for key in keys),
+                                  finding_id))
+
+    def write(self) -> None:
+        driver = self.driver
+        if self.inserts:
+            # A plain executemany and one indexed SELECT for the new ids: several times faster on SQLite
+            # than INSERT … RETURNING, which must be batched into multi-row VALUES statements.
+            driver.insert("finding", _INSERTED, self.inserts)
+            ids = driver.ids(list(self.insert_notes))
+            for key, (status, note) in self.insert_notes.items():
+                self.log.add(ids[key], None, status, note)
+                self.inserted(ids[key])
+        for keys, rows in self.groups.items():
+            driver.update("finding", keys, rows)
+        at = self.event_at
+        driver.insert("finding_event", _EVENT, [
+            (row["finding_id"], at(row["at"]), row["from_status"], row["to_status"], row["actor"], row["note"],
+             row["check_run_id"]) for row in self.log.rows])
+        self.inserts, self.insert_notes, self.groups = [], {}, defaultdict(list)
+        self.log.rows = []
+
+
+def _content(item: Detected) -> dict[str, Any]:
+    return {"severity": item.severity, "title": item.title, "opd": item.opd, "amount_at_risk": item.amount_at_risk,
+            "details": item.details, "content_hash": item.digest}
+
+
+def _silence_values(silence: ActiveSilence | None) -> dict[str, Any]:
+    return {"silence_id": None if silence is None else silence.id,
+            "silenced_until": None if silence is None else silence.until}
+
+
+def reconcile(
+    conn: Connection, spool: Spool, *, as_of: date, check_run_id: int, now: datetime, actor: str,
+    resolution_reasons: ResolutionReasons,
+) -> ReconcileReport:
+    """Bring the stored findings in line with what the rules found as of ``as_of``. Call it inside the
+    run's transaction, after :func:`monitor.findings.lock_for_writing`."""
+    report = ReconcileReport(detected=spool.count, duplicates=spool.duplicates)
+    run = _Run(conn, as_of, check_run_id, now, actor, active_silences(conn, as_of), report)
+    for chunk in spool.chunks():
+        run.chunk(chunk)
+    _resolve(run, resolution_reasons)
+    if report.seen_again:
+        # Every active finding left was seen by this run: move last_seen on all of them at once.
+        conn.execute(update(FINDING).where(_F.status != RESOLVED, _F.last_seen != as_of)
+                     .values(last_seen=as_of, last_check_run_id=check_run_id))
+    return report
+
+
+@dataclass
+class _Run:
+    conn: Connection
+    as_of: date
+    check_run_id: int
+    now: datetime
+    actor: str
+    silences: list[ActiveSilence]
+    report: ReconcileReport
+
+    def __post_init__(self) -> None:
+        # Ids of the active findings this run saw again, as a bitmap: the rest are resolved.
+        self.seen_ids = bytearray()
+        self.seen_count = 0
+        self.silence_by_id = {s.id: s for s in self.silences}
+        self.seen_on = tanggal(self.as_of)
+        self.log = EventLog(at=self.now, actor=self.actor, check_run_id=self.check_run_id)
+        self.writes = _Writes(self.conn, self.log, self.mark_seen)
+
+    def chunk(self, chunk: list[Detected]) -> None:
+        stored = self.writes.driver.stored([item.fingerprint for item in chunk])
+        woke = [row.id for item in chunk if (row := stored.get(item.fingerprint)) is not None
+                and row.status == ACKNOWLEDGED and _woke(row, item)]
+        before_ack = status_before_acknowledgement(self.conn, woke)
+        for item in chunk:
+            row = stored.get(item.fingerprint)
+            silence = first_match(self.silences, item.rule, item.opd, item.subject) if self.silences else None
+            if row is None:
+                status = self.insert(item, silence)
+            elif row.status == RESOLVED:
+                self.mark_seen(row.id)
+                status = self.reopen(row, item, silence)
+            else:
+                self.mark_seen(row.id)
+                status = self.refresh(row, item, silence, before_ack)
+            self.report.by_rule[item.rule][status] += 1
+        self.writes.write()
+
+    def mark_seen(self, finding_id: int) -> None:
+        if finding_id >= len(self.seen_ids):
+            self.seen_ids.extend(bytes(finding_id + 1 - len(self.seen_ids) + 4096))
+        self.seen_ids[finding_id] = 1
+        self.seen_count += 1
+
+    def insert(self, item: Detected, silence: ActiveSilence | None) -> str:
+        status = SILENCED if silence else OPEN
+        bound = self.writes.bound
+        # In the order of _INSERTED.
+        self.writes.inserts.append((
+            item.fingerprint, item.rule, item.subject, status, item.severity, item.title, item.opd,
+            item.amount_at_risk, item.details, item.digest, None if silence is None else silence.id,
+            None if silence is None else bound["silenced_until"](silence.until), bound["first_seen"](self.as_of),
+            bound["last_seen"](self.as_of), self.check_run_id, bound["opened_at"](self.now),
+        ))
+        note = f"ditemukan pada pemeriksaan {self.seen_on}"
+        self.writes.insert_notes[item.fingerprint] = (status, _with_silence(note, silence))
+        self.report.new += 1
+        return status
+
+    def reopen(self, row: Stored, item: Detected, silence: ActiveSilence | None) -> str:
+        status = SILENCED if silence else REOPENED
+        self.writes.update(row.id, {
+            "status": status, **_content(item), **_silence_values(silence), "last_seen": self.as_of,
+            "last_check_run_id": self.check_run_id, "opened_at": self.now, "resolved_at": None,
+            "resolved_reason": None, "ack_note": None,
+        })
+        note = f"muncul kembali pada pemeriksaan {self.seen_on}"
+        self.log.add(row.id, RESOLVED, status, _with_silence(note, silence))
+        self.report.reopened += 1
+        return status
+
+    def refresh(self, row: Stored, item: Detected, silence: ActiveSilence | None,
+                before_ack: dict[int, str]) -> str:
+        """A finding that was active and still holds: refresh it; returns its status after the run."""
+        values: dict[str, Any] = {}
+        notes: list[str] = []
+        status = row.status
+        if item.digest != row.content_hash:
+            values.update(_content(item))
+            self.report.refreshed += 1
+        if item.severity != row.severity:
+            self.log.add(row.id, row.status, row.status, f"severity {row.severity} → {item.severity}")
+            if severity_rank(item.severity) > severity_rank(row.severity):
+                self.report.severity_rose += 1
+            else:
+                self.report.severity_fell += 1
+        if status == ACKNOWLEDGED and row.id in before_ack:
+            status = before_ack[row.id]
+            notes.append("berubah setelah diakui: " + _what_changed(row, item))
+            self.report.unacknowledged += 1
+        if status == SILENCED:
+            current = self.silence_by_id.get(row.silence_id) if row.silence_id is not None else None
+            current = current or silence  # another silence may cover it now
+            if current is None:
+                status = OPEN
+                until = row.silenced_until
+                notes.append("masa bungkam berakhir" + ("" if until is None else f" {tanggal(until)}"))
+                values.update(_silence_values(None))
+                self.report.unsilenced += 1
+            elif (current.id, current.until) != (row.silence_id, row.silenced_until):
+                values.update(_silence_values(current))
+        if status in (OPEN, REOPENED) and silence is not None:
+            status = SILENCED
+            notes.append(silenced_note(silence))
+            values.update(_silence_values(silence))
+            self.report.silenced += 1
+        if status != row.status:
+            values["status"] = status
+            self.log.add(row.id, row.status, status, "; ".join(notes))
+        if row.last_seen != self.as_of:
+            if values:
+                values.update(last_seen=self.as_of, last_check_run_id=self.check_run_id)
+            else:
+                self.report.seen_again += 1
+        elif values:
+            values["last_check_run_id"] = self.check_run_id
+        if values:
+            self.writes.update(row.id, values)
+        return str(status)
+
+
+def _resolve(run: _Run, resolution_reasons: ResolutionReasons) -> None:
+    """Resolve the active findings this run did not see, saying why.
+
+    The active ids come from the (status, rule) index alone, and only when their number says some
+    were not seen; the rest of each row is read for those few."""
+    active = select(_F.id).where(_F.status.in_(ACTIVE))
+    total = run.conn.execute(select(func.count()).select_from(active.subquery())).scalar_one()
+    if total == run.seen_count:
+        return
+    seen, size = run.seen_ids, len(run.seen_ids)
+    gone_ids = [fid for (fid,) in run.conn.execute(active.execution_options(yield_per=CHUNK * 4))
+                if fid >= size or not seen[fid]]
+    for start in range(0, len(gone_ids), CHUNK):
+        gone = run.conn.execute(select(_F.id, _F.rule, _F.subject, _F.status)
+                                .where(_F.id.in_(gone_ids[start:start + CHUNK])).order_by(_F.id)).all()
+        reasons = resolution_reasons([(rule, subject) for _, rule, subject, _ in gone])
+        for (fid, rule, _, status), reason in zip(gone, reasons, strict=True):
+            run.writes.update(fid, {"status": RESOLVED, "resolved_at": run.now, "resolved_reason": reason,
+                                    "silence_id": None, "silenced_until": None,
+                                    "last_check_run_id": run.check_run_id})
+            run.log.add(fid, status, RESOLVED, reason)
+            run.report.resolved += 1
+            run.report.by_rule[rule][RESOLVED] += 1
+        run.writes.write()
+
+
+def _with_silence(note: str, silence: ActiveSilence | None) -> str:
+    return note if silence is None else f"{note}; {silenced_note(silence)}"
+
+
+def _woke(row: Stored, item: Detected) -> bool:
+    """Has an acknowledged finding changed enough to need attention again?"""
+    return severity_rank(item.severity) > severity_rank(row.severity) or item.amount_at_risk != row.amount_at_risk
+
+
+def _what_changed(row: Stored, item: Detected) -> str:
+    parts = []
+    if item.severity != row.severity:
+        parts.append(f"severity {row.severity} → {item.severity}")
+    if item.amount_at_risk != row.amount_at_risk:
+        parts.append(f"nilai berisiko {rupiah(row.amount_at_risk)} → {rupiah(item.amount_at_risk)}")
+    return ", ".join(parts)

@@ -1,0 +1,351 @@
+"""Settings: one TOML file plus ``PANTAU_<SECTION>_<KEY>`` environment overrides.
+
+Parsed once, typed, and strict: an unknown key, a wrong type or a missing file is a
+:class:`SettingsError` naming the key and the file, so a typo in a deployment never
+silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+ENV_PREFIX = "PANTAU_"
+# Environment variables under the prefix that are not settings overrides.
+_ENV_NOT_SETTINGS = {"PANTAU_SMTP_PASSWORD", "PANTAU_SMTP_PASSWORD_FILE", "PANTAU_CONFIG"}
+_ENV_IGNORED_PREFIXES = ("PANTAU_TEST_",)
+
+
+class SettingsError(Exception):
+    """The configuration is unusable; the message names the key and the file."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///var/pantau.db"
+    echo: bool = False
+
+
+class Opd(_Section):
+    """One city agency (Organisasi Perangkat Daerah) in the directory."""
+
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    email: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+
+
+class IngestSettings(_Section):
+    # Extra header spellings per kind and canonical column, e.g.
+    # [ingest.aliases.contracts] nomor_kontrak = ["No. SPK"].
+    aliases: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
+    chunk_rows: int = Field(default=20_000, ge=100)
+
+
+class CalendarSettings(_Section):
+    """Working days: weekends, the ``holidays`` package's ID public + government days, and edits."""
+
+    # Decrees the package does not know yet (one-off national holidays, new cuti bersama).
+    extra_holidays: tuple[date, ...] = ()
+    # Dates the package lists that were not, in the end, days off.
+    removed_holidays: tuple[date, ...] = ()
+    # A TOML file with the same two keys, maintained separately from the main config.
+    holidays_file: Path | None = None
+
+
+class DeadlineSettings(_Section):
+    """Registration deadline: Permenaker 44/2015 (and BPJS under 5/2021) — 14 working days after the SPK."""
+
+    working_days: int = Field(default=14, ge=0, le=120)
+    start_field: Literal["tanggal_kontrak", "tanggal_mulai"] = "tanggal_kontrak"
+
+
+class RuleSettings(_Section):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    enabled: bool = True
+    severity: Literal["critical", "high", "medium", "low", "info"] | None = None
+
+
+class AlertSettings(_Section):
+    transport: Literal["smtp", "file"] = "file"
+    outbox_dir: Path = Path("var/outbox")
+    bpkad: tuple[str, ...] = ()
+    fallback: tuple[str, ...] = ()
+    language: Literal["id", "en"] = "id"
+    # rule-glob -> recipients, e.g. {"agreement.*" = ["kerjasama@jambikota.go.id"]}
+    routes: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    escalation: tuple[str, ...] = ()
+    escalate_after_days: dict[str, int] = Field(
+        default_factory=lambda: {"critical": 7, "high": 14}
+    )
+    repeat_days: dict[str, int] = Field(
+        default_factory=lambda: {"critical": 1, "high": 3, "medium": 7, "low": 14, "info": 30}
+    )
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_seconds: float = Field(default=60.0, gt=0)
+    backoff_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    base_url: str = ""
+
+
+class SmtpSettings(_Section):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    host: str = "localhost"
+    port: int = Field(default=25, ge=1, le=65535)
+    starttls: bool = False
+    tls: bool = False
+    username: str = ""
+    timeout: float = Field(default=30.0, gt=0)
+    sender: str = Field(default="pantau@localhost", alias="from")
+    # PEM bundle of the CA(s) that sign the server's certificate, for a private CA; the system's
+    # trust store otherwise.
+    ca_file: Path | None = None
+
+
+class HttpSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535)
+    ready_max_check_age_hours: float = Field(default=26.0, gt=0)
+
+
+class JobSchedule(_Section):
+    enabled: bool = True
+    cron: str | None = None
+    interval: str | None = None
+
+    @model_validator(mode="after")
+    def _one_trigger(self) -> JobSchedule:
+        if self.enabled and (self.cron is None) == (self.interval is None):
+            raise ValueError("give exactly one of 'cron' or 'interval'")
+        return self
+
+
+class SchedulerSettings(_Section):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    inbox_dir: Path = Path("var/inbox")
+    # How often a daemon that is not the leader (PostgreSQL advisory lock) tries to become it.
+    leader_retry_seconds: float = Field(default=10.0, gt=0)
+    # On SIGTERM the running job gets this long to finish before it is abandoned (rolled back).
+    shutdown_grace_seconds: float = Field(default=20.0, gt=0, le=28)
+
+
+class LoggingSettings(_Section):
+    format: Literal["text", "json"] = "text"
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(_Section):
+    """The whole configuration. Relative paths are resolved against the config file's folder."""
+
+    timezone: str = "Asia/Jakarta"
+    opd_file: Path | None = None
+    database: DatabaseSettings = DatabaseSettings()
+    opd: tuple[Opd, ...] = ()
+    ingest: IngestSettings = IngestSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    deadline: DeadlineSettings = DeadlineSettings()
+    rules: dict[str, RuleSettings] = Field(default_factory=dict)
+    alerts: AlertSettings = AlertSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    http: HttpSettings = HttpSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+    logging: LoggingSettings = LoggingSettings()
+    # Where the settings came from, for messages; not a key of the file.
+    source: str = Field(default="<defaults>", exclude=True)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def smtp_password(self, environ: Mapping[str, str] | None = None) -> str:
+        """The SMTP password: only from the environment, or a file the environment names."""
+        env = os.environ if environ is None else environ
+        if "PANTAU_SMTP_PASSWORD" in env:
+            return env["PANTAU_SMTP_PASSWORD"]
+        if "PANTAU_SMTP_PASSWORD_FILE" in env:
+            path = Path(env["PANTAU_SMTP_PASSWORD_FILE"])
+            try:
+                return path.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise SettingsError(f"PANTAU_SMTP_PASSWORD_FILE: cannot read {path}: {exc}") from exc
+        return ""
+
+    def job(self, name: str, default: JobSchedule) -> JobSchedule:
+        """The schedule for job ``name`` from ``[scheduler.<name>]``, or ``default``."""
+        extra = self.scheduler.model_extra or {}
+        raw = extra.get(name)
+        if raw is None:
+            return default
+        if isinstance(raw, JobSchedule):
+            return raw
+        try:
+            return JobSchedule.model_validate(raw)
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc, self.source, prefix=f"scheduler.{name}")) from exc
+
+    def rule(self, rule_id: str) -> RuleSettings:
+        return self.rules.get(rule_id, RuleSettings())
+
+
+def _describe(
+    exc: ValidationError, source: str, prefix: str = "", from_env: Mapping[str, str] | None = None
+) -> str:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"])
+        if prefix:
+            key = f"{prefix}.{key}" if key else prefix
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        env_name = (from_env or {}).get(key)
+        where = f"environment {env_name}" if env_name else source
+        lines.append(f"{where}: {key}: {message}")
+    return "\n".join(lines)
+
+
+def _coerce_env(value: str) -> Any:
+    """Environment values are strings; let TOML read lists, numbers and booleans."""
+    try:
+        return tomllib.loads(f"v = {value}")["v"]
+    except tomllib.TOMLDecodeError:
+        return value
+
+
+def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
+    """Overlay ``PANTAU_<SECTION>_<KEY>`` variables; returns which key came from which variable."""
+    origin: dict[str, str] = {}
+    top_level = set(Settings.model_fields) - {"source"}
+    sections = {
+        name for name, field in Settings.model_fields.items()
+        if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+    }
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX) or name in _ENV_NOT_SETTINGS:
+            continue
+        if name.startswith(_ENV_IGNORED_PREFIXES):
+            continue
+        rest = name[len(ENV_PREFIX):].lower()
+        if rest in top_level and rest not in sections:
+            data[rest] = _coerce_env(raw)
+            origin[rest] = name
+            continue
+        section, _, key = rest.partition("_")
+        if section not in sections or not key:
+            raise SettingsError(f"environment: {name}: no such setting")
+        target = data.setdefault(section, {})
+        if not isinstance(target, dict):
+            raise SettingsError(f"environment: {name}: [{section}] is not a table")
+        target[key] = raw if key in {"url", "host", "username", "from"} else _coerce_env(raw)
+        origin[f"{section}.{key}"] = name
+    return origin
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    def fix(path: Path | None) -> Path | None:
+        if path is None or path.is_absolute():
+            return path
+        return Path(os.path.normpath(base / path))
+
+    calendar = settings.calendar.model_copy(update={"holidays_file": fix(settings.calendar.holidays_file)})
+    alerts = settings.alerts.model_copy(update={"outbox_dir": fix(settings.alerts.outbox_dir)})
+    scheduler = settings.scheduler.model_copy(update={"inbox_dir": fix(settings.scheduler.inbox_dir)})
+    smtp = settings.smtp.model_copy(update={"ca_file": fix(settings.smtp.ca_file)})
+    url = settings.database.url
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        url = "sqlite:///" + os.path.normpath(base / url[len("sqlite:///"):])
+    database = settings.database.model_copy(update={"url": url})
+    return settings.model_copy(
+        update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database, "smtp": smtp}
+    )
+
+
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError as exc:
+        raise SettingsError(f"{what}: file not found: {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise SettingsError(f"{what}: cannot read {path}: {exc}") from exc
+
+
+def load_settings(
+    path: Path | str | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    required: bool = False,
+) -> Settings:
+    """Read settings from ``path`` (TOML) and the environment.
+
+    With ``required`` false a missing default file means built-in defaults; a file the
+    user named explicitly must exist.
+    """
+    env = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    source = "<defaults>"
+    base = Path.cwd()
+    if path is not None:
+        file = Path(path)
+        if file.exists() or required:
+            data = _read_toml(file, "--config")
+            source = str(file)
+            base = file.resolve().parent
+    from_env = _apply_environment(data, env)
+    opd_file = data.get("opd_file")
+    if opd_file is not None:
+        if not isinstance(opd_file, str):
+            raise SettingsError(f"{source}: opd_file: must be a path")
+        opd_path = Path(opd_file) if Path(opd_file).is_absolute() else base / opd_file
+        extra = _read_toml(opd_path, f"{source}: opd_file")
+        unknown = set(extra) - {"opd"}
+        if unknown:
+            raise SettingsError(f"{opd_path}: {sorted(unknown)[0]}: unknown key")
+        data["opd"] = list(data.get("opd", [])) + list(extra.get("opd", []))
+    try:
+        settings = Settings.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc, source, from_env=from_env)) from exc
+    settings = _resolve_paths(settings, base)
+    ca_file = settings.smtp.ca_file
+    if ca_file is not None and not ca_file.is_file():
+        raise SettingsError(f"{source}: smtp.ca_file: file {ca_file} does not exist")
+    _check_opd_directory(settings)
+    return settings
+
+
+def _check_opd_directory(settings: Settings) -> None:
+    seen: dict[str, str] = {}
+    for opd in settings.opd:
+        for label in (opd.code, opd.name, *opd.aliases):
+            key = label.casefold().strip()
+            owner = seen.get(key)
+            if owner is not None and owner != opd.code:
+                raise SettingsError(
+                    f"{settings.source}: opd: {label!r} names both {owner} and {opd.code}"
+                )
+            seen[key] = opd.code
