@@ -54,6 +54,8 @@ class PaymentUnregistered:
     severity: ClassVar[str] = "critical"
     rationale: ClassVar[str] = f"{REG_APBD}. {REG_DEADLINE}"
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType(dict(SCOPE_DEFAULTS))
+    # Reads ctx.payments, streamed from the engine's connection: run in the engine's own process.
+    reads_payments: ClassVar[bool] = True
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         config = options(ctx, self)

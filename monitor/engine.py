@@ -9,7 +9,8 @@ Phases:
    (payments stream from it).
 2. **compute** — matching and the rules, in memory; each finding is deduplicated, hashed and parked
    in a spool file (:class:`monitor.reconcile.Spool`) as it is yielded, so a million findings never
-   sit in memory at once.
+   sit in memory at once. On a big run the rules use two cores: a forked process runs the contract
+   rules into a spool of its own while this one streams the payments (:func:`_spool_findings`).
 3. **write** — one transaction under the findings writers' lock
    (:func:`monitor.findings.lock_for_writing`): the ``check_run`` row, the links (only those that
    changed), then the reconciliation, chunk by chunk. A crash anywhere rolls all of it back and
@@ -25,20 +26,24 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+import pickle
+import signal
+import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any, cast, overload
 
 from sqlalchemy import Table, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from checks import REGISTRY, all_findings, rule_config, validate_registry
-from checks.base import CheckContext, Rule
+from checks.base import CheckContext, PaymentState, Rule
 from monitor.bootstrap import App
 from monitor.context import Records, load_records
 from monitor.findings import lock_for_writing
@@ -55,6 +60,9 @@ log = logging.getLogger(__name__)
 CHECK_RUN = cast(Table, CheckRun.__table__)
 
 SQLITE_WRITE_CACHE_KIB = 64 * 1024
+
+# From this many contracts and registrations, the rules run in two processes (see _spool_findings).
+PARALLEL_RULES_MIN_RECORDS = 50_000
 
 # A second run waits this long for the first to finish writing before giving up.
 WRITE_LOCK_WAIT_SECONDS = 600.0
@@ -219,8 +227,7 @@ def _run(
         links = match(records.contracts, records.registrations, decisions)
         lap("match")
         ctx = build_context(settings, records, links, as_of, config)
-        with Spool() as spool:
-            spool.extend(all_findings(ctx, registry))
+        with _spool_findings(ctx, registry, len(records.contracts) + len(records.registrations)) as spool:
             lap("rules")
             reasons = resolution_reasons(ctx, known_rules=set(registry), enabled_rules=set(enabled))
             with app.sessions() as session, session.begin():
@@ -233,6 +240,110 @@ def _run(
                 finished_at = utcnow()
                 _finish(session, run_id, finished_at, counts)
     return run_id, report, counts, finished_at
+
+
+def _spool_findings(ctx: CheckContext, registry: Mapping[str, type[Rule]], size: int) -> Spool:
+    """Every enabled rule's findings, spooled (see :class:`Spool`), in registry order.
+
+    The machine's second core takes the rules up to the first one reading the payments (the contract
+    rules, about half the work): a forked process runs them into a spool file of its own while this one
+    streams the payments from the read snapshot for the rest. The forked process never touches the
+    database (a connection must not be used across a fork): its context has no payments. Small runs,
+    systems without ``fork``, and processes running other threads (the daemon: forking there could
+    leave a lock another thread holds forever held in the child) run the rules here, one after the
+    other."""
+    enabled = [rule_id for rule_id in registry if ctx.config(rule_id).get("enabled", True)]
+    split = next((i for i, rule_id in enumerate(enabled) if getattr(registry[rule_id], "reads_payments", False)),
+                 len(enabled))
+    if (not hasattr(os, "fork") or threading.active_count() > 1  # a lock another thread holds would
+            or size < PARALLEL_RULES_MIN_RECORDS or split in (0, len(enabled))):  # stay held in the child
+        return _spooled(ctx, registry)
+    first = {rule_id: registry[rule_id] for rule_id in enabled[:split]}
+    rest = {rule_id: registry[rule_id] for rule_id in enabled[split:]}
+    spool = Spool()
+    try:
+        _spool_in_parallel(ctx, first, rest, spool)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def _spooled(ctx: CheckContext, registry: Mapping[str, type[Rule]]) -> Spool:
+    spool = Spool()
+    try:
+        spool.extend(all_findings(ctx, registry))
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def _spool_in_parallel(
+    ctx: CheckContext, first: Mapping[str, type[Rule]], rest: Mapping[str, type[Rule]], spool: Spool
+) -> None:
+    """``first``'s findings into ``spool`` in a forked process while ``rest``'s are spooled here, after them."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the forked process: never returns
+        os.close(read_end)
+        status = 1
+        try:
+            try:
+                ctx.payments = _NoPayments()
+                message = b"ok" + spool.extend(all_findings(ctx, first)).summary()
+                status = 0
+            except BaseException as exc:  # handed to the parent, which raises it as its own
+                try:
+                    message = b"er" + pickle.dumps(exc)
+                except Exception:
+                    message = b"er" + pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+            with os.fdopen(write_end, "wb") as out:
+                out.write(message)
+        finally:
+            os._exit(status)  # no atexit handlers, no finalizers: the parent's connections are the parent's
+    os.close(write_end)
+    later: Spool | None = None
+    reaped = False
+    try:
+        with os.fdopen(read_end, "rb") as answer:
+            later = _spooled(ctx, rest)
+            message = answer.read()
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        reaped = True
+        if message.startswith(b"er"):
+            raise pickle.loads(message[2:])  # our own forked process wrote it
+        if status != 0 or not message.startswith(b"ok"):
+            raise RuntimeError(f"the rules process ended with status {status}")
+        spool.restore(message[2:])
+        spool.append(later)
+    finally:
+        if not reaped:  # this side failed: the other's work is moot
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        if later is not None:
+            later.close()  # a no-op once appended: its files are the spool's
+
+
+class _NoPayments(Sequence[PaymentState]):
+    """The forked rules process's payments: they stream from the parent's connection, which it must not use."""
+
+    def _refuse(self) -> Any:
+        raise RuntimeError("a rule reading ctx.payments must declare reads_payments = True")
+
+    def __len__(self) -> int:
+        return cast(int, self._refuse())
+
+    def __iter__(self) -> Iterator[PaymentState]:
+        return cast(Iterator[PaymentState], self._refuse())
+
+    @overload
+    def __getitem__(self, index: int) -> PaymentState: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[PaymentState]: ...
+    def __getitem__(self, index: int | slice) -> PaymentState | Sequence[PaymentState]:
+        return cast(PaymentState, self._refuse())
 
 
 def _write(

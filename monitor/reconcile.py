@@ -83,6 +83,7 @@ class Spool:
     def __init__(self) -> None:
         # Closed by close() / the with-block: the spool outlives the call that fills it.
         self._file: IO[bytes] = tempfile.TemporaryFile(prefix="pantau-check-")  # noqa: SIM115
+        self._files: list[IO[bytes]] = [self._file]  # with those of the spools appended (see append)
         self._buffer: list[tuple[Any, ...]] = []
         self._seen: set[int] = set()  # fingerprints as 128-bit ints: half the memory of the hex strings
         self.count = 0
@@ -115,13 +116,41 @@ class Spool:
 
     def chunks(self) -> Iterator[list[Detected]]:
         self._flush()
-        self._file.seek(0)
-        while header := self._file.read(_LENGTH.size):
-            (length,) = _LENGTH.unpack(header)
-            yield [Detected._make(row) for row in marshal.loads(self._file.read(length))]
+        for file in self._files:
+            file.seek(0)
+            while header := file.read(_LENGTH.size):
+                (length,) = _LENGTH.unpack(header)
+                yield [Detected._make(row) for row in marshal.loads(file.read(length))]
+
+    def summary(self) -> bytes:
+        """What another process needs to take this spool over (see :meth:`restore`): its file holds
+        the findings; the counts and the fingerprints seen are in here. Flushes the file."""
+        self._flush()
+        self._file.flush()
+        return marshal.dumps((self.count, self.duplicates, self._seen))
+
+    def restore(self, summary: bytes) -> None:
+        """Take over what a forked process spooled into this spool's file: its :meth:`summary`."""
+        self.count, self.duplicates, self._seen = marshal.loads(summary)
+        self._buffer = []
+        self._file.seek(0, 2)  # the other process wrote through the shared file offset
+
+    def append(self, later: Spool) -> None:
+        """Take over ``later``'s findings, after this spool's own (it is closed with this one). The two
+        must hold different rules' findings: a fingerprint is never in both."""
+        self._flush()
+        later._flush()
+        if not self._seen.isdisjoint(later._seen):
+            raise ValueError("the spools share findings")
+        self._seen |= later._seen
+        self.count += later.count
+        self.duplicates += later.duplicates
+        self._files.extend(later._files)
+        later._files = []
 
     def close(self) -> None:
-        self._file.close()
+        for file in self._files:
+            file.close()
 
     def __enter__(self) -> Spool:
         return self

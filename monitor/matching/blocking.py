@@ -136,26 +136,47 @@ def _join(
     pairs: dict[int, set[int]],
 ) -> None:
     """Add every (registration, contract) pair sharing a key: the smaller side is indexed with
-    ``index_keys``, the larger queried with ``query_keys``."""
+    ``index_keys``, the larger queried with ``query_keys``. Most keys (a number's one-shorter forms)
+    belong to one record: the index holds that record's index itself, a list only for a shared key,
+    which at a million records is a hundred megabytes less than a list per key."""
     if len(registrations) <= len(contracts):
-        index: dict[K, list[int]] = {}
-        for ri, record in registrations:
-            for key in index_keys(record):
-                index.setdefault(key, []).append(ri)
+        index = _index(registrations, index_keys)
         for ci, record in contracts:
             for key in query_keys(record):
-                for ri in index.get(key, ()):
-                    pairs.setdefault(ri, set()).add(ci)
+                hit = index.get(key)
+                if hit is None:
+                    continue
+                if isinstance(hit, int):
+                    pairs.setdefault(hit, set()).add(ci)
+                else:
+                    for ri in hit:
+                        pairs.setdefault(ri, set()).add(ci)
     else:
-        index = {}
-        for ci, record in contracts:
-            for key in index_keys(record):
-                index.setdefault(key, []).append(ci)
+        index = _index(contracts, index_keys)
         for ri, record in registrations:
             found = None
             for key in query_keys(record):
-                hits = index.get(key)
-                if hits:
+                hit = index.get(key)
+                if hit is not None:
                     if found is None:
                         found = pairs.setdefault(ri, set())
-                    found.update(hits)
+                    if isinstance(hit, int):
+                        found.add(hit)
+                    else:
+                        found.update(hit)
+
+
+def _index(records: Sequence[tuple[int, R]], keys: Callable[[R], Iterable[K]]) -> dict[K, int | list[int]]:
+    """Key -> the index of the one record with it, or the indices of all of them, in order."""
+    index: dict[K, int | list[int]] = {}
+    get = index.get
+    for i, record in records:
+        for key in keys(record):
+            found = get(key)
+            if found is None:
+                index[key] = i
+            elif isinstance(found, int):
+                index[key] = [found, i]
+            else:
+                found.append(i)
+    return index

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import gc
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
@@ -122,24 +121,23 @@ class _Matcher(Assignment):
             taken = {key for key, holder in zip(keys, self.holder, strict=True) if holder != FREE}
             keys = [None if holder != FREE else key for key, holder in zip(keys, self.holder, strict=True)]
         # Contract key -> its index, or the indices of the contracts sharing it (one number, several
-        # OPDs). Counter and dict(zip()) do the million-row passes in C.
-        counts = Counter(keys)
+        # OPDs). dict(zip()) does the million-row pass in C and keeps each key's last index, so a key
+        # is shared where an index differs. No Counter: a million-entry one is tens of megabytes more
+        # at the matcher's peak.
         index: dict[str | None, int | list[int]] = dict(zip(keys, range(len(keys)), strict=True))
-        shared = {key for key, count in counts.items() if count > 1 and key is not None}
+        shared = {key for ci, key in enumerate(keys) if index[key] != ci and key is not None}
         if shared:
             for ci in [ci for ci, key in enumerate(keys) if key in shared]:
                 so_far = index[keys[ci]]
                 index[keys[ci]] = [ci] if isinstance(so_far, int) else [*so_far, ci]
         index.pop(None, None)
         # A contract only one registration names, and that names only it, is linked without the
-        # sorting and tie checks contested pairs need: count the registrations naming each key.
+        # sorting and tie checks contested pairs need: find the keys several registrations name.
         registration_keys = self.ev.registration_keys
         if self.confirmed:
             registration_keys = [None if settled else key
                                  for key, settled in zip(registration_keys, self.settled, strict=True)]
-        claims = Counter(registration_keys)
-        named_once = {key for key, count in claims.items() if count == 1}
-        del claims
+        named_twice = _repeated(registration_keys)
         contested: dict[int, list[Candidate]] = {}
         assess, exact, forbidden_for = self.ev.assess, self.ev.f.r_exact, self.forbidden
         # The loop below runs a million times: what link() does is written out, with local names.
@@ -158,7 +156,7 @@ class _Matcher(Assignment):
                 continue
             named[ri] = 1
             forbidden = forbidden_for.get(ri, ()) if forbidden_for else ()
-            if isinstance(found, int) and key in named_once and found not in forbidden:
+            if isinstance(found, int) and key not in named_twice and found not in forbidden:
                 # The only contract with this key: the typed number is it exactly if it is any exactly.
                 a = assess(found, ri, EXACT if exact[ri] else NORMALIZED)
                 if a.contradictions:
@@ -257,6 +255,14 @@ class _Matcher(Assignment):
             return
         found = fuzzy_candidates(self.ev, pending, free, self.forbidden)
         self.assign(3, self._without_other_numbers(found))
+
+
+def _repeated(keys: Iterable[str | None]) -> set[str | None]:
+    """The keys that occur more than once (a few among a million)."""
+    seen: set[str | None] = set()
+    add = seen.add
+    return {key for key in keys if key in seen or add(key)}
+
 
 def _value_agrees(a: Assessment) -> bool:
     return a.value_ratio is None or a.value_ratio >= VALUE_AGREES

@@ -1,0 +1,185 @@
+"""The rules in two processes: a forked process runs the rules before the first one reading the payments,
+this one the rest; the findings, their order and every failure are those of one process."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from datetime import date
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+import pytest
+
+from checks import REGISTRY, rule_config
+from checks.base import CheckContext, Finding
+from checks.base import Rule as RuleProtocol
+from monitor import engine
+from monitor.bootstrap import App
+from monitor.context import load_records
+from monitor.db import transaction
+from monitor.engine import CheckFailed, build_context, run_check
+from monitor.matching import match
+from monitor.models import Base, CheckRun
+from tests.engine.helpers import (
+    add_contract,
+    add_payment,
+    add_registration,
+    all_findings,
+    findings_by_subject,
+    snapshot,
+)
+
+AS_OF = date(2026, 11, 2)
+
+
+@pytest.fixture
+def in_two_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fork for the rules however small the data (a real run forks from 50,000 records)."""
+    monkeypatch.setattr(engine, "PARALLEL_RULES_MIN_RECORDS", 0)
+
+
+@pytest.fixture
+def records(app: App) -> None:
+    """Contracts the contract rules and the payment rule all report: unregistered, registered late,
+    under-declared, paid before registering."""
+    with transaction(app.sessions) as session:
+        conn = session.connection()
+        for n in range(1, 7):
+            nomor = f"0{n}/SPK-PUPR/III/2026"
+            add_contract(conn, nomor, tanggal_kontrak=date(2026, 3, 2), nilai=1_000_000_000 + n * 50_000_000,
+                         npwp=f"01234567890{n}000", penyedia=f"CV Karya {n}", nama_paket=f"Jalan {n}")
+            add_payment(conn, f"SP2D/{n}/LS/2026", nomor_kontrak=nomor, tanggal_sp2d=date(2026, 4, 15))
+            if n % 2:  # the others stay unregistered
+                add_registration(conn, f"JK-{n}", nomor_kontrak=nomor, npwp=f"01234567890{n}000",
+                                 penyedia=f"KARYA {n}, CV", nilai=(1_000_000_000 + n * 50_000_000) // (n % 3 + 1),
+                                 tanggal_daftar=date(2026, 6, 1), iuran=1_000)
+
+
+def _context(app: App, conn: Any) -> CheckContext:
+    records = load_records(conn)
+    return build_context(app.settings, records, match(records.contracts, records.registrations), AS_OF,
+                         rule_config(app.settings))
+
+
+def test_the_spool_holds_the_same_findings_in_the_same_order(app: App, records: None) -> None:
+    with app.engine.connect() as conn:
+        ctx = _context(app, conn)
+        with engine._spooled(ctx, REGISTRY) as alone, engine._spool_findings(ctx, REGISTRY, 10**9) as forked:
+            one = [row for chunk in alone.chunks() for row in chunk]
+            two = [row for chunk in forked.chunks() for row in chunk]
+            assert (forked.count, forked.duplicates) == (alone.count, alone.duplicates) == (len(one), 0)
+            assert all(row.fingerprint in forked for row in one)
+    assert two == one
+    rules = {row.rule for row in one}
+    assert {"jakon.unregistered", "jakon.late_registration", "jakon.payment_unregistered"} <= rules
+
+
+def _stored(app: App) -> dict[tuple[str, str], tuple[Any, ...]]:
+    return {(row.rule, row.subject): (row.severity, row.title, row.amount_at_risk, row.details, row.content_hash)
+            for row in all_findings(app)}
+
+
+def test_a_run_in_two_processes_stores_what_a_run_in_one_does(
+    app: App, records: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_check(app, AS_OF)
+    alone = _stored(app)
+    with transaction(app.sessions) as session:  # forget them: the next run must open them again
+        for table in ("finding_event", "finding", "match_link"):
+            session.execute(Base.metadata.tables[table].delete())
+    monkeypatch.setattr(engine, "PARALLEL_RULES_MIN_RECORDS", 0)
+
+    result = run_check(app, AS_OF)
+
+    forked = _stored(app)
+    assert forked == alone and result.counts["new"] == len(alone) > 0
+
+
+def _pid_rules(reads_payments: bool = True) -> dict[str, type[RuleProtocol]]:
+    """Two rules naming the process that ran them; the second reads the payments."""
+
+    class First:
+        id: ClassVar[str] = "test.first"
+        title: ClassVar[str] = "Aturan pertama"
+        severity: ClassVar[str] = "low"
+        rationale: ClassVar[str] = "Menguji proses aturan."
+        default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+
+        def run(self, ctx: CheckContext) -> Iterator[Finding]:
+            yield Finding(self.id, "first", "low", "Pertama", details=MappingProxyType({"pid": os.getpid()}))
+
+    class Payments:
+        id: ClassVar[str] = "test.payments"
+        title: ClassVar[str] = "Aturan SP2D"
+        severity: ClassVar[str] = "low"
+        rationale: ClassVar[str] = "Menguji proses aturan."
+        default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+
+        def run(self, ctx: CheckContext) -> Iterator[Finding]:
+            yield Finding(self.id, "payments", "low", f"{len(list(ctx.payments))} SP2D",
+                          details=MappingProxyType({"pid": os.getpid()}))
+
+    Payments.reads_payments = reads_payments  # type: ignore[attr-defined]
+    return {"test.first": First, "test.payments": Payments}  # type: ignore[dict-item]
+
+
+def test_the_rules_before_the_payments_run_in_another_process(
+    app: App, records: None, in_two_processes: None
+) -> None:
+    run_check(app, AS_OF, registry=_pid_rules())
+
+    found = findings_by_subject(app)
+    assert found["first"].details["pid"] != os.getpid()
+    assert found["payments"].details["pid"] == os.getpid() and found["payments"].title == "6 SP2D"
+
+
+def test_a_process_running_other_threads_does_not_fork(app: App, records: None, in_two_processes: None) -> None:
+    """The daemon serves HTTP from other threads: a lock one of them holds at the fork would stay held in the
+    child forever, so there the rules run in this process."""
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="busy-elsewhere")
+    other.start()
+    try:
+        run_check(app, AS_OF, registry=_pid_rules())
+    finally:
+        stop.set()
+        other.join()
+
+    found = findings_by_subject(app)
+    assert found["first"].details["pid"] == found["payments"].details["pid"] == os.getpid()
+
+
+def test_a_rule_failing_in_the_forked_process_changes_nothing(app: App, records: None, in_two_processes: None) -> None:
+    run_check(app, AS_OF, registry=_pid_rules())
+    before = snapshot(app)
+    rules = _pid_rules()
+
+    def fail(self: Any, ctx: CheckContext) -> Iterator[Finding]:
+        yield Finding("test.first", "other", "low", "Lain")
+        raise ValueError("aturan gagal di proses lain")
+
+    rules["test.first"].run = fail  # type: ignore[method-assign]
+
+    with pytest.raises(CheckFailed, match="aturan gagal di proses lain"):
+        run_check(app, AS_OF, registry=rules)
+
+    assert snapshot(app) == before
+    with app.sessions() as session:
+        runs = [(run.status, run.error) for run in session.query(CheckRun).order_by(CheckRun.id)]
+    assert [status for status, _ in runs] == ["ok", "failed"]
+    assert runs[-1][1] is not None and runs[-1][1].startswith("ValueError: aturan gagal di proses lain")
+    with pytest.raises(ChildProcessError):  # the forked process was waited for
+        os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_rule_reading_payments_must_say_so(app: App, records: None, in_two_processes: None) -> None:
+    undeclared = _pid_rules(reads_payments=False)["test.payments"]
+    declared = _pid_rules()["test.payments"]
+    declared.id = "test.declared"  # type: ignore[misc]
+    # The undeclared one comes first, so it is the forked process's.
+    rules = {"test.payments": undeclared, "test.declared": declared}
+
+    with pytest.raises(CheckFailed, match="reads_payments"):
+        run_check(app, AS_OF, registry=rules)
