@@ -227,7 +227,7 @@ def _run(
         links = match(records.contracts, records.registrations, decisions)
         lap("match")
         ctx = build_context(settings, records, links, as_of, config)
-        with _spool_findings(ctx, registry, len(records.contracts) + len(records.registrations)) as spool:
+        with _spool_findings(ctx, registry, enabled, len(records.contracts) + len(records.registrations)) as spool:
             lap("rules")
             reasons = resolution_reasons(ctx, known_rules=set(registry), enabled_rules=set(enabled))
             with app.sessions() as session, session.begin():
@@ -242,7 +242,9 @@ def _run(
     return run_id, report, counts, finished_at
 
 
-def _spool_findings(ctx: CheckContext, registry: Mapping[str, type[Rule]], size: int) -> Spool:
+def _spool_findings(
+    ctx: CheckContext, registry: Mapping[str, type[Rule]], enabled: Sequence[str], size: int
+) -> Spool:
     """Every enabled rule's findings, spooled (see :class:`Spool`), in registry order.
 
     The machine's second core takes the rules up to the first one reading the payments (the contract
@@ -252,7 +254,6 @@ def _spool_findings(ctx: CheckContext, registry: Mapping[str, type[Rule]], size:
     systems without ``fork``, and processes running other threads (the daemon: forking there could
     leave a lock another thread holds forever held in the child) run the rules here, one after the
     other."""
-    enabled = [rule_id for rule_id in registry if ctx.config(rule_id).get("enabled", True)]
     split = next((i for i, rule_id in enumerate(enabled) if getattr(registry[rule_id], "reads_payments", False)),
                  len(enabled))
     if (not hasattr(os, "fork") or threading.active_count() > 1  # a lock another thread holds would

@@ -44,7 +44,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 from typing import cast as typed
 
-from sqlalchemy import JSON, ColumnElement, Table, Text, bindparam, case, cast, func, select, text
+from sqlalchemy import Table, bindparam, case, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -111,14 +111,6 @@ def stored_content(finding: DetectedFinding) -> tuple[str, str]:
     text = _DETAILS_ENCODER.encode(finding.details)
     content = f"{finding.severity}\x1f{finding.title}\x1f{finding.opd}\x1f{finding.amount_at_risk}\x1f{text}"
     return text, hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()
-
-
-def details_param(conn: Connection, name: str) -> ColumnElement[Any]:
-    """A bound parameter for the ``details`` column carrying JSON text already serialized (by
-    :func:`stored_content`), so a million findings are not serialized twice."""
-    if conn.dialect.name == "postgresql":
-        return cast(bindparam(name, type_=Text), JSON)
-    return bindparam(name, type_=Text)  # SQLite keeps JSON as text: exactly what the JSON type writes
 
 
 @dataclass(frozen=True, slots=True)

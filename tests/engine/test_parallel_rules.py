@@ -66,7 +66,8 @@ def _context(app: App, conn: Any) -> CheckContext:
 def test_the_spool_holds_the_same_findings_in_the_same_order(app: App, records: None) -> None:
     with app.engine.connect() as conn:
         ctx = _context(app, conn)
-        with engine._spooled(ctx, REGISTRY) as alone, engine._spool_findings(ctx, REGISTRY, 10**9) as forked:
+        with (engine._spooled(ctx, REGISTRY) as alone,
+              engine._spool_findings(ctx, REGISTRY, list(REGISTRY), 10**9) as forked):
             one = [row for chunk in alone.chunks() for row in chunk]
             two = [row for chunk in forked.chunks() for row in chunk]
             assert (forked.count, forked.duplicates) == (alone.count, alone.duplicates) == (len(one), 0)
