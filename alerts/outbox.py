@@ -315,7 +315,6 @@ def purge_messages(session: Session, older_than: datetime, *, dead: bool = False
     return removed
 
 
-
 def purge_history(session: Session, older_than: datetime) -> int:
     """Delete notifications of delivered messages recorded before ``older_than``, except the latest
     delivered one per finding and recipient (the "last notified" the digest policy needs). Those of
