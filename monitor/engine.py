@@ -13,7 +13,8 @@ Phases:
    rules into a spool of its own while this one streams the payments (:func:`_spool_findings`).
 3. **write** — one transaction under the findings writers' lock
    (:func:`monitor.findings.lock_for_writing`): the ``check_run`` row, the links (only those that
-   changed), then the reconciliation, chunk by chunk. A crash anywhere rolls all of it back and
+   changed), then the reconciliation, chunk by chunk (on a big run, starting while the forked
+   process is still producing its findings: :mod:`monitor.parallel`). A crash anywhere rolls all of it back and
    leaves the previous state intact; the failed run is then recorded on its own, with its error.
 
 Two concurrent runs: phases 1 and 2 overlap freely; their writes are serialized (a PostgreSQL
@@ -27,8 +28,6 @@ from __future__ import annotations
 import gc
 import logging
 import os
-import pickle
-import signal
 import threading
 import time
 import traceback
@@ -49,8 +48,9 @@ from monitor.context import Records, load_records
 from monitor.findings import lock_for_writing
 from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
 from monitor.models import CheckRun, utcnow
+from monitor.parallel import ForkedSpool
 from monitor.premium import required_premium
-from monitor.reconcile import ReconcileReport, ResolutionReasons, Spool, reconcile
+from monitor.reconcile import ReconcileReport, ResolutionReasons, Spool, SpooledFindings, reconcile
 from monitor.resolution import resolution_reasons
 from monitor.settings import Settings
 from monitor.workdays import WorkingCalendar, deadline_function
@@ -236,6 +236,8 @@ def _run(
                 with _larger_page_cache(session.connection()):
                     run_id, report = _write(session, spool, links, as_of, started_at, actor, reasons)
                 lap("write")
+                if isinstance(spool, ForkedSpool) and spool.worker_seconds is not None:
+                    timings["rules_forked"] = spool.worker_seconds  # overlapping "rules" and "write"
                 counts = _counts(report, records, links, enabled, timings)
                 finished_at = utcnow()
                 _finish(session, run_id, finished_at, counts)
@@ -244,16 +246,16 @@ def _run(
 
 def _spool_findings(
     ctx: CheckContext, registry: Mapping[str, type[Rule]], enabled: Sequence[str], size: int
-) -> Spool:
+) -> Spool | ForkedSpool:
     """Every enabled rule's findings, spooled (see :class:`Spool`), in registry order.
 
     The machine's second core takes the rules up to the first one reading the payments (the contract
-    rules, about half the work): a forked process runs them into a spool file of its own while this one
-    streams the payments from the read snapshot for the rest. The forked process never touches the
-    database (a connection must not be used across a fork): its context has no payments. Small runs,
-    systems without ``fork``, and processes running other threads (the daemon: forking there could
-    leave a lock another thread holds forever held in the child) run the rules here, one after the
-    other."""
+    rules, about half the work): a forked process runs them (:class:`monitor.parallel.ForkedSpool`)
+    while this one streams the payments from the read snapshot for the rest, and then starts writing
+    the forked process's findings while it is still producing them. The forked process never touches
+    the database: its context has no payments. Small runs, systems without ``fork``, and processes
+    running other threads (the daemon: forking there could leave a lock another thread holds forever
+    held in the child) run the rules here, one after the other."""
     split = next((i for i, rule_id in enumerate(enabled) if getattr(registry[rule_id], "reads_payments", False)),
                  len(enabled))
     if (not hasattr(os, "fork") or threading.active_count() > 1  # a lock another thread holds would
@@ -261,9 +263,15 @@ def _spool_findings(
         return _spooled(ctx, registry)
     first = {rule_id: registry[rule_id] for rule_id in enabled[:split]}
     rest = {rule_id: registry[rule_id] for rule_id in enabled[split:]}
-    spool = Spool()
+
+    def forked(spool: Spool) -> None:
+        ctx.payments = _NoPayments()
+        spool.extend(all_findings(ctx, first))
+
+    spool = ForkedSpool()
     try:
-        _spool_in_parallel(ctx, first, rest, spool)
+        spool.start(forked)
+        spool.later.extend(all_findings(ctx, rest))
     except BaseException:
         spool.close()
         raise
@@ -278,53 +286,6 @@ def _spooled(ctx: CheckContext, registry: Mapping[str, type[Rule]]) -> Spool:
         spool.close()
         raise
     return spool
-
-
-def _spool_in_parallel(
-    ctx: CheckContext, first: Mapping[str, type[Rule]], rest: Mapping[str, type[Rule]], spool: Spool
-) -> None:
-    """``first``'s findings into ``spool`` in a forked process while ``rest``'s are spooled here, after them."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the forked process: never returns
-        os.close(read_end)
-        status = 1
-        try:
-            try:
-                ctx.payments = _NoPayments()
-                message = b"ok" + spool.extend(all_findings(ctx, first)).summary()
-                status = 0
-            except BaseException as exc:  # handed to the parent, which raises it as its own
-                try:
-                    message = b"er" + pickle.dumps(exc)
-                except Exception:
-                    message = b"er" + pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
-            with os.fdopen(write_end, "wb") as out:
-                out.write(message)
-        finally:
-            os._exit(status)  # no atexit handlers, no finalizers: the parent's connections are the parent's
-    os.close(write_end)
-    later: Spool | None = None
-    reaped = False
-    try:
-        with os.fdopen(read_end, "rb") as answer:
-            later = _spooled(ctx, rest)
-            message = answer.read()
-        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-        reaped = True
-        if message.startswith(b"er"):
-            raise pickle.loads(message[2:])  # our own forked process wrote it
-        if status != 0 or not message.startswith(b"ok"):
-            raise RuntimeError(f"the rules process ended with status {status}")
-        spool.restore(message[2:])
-        spool.append(later)
-    finally:
-        if not reaped:  # this side failed: the other's work is moot
-            with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        if later is not None:
-            later.close()  # a no-op once appended: its files are the spool's
 
 
 class _NoPayments(Sequence[PaymentState]):
@@ -348,7 +309,7 @@ class _NoPayments(Sequence[PaymentState]):
 
 
 def _write(
-    session: Session, spool: Spool, links: MatchResult, as_of: date, started_at: datetime, actor: str,
+    session: Session, spool: SpooledFindings, links: MatchResult, as_of: date, started_at: datetime, actor: str,
     reasons: ResolutionReasons,
 ) -> tuple[int, ReconcileReport]:
     conn = session.connection()

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import logging
 import marshal
+import os
 import struct
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, Protocol
 
 from sqlalchemy import Column, func, select, update
 from sqlalchemy.engine import Connection
@@ -80,10 +81,11 @@ class Spool:
     A rule yielding one subject twice is a rule bug: the first finding is kept and the duplicates are
     counted (and logged), so the outcome does not depend on memory or chunking."""
 
-    def __init__(self) -> None:
+    def __init__(self, file: IO[bytes] | None = None, on_chunk: Callable[[int], None] | None = None) -> None:
         # Closed by close() / the with-block: the spool outlives the call that fills it.
-        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="pantau-check-")  # noqa: SIM115
-        self._files: list[IO[bytes]] = [self._file]  # with those of the spools appended (see append)
+        self._file: IO[bytes] = tempfile_for_spool() if file is None else file
+        # Told the file's end offset after each chunk is written (and flushed to the file).
+        self._on_chunk = on_chunk
         self._buffer: list[tuple[Any, ...]] = []
         self._seen: set[int] = set()  # fingerprints as 128-bit ints: half the memory of the hex strings
         self.count = 0
@@ -114,43 +116,18 @@ class Spool:
     def __contains__(self, fingerprint: str) -> bool:
         return int(fingerprint, 16) in self._seen
 
+    @property
+    def fingerprints(self) -> set[int]:
+        """The fingerprints spooled, as 128-bit integers."""
+        return self._seen
+
     def chunks(self) -> Iterator[list[Detected]]:
         self._flush()
-        for file in self._files:
-            file.seek(0)
-            while header := file.read(_LENGTH.size):
-                (length,) = _LENGTH.unpack(header)
-                yield [Detected._make(row) for row in marshal.loads(file.read(length))]
-
-    def summary(self) -> bytes:
-        """What another process needs to take this spool over (see :meth:`restore`): its file holds
-        the findings; the counts and the fingerprints seen are in here. Flushes the file."""
-        self._flush()
         self._file.flush()
-        return marshal.dumps((self.count, self.duplicates, self._seen))
-
-    def restore(self, summary: bytes) -> None:
-        """Take over what a forked process spooled into this spool's file: its :meth:`summary`."""
-        self.count, self.duplicates, self._seen = marshal.loads(summary)
-        self._buffer = []
-        self._file.seek(0, 2)  # the other process wrote through the shared file offset
-
-    def append(self, later: Spool) -> None:
-        """Take over ``later``'s findings, after this spool's own (it is closed with this one). The two
-        must hold different rules' findings: a fingerprint is never in both."""
-        self._flush()
-        later._flush()
-        if not self._seen.isdisjoint(later._seen):
-            raise ValueError("the spools share findings")
-        self._seen |= later._seen
-        self.count += later.count
-        self.duplicates += later.duplicates
-        self._files.extend(later._files)
-        later._files = []
+        yield from read_chunks(self._file.fileno(), 0, self._file.seek(0, 2))
 
     def close(self) -> None:
-        for file in self._files:
-            file.close()
+        self._file.close()
 
     def __enter__(self) -> Spool:
         return self
@@ -164,6 +141,26 @@ class Spool:
             data = marshal.dumps(self._buffer)
             self._file.write(_LENGTH.pack(len(data)) + data)
             self._buffer = []
+            if self._on_chunk is not None:
+                self._file.flush()
+                self._on_chunk(self._file.tell())
+
+
+def tempfile_for_spool() -> IO[bytes]:
+    """An anonymous temporary file (gone when closed, or when the process dies)."""
+    return tempfile.TemporaryFile(prefix="pantau-check-")
+
+
+def read_chunks(fd: int, start: int, end: int) -> Iterator[list[Detected]]:
+    """The chunks a spool wrote to file ``fd`` between offsets ``start`` and ``end``. Positional reads
+    (``pread``): another process may be appending to the same open file, through the shared offset."""
+    while start < end:
+        (length,) = _LENGTH.unpack(os.pread(fd, _LENGTH.size, start))
+        data = os.pread(fd, length, start + _LENGTH.size)
+        if len(data) != length:
+            raise OSError(f"spool file cut short at offset {start}")
+        start += _LENGTH.size + length
+        yield [Detected._make(row) for row in marshal.loads(data)]
 
 
 @dataclass(slots=True)
@@ -337,16 +334,29 @@ def _silence_values(silence: ActiveSilence | None) -> dict[str, Any]:
             "silenced_until": None if silence is None else silence.until}
 
 
+class SpooledFindings(Protocol):
+    """What :func:`reconcile` reads: a :class:`Spool`, or the findings of rules run in two processes
+    (:class:`monitor.parallel.ForkedSpool`). ``count`` and ``duplicates`` are final once every chunk
+    has been read."""
+
+    count: int
+    duplicates: int
+
+    def chunks(self) -> Iterator[list[Detected]]: ...
+
+
 def reconcile(
-    conn: Connection, spool: Spool, *, as_of: date, check_run_id: int, now: datetime, actor: str,
+    conn: Connection, spool: SpooledFindings, *, as_of: date, check_run_id: int, now: datetime, actor: str,
     resolution_reasons: ResolutionReasons,
 ) -> ReconcileReport:
     """Bring the stored findings in line with what the rules found as of ``as_of``. Call it inside the
     run's transaction, after :func:`monitor.findings.lock_for_writing`."""
-    report = ReconcileReport(detected=spool.count, duplicates=spool.duplicates)
+    report = ReconcileReport()
     run = _Run(conn, as_of, check_run_id, now, actor, active_silences(conn, as_of), report)
     for chunk in spool.chunks():
         run.chunk(chunk)
+    # Known once every chunk is read: the spool may still be filling while the first are written.
+    report.detected, report.duplicates = spool.count, spool.duplicates
     _resolve(run, resolution_reasons)
     if report.seen_again:
         # Every active finding left was seen by this run: move last_seen on all of them at once.

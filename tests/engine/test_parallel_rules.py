@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from datetime import date
 from types import MappingProxyType
@@ -22,6 +23,8 @@ from monitor.db import transaction
 from monitor.engine import CheckFailed, build_context, run_check
 from monitor.matching import match
 from monitor.models import Base, CheckRun
+from monitor.parallel import ForkedSpool
+from monitor.reconcile import CHUNK, Spool
 from tests.engine.helpers import (
     add_contract,
     add_payment,
@@ -184,3 +187,42 @@ def test_a_rule_reading_payments_must_say_so(app: App, records: None, in_two_pro
 
     with pytest.raises(CheckFailed, match="reads_payments"):
         run_check(app, AS_OF, registry=rules)
+
+
+def test_the_findings_of_the_forked_process_are_read_while_it_is_still_running(tmp_path: Any) -> None:
+    """The write starts on the forked process's first chunks: here that process waits, after its first
+    chunk, until this one has read it; were the chunks only read at the end, it would wait in vain."""
+    read_first = tmp_path / "read-first-chunk"
+
+    def work(spool: Spool) -> None:
+        spool.extend(Finding("test.first", f"s{n}", "low", "Pertama") for n in range(CHUNK))
+        deadline = time.monotonic() + 20
+        while not read_first.exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the first chunk was not read while the rules process ran")
+            time.sleep(0.01)
+        spool.extend([Finding("test.first", "last", "low", "Terakhir")])
+
+    with ForkedSpool() as spool:
+        spool.start(work)
+        spool.later.extend([Finding("test.payments", "here", "low", "Di sini")])
+        subjects: list[str] = []
+        for chunk in spool.chunks():
+            read_first.touch()
+            subjects += [row.subject for row in chunk]
+
+    assert subjects == [f"s{n}" for n in range(CHUNK)] + ["last", "here"]
+    assert (spool.count, spool.duplicates) == (CHUNK + 2, 0) and spool.worker_seconds is not None
+
+
+def test_a_forked_process_that_dies_without_a_word_fails_the_run() -> None:
+    def work(spool: Spool) -> None:
+        spool.extend([Finding("test.first", "one", "low", "Satu")])
+        os._exit(3)
+
+    with ForkedSpool() as spool:
+        spool.start(work)
+        with pytest.raises(RuntimeError, match="status 3"):
+            list(spool.chunks())
+    with pytest.raises(ChildProcessError):  # reaped
+        os.waitpid(-1, os.WNOHANG)

@@ -1,0 +1,142 @@
+"""The rules on two cores: a forked process runs some of them while this one runs the rest, and the
+run's write starts on the forked process's findings while it is still producing them.
+
+The forked process spools its findings (:class:`~monitor.reconcile.Spool`) into a temporary file
+this process opened before the fork, and after each chunk says on a pipe how far the file is
+written; at the end it sends the spool's counts, or the exception that stopped it. This process
+reads the chunks as they are announced (positional reads: the file's offset is shared with the
+writer), then its own rules' chunks: the order of one process running all the rules.
+
+The forked process never touches the database (a connection must not be used across a fork) and
+ends with ``os._exit``: no atexit handlers, no finalizers of the parent's objects.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import pickle
+import signal
+import struct
+import time
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from typing import IO
+
+from monitor.reconcile import Detected, Spool, read_chunks, tempfile_for_spool
+
+_HEADER = struct.Struct("<cQ")  # message kind, payload length
+_OFFSET = struct.Struct("<Q")
+CHUNK_WRITTEN, DONE, FAILED = b"c", b"k", b"e"
+
+
+class ForkedSpool:
+    """The findings of ``work`` run in a forked process, then those of this process's own spool
+    (``later``, filled by the caller after :meth:`start`). ``count`` and ``duplicates`` cover both
+    once :meth:`chunks` has been read to the end; :meth:`close` stops and reaps the forked process
+    if it is still running."""
+
+    def __init__(self) -> None:
+        self._file = tempfile_for_spool()
+        self._pid: int | None = None
+        self._answers: IO[bytes] | None = None
+        self.later = Spool()
+        self.count = 0
+        self.duplicates = 0
+        self.worker_seconds: float | None = None  # how long the forked process ran its rules
+        self._seen: set[int] = set()
+
+    def start(self, work: Callable[[Spool], None]) -> None:
+        """Fork; the forked process runs ``work`` on a spool whose every chunk is announced here."""
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the forked process: never returns
+            os.close(read_end)
+            _run_forked(work, self._file, write_end)
+        os.close(write_end)
+        self._pid = pid
+        self._answers = os.fdopen(read_end, "rb")
+
+    def chunks(self) -> Iterator[list[Detected]]:
+        assert self._answers is not None, "start() first"
+        fd, done = self._file.fileno(), 0
+        while True:
+            header = self._answers.read(_HEADER.size)
+            if len(header) < _HEADER.size:
+                status = self._reap()
+                raise RuntimeError(f"the rules process ended with status {status} without saying why")
+            kind, length = _HEADER.unpack(header)
+            payload = self._answers.read(length)
+            if kind == CHUNK_WRITTEN:
+                (end,) = _OFFSET.unpack(payload)
+                yield from read_chunks(fd, done, end)
+                done = end
+            elif kind == FAILED:
+                self._reap()
+                raise pickle.loads(payload)  # our own forked process wrote it
+            else:
+                self.count, self.duplicates, self._seen, self.worker_seconds = marshal.loads(payload)
+                break
+        status = self._reap()
+        if status != 0:
+            raise RuntimeError(f"the rules process ended with status {status}")
+        later = self.later
+        if not self._seen.isdisjoint(later.fingerprints):
+            raise ValueError("the two processes' rules found the same findings")
+        yield from later.chunks()
+        self.count += later.count
+        self.duplicates += later.duplicates
+        self._seen |= later.fingerprints
+
+    def __contains__(self, fingerprint: str) -> bool:
+        return int(fingerprint, 16) in self._seen or fingerprint in self.later
+
+    def _reap(self) -> int:
+        pid, self._pid = self._pid, None
+        if pid is None:
+            return 0
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+    def close(self) -> None:
+        if self._pid is not None:  # this side failed or gave up: the other's work is moot
+            with suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self._reap()
+        if self._answers is not None:
+            self._answers.close()
+        self._file.close()
+        self.later.close()
+
+    def __enter__(self) -> ForkedSpool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _run_forked(work: Callable[[Spool], None], file: IO[bytes], write_end: int) -> None:
+    status = 1
+    try:
+        with os.fdopen(write_end, "wb") as out:
+
+            def send(kind: bytes, payload: bytes) -> None:
+                out.write(_HEADER.pack(kind, len(payload)) + payload)
+                out.flush()
+
+            started = time.perf_counter()
+            spool = Spool(file, on_chunk=lambda end: send(CHUNK_WRITTEN, _OFFSET.pack(end)))
+            try:
+                work(spool)
+                summary = marshal.dumps((spool.count, spool.duplicates, spool.fingerprints,
+                                         round(time.perf_counter() - started, 3)))
+            except BaseException as exc:  # handed to the parent, which raises it as its own
+                try:
+                    failure = pickle.dumps(exc)
+                except Exception:
+                    failure = pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
+                send(FAILED, failure)
+            else:
+                send(DONE, summary)
+                status = 0
+    finally:
+        os._exit(status)  # no atexit handlers, no finalizers: the parent's connections are the parent's
