@@ -12,11 +12,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from monitor.premium import kampung_premium as _kampung_premium
 
 SEVERITIES = ("info", "low", "medium", "high", "critical")
+CANCELLED = "batal"  # a registration's status once cancelled: it protects nobody
 
 
 def severity_rank(severity: str) -> int:
@@ -55,9 +56,11 @@ class Finding:
 # --- what the rules see ---------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class ContractState:
-    """A contract as of the check: value and end date are those of its latest addendum, if any."""
+class ContractState(NamedTuple):
+    """A contract as of the check: value and end date are those of its latest addendum, if any.
+
+    A named tuple: the check engine holds a million contracts column by column
+    (:class:`monitor.columns.Table`) and makes one of these for each contract a rule looks at."""
 
     id: int
     opd: str
@@ -82,8 +85,9 @@ class ContractState:
         return contract_subject(self.opd, self.nomor_kontrak)
 
 
-@dataclass(slots=True)
-class RegistrationState:
+class RegistrationState(NamedTuple):
+    """A BPJS Jakon registration (a named tuple, like :class:`ContractState`)."""
+
     id: int
     nomor_registrasi: str
     nomor_kontrak: str | None
@@ -101,7 +105,7 @@ class RegistrationState:
     @property
     def valid(self) -> bool:
         """``batal`` (cancelled) registrations protect nobody."""
-        return self.status != "batal"
+        return self.status != CANCELLED
 
 
 @dataclass(frozen=True, slots=True)

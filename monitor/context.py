@@ -1,10 +1,10 @@
-"""Read the database into the plain objects the rules and the matcher see.
+"""Read the database into what the rules and the matcher see.
 
 A million contracts must fit in well under a gigabyte, so this module reads with Core selects of
-only the columns the rules need (no ORM identity map), streams them in partitions, and interns
-what repeats — OPD codes, vendor names and NPWPs, package titles, dates, statuses — so a vendor with
-ten thousand contracts holds its name once, and a title every kelurahan's drainage package shares is
-held once.
+only the columns the rules need (no ORM identity map), streams them in partitions into columns
+(:class:`monitor.columns.Table`: contracts and registrations), and interns what repeats — OPD
+codes, vendor names and NPWPs, package titles, dates, statuses — so a vendor with ten thousand
+contracts holds its name once, and a title every kelurahan's drainage package shares is held once.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, func, select, type_c
 from sqlalchemy.engine import Connection
 
 from checks.base import AgreementState, ContractState, KampungState, PaymentState, RegistrationState
+from monitor.columns import Table, int_column
 from monitor.models import Addendum, Agreement, Contract, KampungActivity, Payment, Registration
 
 PARTITION_ROWS = 20_000
@@ -82,7 +83,7 @@ class CurrentTerms:
 _CURSOR_NUMBERS = itertools.count(1)  # server-side cursors need distinct names when nested
 
 
-def raw_rows(conn: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
+def raw_partitions(conn: Connection, statement: Select[Any]) -> Iterator[Sequence[tuple[Any, ...]]]:
     """The statement's rows as plain tuples, streamed in partitions.
 
     A million rows through SQLAlchemy's Row objects and type processors cost seconds the check run
@@ -94,7 +95,7 @@ def raw_rows(conn: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ..
         # Statement-level options: Connection.execution_options() would change the connection for good.
         result = conn.execute(statement.execution_options(yield_per=PARTITION_ROWS))
         for partition in result.partitions():
-            yield from (tuple(row) for row in partition)
+            yield [tuple(row) for row in partition]
         return
     raw: Any = conn.connection.dbapi_connection
     postgres = conn.dialect.name == "postgresql"
@@ -102,9 +103,15 @@ def raw_rows(conn: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ..
     try:
         cursor.execute(str(compiled))
         while partition := cursor.fetchmany(PARTITION_ROWS):
-            yield from partition
+            yield partition
     finally:
         cursor.close()
+
+
+def raw_rows(conn: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
+    """The statement's rows one by one (see :func:`raw_partitions`)."""
+    for partition in raw_partitions(conn, statement):
+        yield from partition
 
 
 def load_current_terms(conn: Connection) -> dict[tuple[str, str], CurrentTerms]:
@@ -131,7 +138,19 @@ def load_current_terms(conn: Connection) -> dict[tuple[str, str], CurrentTerms]:
     return terms
 
 
-def load_contracts(conn: Connection, intern: Interner) -> list[ContractState]:
+def _columns(names: Sequence[str], ints: Iterable[str]) -> list[Any]:
+    """Empty columns for these fields: an ``array`` of 64-bit integers for ``ints``, else a list."""
+    numeric = set(ints)
+    return [int_column() if name in numeric else [] for name in names]
+
+
+def _extend(columns: Sequence[Any], rows: list[tuple[Any, ...]]) -> None:
+    """Append a partition of rows to the columns (transposed in C)."""
+    for values, column in zip(zip(*rows, strict=True), columns, strict=True):
+        column.extend(values)
+
+
+def load_contracts(conn: Connection, intern: Interner) -> Table[ContractState]:
     c = Contract.__table__.c
     terms = load_current_terms(conn)
     statement = select(
@@ -139,45 +158,49 @@ def load_contracts(conn: Connection, intern: Interner) -> list[ContractState]:
         _day_column(conn, c.tanggal_kontrak), _day_column(conn, c.tanggal_mulai), c.nilai_kontrak,
         _day_column(conn, c.tanggal_selesai), c.jenis_pekerjaan, c.sumber_dana, c.kode_paket,
     ).order_by(c.id)
-    contracts: list[ContractState] = []
-    add = contracts.append
+    columns = _columns(CONTRACT_FIELDS, ("id", "nilai_awal", "nilai"))
     same, day, pop_terms = intern.same, intern.day, terms.pop
     number = ({} if intern.contract_numbers is None else intern.contract_numbers).setdefault
-    for (cid, opd, opd_known, nomor, nama, penyedia, npwp, tanggal, mulai, nilai, selesai, jenis, dana,
-         kode) in raw_rows(conn, statement):
-        current = pop_terms((opd, nomor), None)
-        selesai = day(selesai)
-        # Positional (a third of the cost of keywords); CONTRACT_FIELDS pins the order, a test checks it.
-        add(ContractState(
-            cid, same(opd, opd), bool(opd_known), number(nomor, nomor), same(nama, nama), same(penyedia, penyedia),
-            same(npwp, npwp), day(tanggal), day(mulai), nilai,
-            nilai if current is None or current.nilai is None else current.nilai,
-            selesai, selesai if current is None or current.tanggal_selesai is None else day(current.tanggal_selesai),
-            same(jenis, jenis), same(dana, dana), kode, None if current is None else current.nomor_adendum,
-        ))
-    return contracts
+    for partition in raw_partitions(conn, statement):
+        rows: list[tuple[Any, ...]] = []
+        add = rows.append
+        for (cid, opd, opd_known, nomor, nama, penyedia, npwp, tanggal, mulai, nilai, selesai, jenis, dana,
+             kode) in partition:
+            current = pop_terms((opd, nomor), None)
+            selesai = day(selesai)
+            add((  # in CONTRACT_FIELDS order (a test checks it against checks.base)
+                cid, same(opd, opd), bool(opd_known), number(nomor, nomor), same(nama, nama),
+                same(penyedia, penyedia), same(npwp, npwp), day(tanggal), day(mulai), nilai,
+                nilai if current is None or current.nilai is None else current.nilai,
+                selesai,
+                selesai if current is None or current.tanggal_selesai is None else day(current.tanggal_selesai),
+                same(jenis, jenis), same(dana, dana), kode, None if current is None else current.nomor_adendum,
+            ))
+        _extend(columns, rows)
+    return Table(ContractState, columns)
 
 
-def load_registrations(conn: Connection, intern: Interner) -> list[RegistrationState]:
+def load_registrations(conn: Connection, intern: Interner) -> Table[RegistrationState]:
     r = Registration.__table__.c
     statement = select(
         r.id, r.nomor_registrasi, r.nomor_kontrak, r.nama_proyek, r.penyedia, r.npwp_penyedia,
         r.nilai_kontrak_terdaftar, r.iuran_dibayar, _day_column(conn, r.tanggal_daftar),
         _day_column(conn, r.masa_awal), _day_column(conn, r.masa_akhir), r.status, r.npp,
     ).order_by(r.id)
+    columns = _columns(REGISTRATION_FIELDS, ("id", "nilai_kontrak_terdaftar", "iuran_dibayar"))
     same, day = intern.same, intern.day
     number = (intern.contract_numbers or {}).get
-    states = [
-        RegistrationState(  # positional: REGISTRATION_FIELDS pins the order
-            rid, nomor, number(kontrak, kontrak), same(nama, nama), same(penyedia, penyedia), same(npwp, npwp), nilai,
-            iuran,
-            day(daftar), day(awal), day(akhir), same(status, status), same(npp, npp),
-        )
-        for rid, nomor, kontrak, nama, penyedia, npwp, nilai, iuran, daftar, awal, akhir, status, npp
-        in raw_rows(conn, statement)
-    ]
+    for partition in raw_partitions(conn, statement):
+        _extend(columns, [
+            (  # in REGISTRATION_FIELDS order
+                rid, nomor, number(kontrak, kontrak), same(nama, nama), same(penyedia, penyedia), same(npwp, npwp),
+                nilai, iuran, day(daftar), day(awal), day(akhir), same(status, status), same(npp, npp),
+            )
+            for rid, nomor, kontrak, nama, penyedia, npwp, nilai, iuran, daftar, awal, akhir, status, npp
+            in partition
+        ])
     intern.contract_numbers = None  # only needed while loading: free the index
-    return states
+    return Table(RegistrationState, columns)
 
 
 class StreamedPayments(Sequence[PaymentState]):
@@ -256,8 +279,8 @@ def load_kampung(conn: Connection) -> list[KampungState]:
 class Records:
     """Everything imported, as the rules see it (before matching)."""
 
-    contracts: Sequence[ContractState]
-    registrations: Sequence[RegistrationState]
+    contracts: Table[ContractState]
+    registrations: Table[RegistrationState]
     payments: Sequence[PaymentState]
     agreements: Sequence[AgreementState]
     kampung: Sequence[KampungState]

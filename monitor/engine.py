@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 from checks import REGISTRY, all_findings, rule_config, validate_registry
 from checks.base import CheckContext, PaymentState, Rule
 from monitor.bootstrap import App
+from monitor.columns import ByKey
 from monitor.context import Records, load_records
 from monitor.findings import lock_for_writing
 from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
@@ -108,8 +109,8 @@ def build_context(
 ) -> CheckContext:
     """The :class:`CheckContext` the rules read, from the records and the matcher's links."""
     calendar = WorkingCalendar.from_settings(settings.calendar) if calendar is None else calendar
-    registrations = {r.id: r for r in records.registrations}
-    by_number = {r.nomor_registrasi: r for r in records.registrations}
+    registrations = records.registrations.by_id()
+    by_number = ByKey(records.registrations, "nomor_registrasi")
     return CheckContext(
         as_of=as_of,
         rule_config=config,
@@ -124,7 +125,7 @@ def build_context(
         agreements=records.agreements,
         kampung=records.kampung,
         kampung_registration_ids=frozenset(link_kampung(records.kampung, by_number).values()),
-        contracts_by_id={c.id: c for c in records.contracts},
+        contracts_by_id=records.contracts.by_id(),
         registrations_by_number=by_number,
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -169,10 +168,10 @@ def test_the_deadline_can_count_from_the_spmk_falling_back_to_the_contract_date(
     spmk = DeadlineSettings(start_field="tanggal_mulai")
     # From Monday 16 March: 17, 25, 26, 27, 30, 31, 1, 2, 6, 7, 8, 9, 10, 13 April.
     assert registration_deadline(CONTRACT, calendar, spmk) == date(2026, 4, 13)
-    assert registration_deadline(replace(CONTRACT, tanggal_mulai=None), calendar, spmk) == date(2026, 4, 7)
+    assert registration_deadline(CONTRACT._replace(tanggal_mulai=None), calendar, spmk) == date(2026, 4, 7)
 
 
 def test_the_deadline_function_serves_the_check_context(calendar: WorkingCalendar) -> None:
     deadline = deadline_function(calendar, DeadlineSettings())
     assert deadline(CONTRACT) == date(2026, 4, 7)
-    assert deadline(replace(CONTRACT, id=2, tanggal_kontrak=date(2026, 3, 11))) == date(2026, 4, 8)
+    assert deadline(CONTRACT._replace(id=2, tanggal_kontrak=date(2026, 3, 11))) == date(2026, 4, 8)

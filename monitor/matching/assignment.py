@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from checks.base import Ambiguity, ContractState, Link, RegistrationState
+from checks.base import CANCELLED, Ambiguity, ContractState, Link, RegistrationState
+from monitor.columns import column
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, Assessment, Evaluator, project_points
 
 EQUALLY_GOOD = 0.01  # scores closer than this are a tie: ask a human
@@ -45,6 +46,12 @@ class Assignment:
     def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState]) -> None:
         self.contracts = contracts
         self.registrations = registrations
+        # The columns read once per pair (a table's own: see monitor.columns).
+        self.contract_ids = column(contracts, "id")
+        self.registration_ids = column(registrations, "id")
+        self.registration_numbers = column(registrations, "nomor_registrasi")
+        self._statuses = column(registrations, "status")
+        self._registered_on = column(registrations, "tanggal_daftar")
         self.ev = Evaluator(contracts, registrations)
         # Per contract index: the registration index holding it, the stage of that link and its
         # project points (flat arrays: a million contracts cost a few megabytes).
@@ -77,8 +84,8 @@ class Assignment:
                 if cj != ci and self.holder[cj] == FREE and s >= score - EQUALLY_GOOD
             ]
             if rivals:
-                contract_ids = tuple(sorted(self.contracts[c].id for c in (ci, *rivals)))
-                self.ambiguous.append(Ambiguity(self.registrations[ri].id, contract_ids, score))
+                contract_ids = tuple(sorted(self.contract_ids[c] for c in (ci, *rivals)))
+                self.ambiguous.append(Ambiguity(self.registration_ids[ri], contract_ids, score))
                 self.settled[ri] = 1
                 continue
             self.link_assessed(ci, ri, stage, a)
@@ -113,11 +120,11 @@ class Assignment:
             details, score, points = self.ev.details(a, method), a.score, project_points(a)
         losers = sorted(ri for ri in (holder, *others) if ri != winner)
         earlier = list(current.details.get("superseded") or ())  # from an earlier stage's supersession
-        superseded = earlier + [self.registrations[ri].nomor_registrasi for ri in losers]
+        superseded = earlier + [self.registration_numbers[ri] for ri in losers]
         details = MappingProxyType({**details, "superseded": superseded})
-        contract_id = self.contracts[ci].id
+        contract_id = self.contract_ids[ci]
         for ri in losers:
-            self.superseded[self.registrations[ri].id] = contract_id
+            self.superseded[self.registration_ids[ri]] = contract_id
             self.settled[ri] = 1
         self.link(ci, winner, self.holder_stage[ci], self.make_link(ci, winner, method, score, details), points)
 
@@ -157,8 +164,7 @@ class Assignment:
         return (self.ev.vendor_similarity(f.registration_vendor(ri), f.registration_vendor(other)) or 0.0) >= 0.8
 
     def _preference(self, ri: int) -> tuple[bool, Any, str]:
-        r = self.registrations[ri]
-        return (r.valid, r.tanggal_daftar, r.nomor_registrasi)
+        return (self._statuses[ri] != CANCELLED, self._registered_on[ri], self.registration_numbers[ri])
 
     def link_assessed(self, ci: int, ri: int, stage: int, a: Assessment) -> None:
         method, details, points = self.explain(a)
@@ -176,7 +182,7 @@ class Assignment:
 
     def make_link(self, ci: int, ri: int, method: str, score: float, details: Mapping[str, Any]) -> Link:
         # The records' own id objects: a million links must not hold two million new ints.
-        return Link(self.contracts[ci].id, self.registrations[ri].id, method, score, details)
+        return Link(self.contract_ids[ci], self.registration_ids[ri], method, score, details)
 
     def link(self, ci: int, ri: int, stage: int, link: Link, points: int = 0) -> None:
         self.holder[ci] = ri

@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq, Levenshtein
 
 from checks.base import ContractState, RegistrationState
+from monitor.columns import column
 from monitor.matching.features import NO_VENDOR, Features
 from monitor.matching.normalize import title_key
 
@@ -68,6 +69,9 @@ class Evaluator:
     def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState]) -> None:
         self.contracts = contracts
         self.registrations = registrations
+        # The columns the comparisons read (a table's own: see monitor.columns).
+        self.c_number, self.c_title = column(contracts, "nomor_kontrak"), column(contracts, "nama_paket")
+        self.r_number, self.r_title = column(registrations, "nomor_kontrak"), column(registrations, "nama_proyek")
         self.f = Features(contracts, registrations)
         self.contract_keys = self.f.c_key
         self.registration_keys = self.f.r_key
@@ -100,8 +104,8 @@ class Evaluator:
         if ckey == rkey:
             if not self.f.r_exact[ri]:
                 return NORMALIZED
-            typed = self.registrations[ri].nomor_kontrak or ""
-            return EXACT if typed.strip() == self.contracts[ci].nomor_kontrak.strip() else NORMALIZED
+            typed = self.r_number[ri] or ""
+            return EXACT if typed.strip() == self.c_number[ci].strip() else NORMALIZED
         return number_relation(ckey, rkey)
 
     def assess(
@@ -188,8 +192,8 @@ class Evaluator:
 
         title = None
         if with_title and not (discard_contradicted and contradictions):
-            c_title = self.title(self.contracts[ci].nama_paket)
-            r_title = self.title(self.registrations[ri].nama_proyek)
+            c_title = self.title(self.c_title[ci])
+            r_title = self.title(self.r_title[ri])
             if c_title and r_title:
                 title = round(fuzz.token_sort_ratio(c_title, r_title) / 100, 2)
                 total += _W_TITLE * title

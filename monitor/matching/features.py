@@ -12,9 +12,9 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterable, Sequence
 from datetime import date
-from operator import attrgetter
 
 from checks.base import ContractState, RegistrationState
+from monitor.columns import column
 from monitor.matching.normalize import contract_number_key, npwp_key, vendor_key
 
 NO_VENDOR = -1  # a vendor name with nothing left after normalization
@@ -29,23 +29,24 @@ class Features:
         self._vendor_ids: dict[str, int] = {}
         self._raw_vendor: dict[str, int] = {}
         self._raw_npwp: dict[str | None, int] = {}
-        self._contracts, self._registrations = contracts, registrations
+        self._c_penyedia = column(contracts, "penyedia")
+        self._r_penyedia = column(registrations, "penyedia")
         self._c_vendor = array("i", [_UNSET]) * len(contracts)
         self._r_vendor = array("i", [_UNSET]) * len(registrations)
 
-        # One pass per column with map() and attrgetter(): the loops run in C, which at a million
-        # records is several times faster than a Python loop filling every column at once.
-        numbers = [number.strip() for number in map(attrgetter("nomor_kontrak"), contracts)]
+        # One pass per column (a table's own column, see monitor.columns): the loops run in C, which at
+        # a million records is several times faster than a Python loop filling every column at once.
+        numbers = [number.strip() for number in column(contracts, "nomor_kontrak")]
         self.c_key = list(map(contract_number_key, numbers))
-        self.c_npwp = self._npwps(list(map(attrgetter("npwp_penyedia"), contracts)))
-        self.c_nilai = _column("q", map(attrgetter("nilai"), contracts))
-        self.c_nilai_awal = _column("q", map(attrgetter("nilai_awal"), contracts))
+        self.c_npwp = self._npwps(column(contracts, "npwp_penyedia"))
+        self.c_nilai = _column("q", column(contracts, "nilai"))
+        self.c_nilai_awal = _column("q", column(contracts, "nilai_awal"))
         # Day ordinals: contract signed, work starts (SPMK, else signed), work ends (the later of the
         # original and current end: coverage may follow either).
         self.c_signed = _ordinals(contracts, "tanggal_kontrak")
         self.c_start = array("i", [
             signed if mulai is None else mulai.toordinal()
-            for mulai, signed in zip(map(attrgetter("tanggal_mulai"), contracts), self.c_signed, strict=True)
+            for mulai, signed in zip(column(contracts, "tanggal_mulai"), self.c_signed, strict=True)
         ])
         self.c_end = _column("i", map(max, _ordinals(contracts, "tanggal_selesai"),
                                     _ordinals(contracts, "tanggal_selesai_awal")))
@@ -53,15 +54,15 @@ class Features:
         # Most registrations carry the number exactly as the contract has it: its key is known.
         key_of = dict(zip(numbers, self.c_key, strict=True))
         del numbers
-        typed = [(number or "").strip() for number in map(attrgetter("nomor_kontrak"), registrations)]
+        typed = [(number or "").strip() for number in column(registrations, "nomor_kontrak")]
         # 1 where the typed number is some contract's number exactly as written (spaces trimmed).
         known = [key_of.get(number, _UNKNOWN) for number in typed]
         self.r_exact = bytearray([key is not _UNKNOWN for key in known])
         self.r_key = [contract_number_key(number) if key is _UNKNOWN else key
                       for number, key in zip(typed, known, strict=True)]
         del typed, key_of, known
-        self.r_npwp = self._npwps(list(map(attrgetter("npwp_penyedia"), registrations)))
-        self.r_value = _column("q", map(attrgetter("nilai_kontrak_terdaftar"), registrations))
+        self.r_npwp = self._npwps(column(registrations, "npwp_penyedia"))
+        self.r_value = _column("q", column(registrations, "nilai_kontrak_terdaftar"))
         self.r_daftar = _ordinals(registrations, "tanggal_daftar")
         self.r_masa_awal = _ordinals(registrations, "masa_awal")
         self.r_masa_akhir = _ordinals(registrations, "masa_akhir")
@@ -71,16 +72,16 @@ class Features:
         the name is never compared, so most are never needed."""
         found = self._c_vendor[ci]
         if found == _UNSET:
-            found = self._c_vendor[ci] = self.vendor(self._contracts[ci].penyedia)
+            found = self._c_vendor[ci] = self.vendor(self._c_penyedia[ci])
         return found
 
     def registration_vendor(self, ri: int) -> int:
         found = self._r_vendor[ri]
         if found == _UNSET:
-            found = self._r_vendor[ri] = self.vendor(self._registrations[ri].penyedia)
+            found = self._r_vendor[ri] = self.vendor(self._r_penyedia[ri])
         return found
 
-    def _npwps(self, raws: list[str | None]) -> array[int]:
+    def _npwps(self, raws: Sequence[str | None]) -> array[int]:
         known = self._raw_npwp
         for raw in set(raws) - known.keys():
             self.npwp(raw)
@@ -111,9 +112,11 @@ class Features:
 
 
 def _ordinals(records: Sequence[object], name: str) -> array[int]:
-    return _column("i", map(date.toordinal, map(attrgetter(name), records)))
+    return _column("i", map(date.toordinal, column(records, name)))
 
 
 def _column(typecode: str, values: Iterable[int]) -> array[int]:
+    if isinstance(values, array) and values.typecode == typecode:
+        return values  # a table's own column: shared, never written to
     # array() fills itself from a list several times faster than from an iterator.
-    return array(typecode, list(values))
+    return array(typecode, values if isinstance(values, list | array) else list(values))

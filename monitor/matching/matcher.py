@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
 from checks.base import ContractState, Link, RegistrationState
+from monitor.columns import column
 from monitor.matching.assignment import FREE, Assignment, Candidate, MatchResult
 from monitor.matching.blocking import fuzzy_candidates
 from monitor.matching.decisions import Decision
@@ -91,8 +92,7 @@ class _Matcher(Assignment):
         contract_at = _index_contracts(self.contracts, {(opd, nomor) for opd, nomor, _ in latest})
         wanted = {nomor for _, _, nomor in latest}
         registration_at = {
-            r.nomor_registrasi.strip(): i for i, r in enumerate(self.registrations)
-            if r.nomor_registrasi.strip() in wanted
+            nomor.strip(): i for i, nomor in enumerate(self.registration_numbers) if nomor.strip() in wanted
         }
         confirms: list[tuple[int, int, Decision]] = []
         for (opd, nomor_kontrak, nomor_registrasi), decision in latest.items():
@@ -141,7 +141,7 @@ class _Matcher(Assignment):
         contested: dict[int, list[Candidate]] = {}
         assess, exact, forbidden_for = self.ev.assess, self.ev.f.r_exact, self.forbidden
         # The loop below runs a million times: what link() does is written out, with local names.
-        contracts, registrations = self.contracts, self.registrations
+        contract_ids, registration_ids = self.contract_ids, self.registration_ids
         holder, holder_stage, holder_points, link_of, settled = (
             self.holder, self.holder_stage, self.holder_points, self.link_of, self.settled)
         explain = self.explain
@@ -166,7 +166,7 @@ class _Matcher(Assignment):
                     continue
                 method, details, points = explain(a)
                 holder[found], holder_stage[found], holder_points[found] = ri, 1, points
-                link_of[found] = Link(contracts[found].id, registrations[ri].id, method, a.score, details)
+                link_of[found] = Link(contract_ids[found], registration_ids[ri], method, a.score, details)
                 settled[ri] = 1
                 continue
             # The number names several contracts (one per OPD) or the contract is named by several
@@ -279,8 +279,9 @@ def _index_contracts(
 ) -> dict[tuple[str, str], int]:
     numbers = {nomor for _, nomor in wanted}
     found: dict[tuple[str, str], int] = {}
-    for ci, c in enumerate(contracts):
-        nomor = c.nomor_kontrak.strip()
-        if nomor in numbers and (c.opd.strip(), nomor) in wanted:
-            found[(c.opd.strip(), nomor)] = ci
+    opds = column(contracts, "opd")
+    for ci, nomor in enumerate(column(contracts, "nomor_kontrak")):
+        nomor = nomor.strip()
+        if nomor in numbers and (opds[ci].strip(), nomor) in wanted:
+            found[(opds[ci].strip(), nomor)] = ci
     return found

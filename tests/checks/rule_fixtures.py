@@ -52,7 +52,7 @@ def contract(id: int = 1, **changes: Any) -> ContractState:
         tanggal_selesai_awal=date(2026, 9, 30),
         tanggal_selesai=date(2026, 9, 30),
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 def registration(id: int = 101, **changes: Any) -> RegistrationState:
@@ -69,7 +69,7 @@ def registration(id: int = 101, **changes: Any) -> RegistrationState:
         masa_awal=SIGNED,
         masa_akhir=date(2026, 9, 30),
     )
-    return replace(base, **changes)
+    return base._replace(**changes)
 
 
 def payment(id: int = 501, contract_id: int | None = 1, **changes: Any) -> PaymentState:
