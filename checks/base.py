@@ -108,13 +108,14 @@ class RegistrationState(NamedTuple):
         return self.status != CANCELLED
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
+    """How the matcher linked a contract to a registration (a named tuple: made when looked at)."""
+
     contract_id: int
     registration_id: int
     method: str  # exact|normalized|npwp|fuzzy|manual
     score: float
-    details: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    details: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +196,8 @@ class CheckContext:
     registrations_by_number: Mapping[str, RegistrationState] = field(default_factory=dict)
     # The Kampung Bahagia premium for an activity value (Perwal 18/2025: 0.24% flat).
     kampung_premium: Callable[[int], int] = field(default=_kampung_premium)
+    # What registration_of() does, without a Link in between (the engine's, over its columns).
+    registration_lookup: Callable[[int], RegistrationState | None] | None = None
 
     def config(self, rule_id: str) -> Mapping[str, Any]:
         return self.rule_config.get(rule_id, {})
@@ -203,7 +206,13 @@ class CheckContext:
         return str(self.config(rule.id).get("severity") or rule.severity)
 
     def registration_for(self, contract: ContractState) -> RegistrationState | None:
-        link = self.link_by_contract.get(contract.id)
+        return self.registration_of(contract.id)
+
+    def registration_of(self, contract_id: int) -> RegistrationState | None:
+        """The registration linked to the contract with this id (``batal`` or not), or ``None``."""
+        if self.registration_lookup is not None:
+            return self.registration_lookup(contract_id)
+        link = self.link_by_contract.get(contract_id)
         return None if link is None else self.registrations.get(link.registration_id)
 
 

@@ -120,13 +120,9 @@ def linked_contracts(
     """Each contract (in scope, when a scope is given) with its linked registration, where that
     registration counts as of the check (not ``batal``, made by then)."""
     as_of = ctx.as_of
-    links = ctx.link_by_contract
-    registrations = ctx.registrations
+    registration_of = ctx.registration_of
     for contract in ctx.contracts:
-        link = links.get(contract.id)
-        if link is None:
-            continue
-        registration = registrations.get(link.registration_id)
+        registration = registration_of(contract.id)
         if registration is None or not registered_by(registration, as_of):
             continue
         if in_scope is None or in_scope(contract):

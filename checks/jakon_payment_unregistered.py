@@ -62,15 +62,16 @@ class PaymentUnregistered:
         in_scope = ContractScope(config)
         severity = ctx.severity(self)
         as_of = ctx.as_of
-        contracts = ctx.contracts_by_id
+        contracts, registration_of = ctx.contracts_by_id, ctx.registration_of
         for payment in ctx.payments:
             if payment.contract_id is None or payment.tanggal_sp2d > as_of:
                 continue
-            contract = contracts.get(payment.contract_id)
-            if contract is None:
+            # Most SP2Ds are for registered contracts: the contract itself is only looked at for the rest.
+            registration = registration_of(payment.contract_id)
+            if registered_by(registration, payment.tanggal_sp2d):
                 continue
-            registration = ctx.registration_for(contract)
-            if registered_by(registration, payment.tanggal_sp2d) or not in_scope(contract):
+            contract = contracts.get(payment.contract_id)
+            if contract is None or not in_scope(contract):
                 continue
             yield self._finding(ctx, payment, contract, registration, severity)
 

@@ -70,12 +70,10 @@ class Unregistered:
         severity = ctx.severity(self)
         as_of = ctx.as_of
         deadline_of = ctx.deadline
-        links = ctx.link_by_contract
-        registrations = ctx.registrations
+        registration_of = ctx.registration_of
         candidates = _ambiguous_candidates(ctx)
         for contract in ctx.contracts:
-            link = links.get(contract.id)
-            registration = None if link is None else registrations.get(link.registration_id)
+            registration = registration_of(contract.id)
             if registered_by(registration, as_of) or not in_scope(contract):
                 continue
             deadline = deadline_of(contract)

@@ -48,6 +48,7 @@ from monitor.columns import ByKey
 from monitor.context import Records, load_records
 from monitor.findings import lock_for_writing
 from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
+from monitor.matching.assignment import Links
 from monitor.models import CheckRun, utcnow
 from monitor.parallel import ForkedSpool
 from monitor.premium import required_premium
@@ -118,8 +119,10 @@ def build_context(
         required_premium=required_premium,
         contracts=records.contracts,
         registrations=registrations,
-        link_by_contract={link.contract_id: link for link in links.links},
-        link_by_registration={link.registration_id: link for link in links.links},
+        link_by_contract=links.by_contract(),
+        registration_lookup=(links.links.registration_lookup(records.registrations)
+                             if isinstance(links.links, Links) else None),
+        link_by_registration=links.by_registration(),
         ambiguous=links.ambiguous,
         payments=records.payments,
         agreements=records.agreements,

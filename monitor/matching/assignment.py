@@ -11,13 +11,13 @@ others under ``"superseded"`` (by ``nomor_registrasi``) and :attr:`MatchResult.s
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, overload
 
 from checks.base import CANCELLED, Ambiguity, ContractState, Link, RegistrationState
-from monitor.columns import column
+from monitor.columns import Table, column
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, Assessment, Evaluator, project_points
 
 EQUALLY_GOOD = 0.01  # scores closer than this are a tie: ask a human
@@ -30,14 +30,146 @@ FREE = -1
 Candidate = tuple[float, int, Assessment]  # (score, contract index, evidence)
 
 
+METHODS = ("exact", "normalized", "npwp", "fuzzy", "manual")
+_METHOD_CODES = {method: code for code, method in enumerate(METHODS)}
+_NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
+
+
+class Links(Sequence[Link]):
+    """The links, in contract order, held as the assignment's columns: a :class:`~checks.base.Link`
+    is made when looked at (a million of them as objects, with two dictionaries by id, would be a
+    few hundred megabytes)."""
+
+    def __init__(self, a: Assignment) -> None:
+        self._contract_ids, self._registration_ids = a.contract_ids, a.registration_ids
+        self._holder, self._methods, self._scores, self._details = a.holder, a.link_method, a.link_score, a.link_details
+        self._linked = array("i", [ci for ci, ri in enumerate(a.holder) if ri != FREE])
+        self._contract_position = _positions(a.contracts)
+        self._registration_position = _positions(a.registrations)
+        self._contract_of: array[int] | None = None
+
+    def _make(self, ci: int) -> Link:
+        return Link(self._contract_ids[ci], self._registration_ids[self._holder[ci]], METHODS[self._methods[ci]],
+                    self._scores[ci], self._details[ci] or _NO_DETAILS)
+
+    def __len__(self) -> int:
+        return len(self._linked)
+
+    def __iter__(self) -> Iterator[Link]:
+        return map(self._make, self._linked)
+
+    @overload
+    def __getitem__(self, index: int) -> Link: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Link]: ...
+    def __getitem__(self, index: int | slice) -> Link | Sequence[Link]:
+        if isinstance(index, slice):
+            return [self._make(ci) for ci in self._linked[index]]
+        return self._make(self._linked[index])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def _by_contract(self, contract_id: int) -> int | None:
+        """The index of the contract with this id, if it is linked."""
+        ci = self._contract_position(contract_id)
+        return None if ci is None or self._holder[ci] == FREE else ci
+
+    def _by_registration(self, registration_id: int) -> int | None:
+        """The index of the contract the registration with this id is linked to."""
+        ri = self._registration_position(registration_id)
+        if ri is None:
+            return None
+        if self._contract_of is None:
+            self._contract_of = array("i", [FREE]) * len(self._registration_ids)
+            for ci in self._linked:
+                self._contract_of[self._holder[ci]] = ci
+        ci = self._contract_of[ri]
+        return None if ci == FREE else ci
+
+    def registration_lookup(self, registrations: Table[RegistrationState]) -> Callable[[int], RegistrationState | None]:
+        """Contract id -> its linked registration (a row of ``registrations``, the table matched)."""
+        position, holder, row_at = self._contract_position, self._holder, registrations.row_at
+
+        def lookup(contract_id: int) -> RegistrationState | None:
+            ci = position(contract_id)
+            if ci is None:
+                return None
+            ri = holder[ci]
+            return None if ri == FREE else row_at(ri)
+
+        return lookup
+
+    def by_contract(self) -> Mapping[int, Link]:
+        return _LinksBy(self, self._by_contract, contracts=True)
+
+    def by_registration(self) -> Mapping[int, Link]:
+        return _LinksBy(self, self._by_registration, contracts=False)
+
+
+class _LinksBy(Mapping[int, Link]):
+    """The links by contract id or by registration id, without a dictionary."""
+
+    def __init__(self, links: Links, index: Callable[[int], int | None], contracts: bool) -> None:
+        self._links, self._index, self._contracts = links, index, contracts
+
+    def get(self, key: int, default: Any = None) -> Any:
+        ci = self._index(key)
+        return default if ci is None else self._links._make(ci)
+
+    def __getitem__(self, key: int) -> Link:
+        ci = self._index(key)
+        if ci is None:
+            raise KeyError(key)
+        return self._links._make(ci)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, int) and self._index(key) is not None
+
+    def __iter__(self) -> Iterator[int]:
+        return (link.contract_id if self._contracts else link.registration_id for link in self._links)
+
+    def __len__(self) -> int:
+        return len(self._links)
+
+    def values(self) -> ValuesView[Link]:
+        return _LinkValues(self)
+
+
+class _LinkValues(ValuesView[Link]):
+    _mapping: _LinksBy
+
+    def __iter__(self) -> Iterator[Link]:
+        return iter(self._mapping._links)
+
+
+def _positions(records: Sequence[Any]) -> Callable[[int], int | None]:
+    """Record id -> index: the table's own lookup, or a dictionary for plain lists."""
+    if isinstance(records, Table):
+        return records.position
+    return {record_id: at for at, record_id in enumerate(column(records, "id"))}.get
+
+
 @dataclass
 class MatchResult:
     """What :func:`~monitor.matching.match` returns."""
 
-    links: list[Link] = field(default_factory=list)
+    links: Sequence[Link] = field(default_factory=list)
     ambiguous: list[Ambiguity] = field(default_factory=list)
     # Registration id -> id of the contract whose newer registration superseded it.
     superseded: dict[int, int] = field(default_factory=dict)
+
+    def by_contract(self) -> Mapping[int, Link]:
+        if isinstance(self.links, Links):
+            return self.links.by_contract()
+        return {link.contract_id: link for link in self.links}
+
+    def by_registration(self) -> Mapping[int, Link]:
+        if isinstance(self.links, Links):
+            return self.links.by_registration()
+        return {link.registration_id: link for link in self.links}
 
 
 class Assignment:
@@ -58,7 +190,10 @@ class Assignment:
         self.holder = array("i", [FREE]) * len(contracts)
         self.holder_stage = bytearray(len(contracts))
         self.holder_points = array("b", [0]) * len(contracts)
-        self.link_of: list[Link | None] = [None] * len(contracts)
+        # Per contract index, of its link: the method (an index into METHODS), score and details.
+        self.link_method = bytearray(len(contracts))
+        self.link_score = array("d", [0.0]) * len(contracts)
+        self.link_details: list[Mapping[str, Any] | None] = [None] * len(contracts)
         # Registrations linked, ambiguous, superseded or decided by hand: out of later stages.
         self.settled = bytearray(len(registrations))
         self.forbidden: dict[int, set[int]] = {}  # registration -> contracts a human rejected for it
@@ -67,8 +202,7 @@ class Assignment:
         self._explained: dict[int, tuple[str, Mapping[str, Any], int]] = {}
 
     def result(self) -> MatchResult:
-        links = [link for link in self.link_of if link is not None]
-        return MatchResult(links=links, ambiguous=self.ambiguous, superseded=self.superseded)
+        return MatchResult(links=Links(self), ambiguous=self.ambiguous, superseded=self.superseded)
 
     def assign(self, stage: int, candidates: Mapping[int, list[Candidate]]) -> None:
         """Best score first; ties between a registration's candidates become ambiguities; ties between
@@ -108,25 +242,25 @@ class Assignment:
         """Registrations ``others`` fit contract ``ci`` as well as its holder: keep the preferred one
         linked and list the rest as superseded."""
         holder = self.holder[ci]
-        current = self.link_of[ci]
+        current = self.link_details[ci]
         assert current is not None
         winner = max([holder, *others], key=self._preference)
         points = self.holder_points[ci]
         if winner == holder:
-            details, method, score = current.details, current.method, current.score
+            details, method, score = current, METHODS[self.link_method[ci]], self.link_score[ci]
         else:
             a = self.ev.assess(ci, winner, with_title=self.holder_stage[ci] != 1)
             method = _method(a)
             details, score, points = self.ev.details(a, method), a.score, project_points(a)
         losers = sorted(ri for ri in (holder, *others) if ri != winner)
-        earlier = list(current.details.get("superseded") or ())  # from an earlier stage's supersession
+        earlier = list(current.get("superseded") or ())  # from an earlier stage's supersession
         superseded = earlier + [self.registration_numbers[ri] for ri in losers]
         details = MappingProxyType({**details, "superseded": superseded})
         contract_id = self.contract_ids[ci]
         for ri in losers:
             self.superseded[self.registration_ids[ri]] = contract_id
             self.settled[ri] = 1
-        self.link(ci, winner, self.holder_stage[ci], self.make_link(ci, winner, method, score, details), points)
+        self.link(ci, winner, self.holder_stage[ci], method, score, details, points)
 
     def reregistrations(self) -> None:
         """A registration left over that repeats a linked one — same value, same contractor, same
@@ -168,7 +302,7 @@ class Assignment:
 
     def link_assessed(self, ci: int, ri: int, stage: int, a: Assessment) -> None:
         method, details, points = self.explain(a)
-        self.link(ci, ri, stage, self.make_link(ci, ri, method, a.score, details), points)
+        self.link(ci, ri, stage, method, a.score, details, points)
 
     def explain(self, a: Assessment) -> tuple[str, Mapping[str, Any], int]:
         """(method, details, project points) of an assessment; computed once for the shared ones."""
@@ -180,15 +314,14 @@ class Assignment:
                 self._explained[id(a)] = explained
         return explained
 
-    def make_link(self, ci: int, ri: int, method: str, score: float, details: Mapping[str, Any]) -> Link:
-        # The records' own id objects: a million links must not hold two million new ints.
-        return Link(self.contract_ids[ci], self.registration_ids[ri], method, score, details)
-
-    def link(self, ci: int, ri: int, stage: int, link: Link, points: int = 0) -> None:
+    def link(self, ci: int, ri: int, stage: int, method: str, score: float, details: Mapping[str, Any],
+             points: int = 0) -> None:
         self.holder[ci] = ri
         self.holder_stage[ci] = stage
         self.holder_points[ci] = points
-        self.link_of[ci] = link
+        self.link_method[ci] = _METHOD_CODES[method]
+        self.link_score[ci] = score
+        self.link_details[ci] = details
         self.settled[ri] = 1
 
 

@@ -32,9 +32,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from types import MappingProxyType
 
-from checks.base import ContractState, Link, RegistrationState
+from checks.base import ContractState, RegistrationState
 from monitor.columns import column
-from monitor.matching.assignment import FREE, Assignment, Candidate, MatchResult
+from monitor.matching.assignment import _METHOD_CODES, FREE, Assignment, Candidate, MatchResult
 from monitor.matching.blocking import fuzzy_candidates
 from monitor.matching.decisions import Decision
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, VALUE_AGREES, Assessment, acceptable_by_npwp
@@ -109,7 +109,7 @@ class _Matcher(Assignment):
                 continue
             details = {"decision": "confirm", "actor": decision.actor, "note": decision.note,
                        "reason": "manual: dikonfirmasi petugas"}
-            self.link(ci, ri, 0, self.make_link(ci, ri, "manual", 1.0, MappingProxyType(details)))
+            self.link(ci, ri, 0, "manual", 1.0, MappingProxyType(details))
             self.confirmed += 1
 
     # --- stage 1: the contract number --------------------------------------------------------------
@@ -137,13 +137,18 @@ class _Matcher(Assignment):
         if self.confirmed:
             registration_keys = [None if settled else key
                                  for key, settled in zip(registration_keys, self.settled, strict=True)]
-        named_twice = _repeated(registration_keys)
+        # How many registrations name each contract with a key of its own (0, 1, or 2 for "several"):
+        # a byte per contract, where a set of the keys named twice would first hold every key once.
+        naming = bytearray(len(keys))
+        for found in map(index.get, registration_keys):
+            if type(found) is int and naming[found] < 2:
+                naming[found] += 1
         contested: dict[int, list[Candidate]] = {}
         assess, exact, forbidden_for = self.ev.assess, self.ev.f.r_exact, self.forbidden
         # The loop below runs a million times: what link() does is written out, with local names.
-        contract_ids, registration_ids = self.contract_ids, self.registration_ids
-        holder, holder_stage, holder_points, link_of, settled = (
-            self.holder, self.holder_stage, self.holder_points, self.link_of, self.settled)
+        holder, holder_stage, holder_points, settled = self.holder, self.holder_stage, self.holder_points, self.settled
+        link_method, link_score, link_details, method_codes = (
+            self.link_method, self.link_score, self.link_details, _METHOD_CODES)
         explain = self.explain
         named = self.named
         for ri, key in enumerate(registration_keys):
@@ -156,7 +161,7 @@ class _Matcher(Assignment):
                 continue
             named[ri] = 1
             forbidden = forbidden_for.get(ri, ()) if forbidden_for else ()
-            if isinstance(found, int) and key not in named_twice and found not in forbidden:
+            if isinstance(found, int) and naming[found] == 1 and found not in forbidden:
                 # The only contract with this key: the typed number is it exactly if it is any exactly.
                 a = assess(found, ri, EXACT if exact[ri] else NORMALIZED)
                 if a.contradictions:
@@ -166,7 +171,7 @@ class _Matcher(Assignment):
                     continue
                 method, details, points = explain(a)
                 holder[found], holder_stage[found], holder_points[found] = ri, 1, points
-                link_of[found] = Link(contract_ids[found], registration_ids[ri], method, a.score, details)
+                link_method[found], link_score[found], link_details[found] = method_codes[method], a.score, details
                 settled[ri] = 1
                 continue
             # The number names several contracts (one per OPD) or the contract is named by several
@@ -255,13 +260,6 @@ class _Matcher(Assignment):
             return
         found = fuzzy_candidates(self.ev, pending, free, self.forbidden)
         self.assign(3, self._without_other_numbers(found))
-
-
-def _repeated(keys: Iterable[str | None]) -> set[str | None]:
-    """The keys that occur more than once (a few among a million)."""
-    seen: set[str | None] = set()
-    add = seen.add
-    return {key for key in keys if key in seen or add(key)}
 
 
 def _value_agrees(a: Assessment) -> bool:

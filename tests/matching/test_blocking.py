@@ -7,7 +7,6 @@ import itertools
 from collections.abc import Iterable
 
 from monitor.matching.blocking import _join
-from monitor.matching.matcher import _repeated
 from monitor.matching.normalize import deletion_keys
 
 
@@ -37,8 +36,3 @@ def test_pairs_sharing_a_key_are_found_from_either_side() -> None:
 
     assert indexed_registrations == expected
     assert {ri: found for ri, found in indexed_contracts.items() if ri < 14} == expected
-
-
-def test_repeated_keys() -> None:
-    assert _repeated(["A", "B", None, "A", "C", None, "A"]) == {"A", None}
-    assert _repeated([]) == set()
