@@ -196,11 +196,13 @@ def main() -> None:
 
     for label, day in (("first", as_of), ("same day", as_of), ("next day", as_of + timedelta(days=1))):
         figures = _child(args.db, day)
-        phases = {name: value for name, value in figures["timings"].items() if not name.endswith("_cpu")}
+        phases = {name: value for name, value in figures["timings"].items() if not name.endswith(("_cpu", "_mb"))}
+        peaks = {name[:-8]: value for name, value in figures["timings"].items() if name.endswith("_peak_mb")}
         cpu = {name[:-4]: value for name, value in figures["timings"].items() if name.endswith("_cpu")}
         print(f"{label:9} as of {day}: {figures['seconds']:6.1f} s wall, {figures['cpu_seconds']:6.1f} s CPU, "
               f"peak RSS {figures['peak_rss_mb']} MB (rules worker {figures['worker_peak_rss_mb']} MB)"
               f"\n          phases (wall) {phases}\n          phases (CPU)  {cpu}"
+              f"\n          peak RSS (MB) after each phase {peaks}"
               f"\n          {figures['counts']}")
     engine = db.make_engine(f"sqlite:///{args.db}")
     with engine.connect() as conn:

@@ -198,6 +198,8 @@ class CheckContext:
     kampung_premium: Callable[[int], int] = field(default=_kampung_premium)
     # What registration_of() does, without a Link in between (the engine's, over its columns).
     registration_lookup: Callable[[int], RegistrationState | None] | None = None
+    # What registered_since() does, over the same columns, without making the registration's row.
+    registered_since_lookup: Callable[[int], date | None] | None = None
 
     def config(self, rule_id: str) -> Mapping[str, Any]:
         return self.rule_config.get(rule_id, {})
@@ -214,6 +216,14 @@ class CheckContext:
             return self.registration_lookup(contract_id)
         link = self.link_by_contract.get(contract_id)
         return None if link is None else self.registrations.get(link.registration_id)
+
+    def registered_since(self, contract_id: int) -> date | None:
+        """The day the contract with this id became protected: its linked registration's
+        tanggal_daftar, or ``None`` if it has none or that one is ``batal``."""
+        if self.registered_since_lookup is not None:
+            return self.registered_since_lookup(contract_id)
+        registration = self.registration_of(contract_id)
+        return registration.tanggal_daftar if registration is not None and registration.valid else None
 
 
 class Rule(Protocol):

@@ -62,18 +62,19 @@ class PaymentUnregistered:
         in_scope = ContractScope(config)
         severity = ctx.severity(self)
         as_of = ctx.as_of
-        contracts, registration_of = ctx.contracts_by_id, ctx.registration_of
+        contracts, registered_since = ctx.contracts_by_id, ctx.registered_since
         for payment in ctx.payments:
             if payment.contract_id is None or payment.tanggal_sp2d > as_of:
                 continue
-            # Most SP2Ds are for registered contracts: the contract itself is only looked at for the rest.
-            registration = registration_of(payment.contract_id)
-            if registered_by(registration, payment.tanggal_sp2d):
+            # Most SP2Ds are for registered contracts: their registration's day is read from a column,
+            # and the contract and registration themselves are only looked at for the rest.
+            since = registered_since(payment.contract_id)
+            if since is not None and since <= payment.tanggal_sp2d:
                 continue
             contract = contracts.get(payment.contract_id)
             if contract is None or not in_scope(contract):
                 continue
-            yield self._finding(ctx, payment, contract, registration, severity)
+            yield self._finding(ctx, payment, contract, ctx.registration_of(payment.contract_id), severity)
 
     def _finding(
         self,

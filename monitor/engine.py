@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import sys
 import threading
 import time
 import traceback
@@ -48,7 +49,6 @@ from monitor.columns import ByKey
 from monitor.context import Records, load_records
 from monitor.findings import lock_for_writing
 from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
-from monitor.matching.assignment import Links
 from monitor.models import CheckRun, utcnow
 from monitor.parallel import ForkedSpool
 from monitor.premium import required_premium
@@ -99,6 +99,16 @@ class CheckFailed(RuntimeError):
         self.error = error
 
 
+def peak_rss_mb() -> int | None:
+    """This process's peak resident memory so far, in MiB (``None`` where the OS does not say)."""
+    try:
+        import resource
+    except ImportError:  # not on Unix
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak // (1024 * 1024 if sys.platform == "darwin" else 1024))  # bytes on macOS, KiB elsewhere
+
+
 def default_as_of(settings: Settings, now: datetime | None = None) -> date:
     """Today in the configured time zone (Asia/Jakarta by default), not in UTC."""
     return (utcnow() if now is None else now).astimezone(settings.tz).date()
@@ -112,6 +122,7 @@ def build_context(
     calendar = WorkingCalendar.from_settings(settings.calendar) if calendar is None else calendar
     registrations = records.registrations.by_id()
     by_number = ByKey(records.registrations, "nomor_registrasi")
+    lookups = links.lookups(records.registrations)
     return CheckContext(
         as_of=as_of,
         rule_config=config,
@@ -120,8 +131,8 @@ def build_context(
         contracts=records.contracts,
         registrations=registrations,
         link_by_contract=links.by_contract(),
-        registration_lookup=(links.links.registration_lookup(records.registrations)
-                             if isinstance(links.links, Links) else None),
+        registration_lookup=lookups.registration,
+        registered_since_lookup=lookups.registered_since,
         link_by_registration=links.by_registration(),
         ambiguous=links.ambiguous,
         payments=records.payments,
@@ -193,6 +204,8 @@ def run_check(
         now, now_cpu = time.perf_counter(), time.process_time()
         timings[name] = round(now - clock, 3)
         timings[f"{name}_cpu"] = round(now_cpu - cpu, 3)
+        if (peak := peak_rss_mb()) is not None:
+            timings[f"{name}_peak_mb"] = peak  # the process's peak so far: the phase that raised it shows
         clock, cpu = now, now_cpu
 
     try:
@@ -251,22 +264,21 @@ def _run(
 def _spool_findings(
     ctx: CheckContext, registry: Mapping[str, type[Rule]], enabled: Sequence[str], size: int
 ) -> Spool | ForkedSpool:
-    """Every enabled rule's findings, spooled (see :class:`Spool`), in registry order.
+    """Every enabled rule's findings, spooled (see :class:`Spool`).
 
-    The machine's second core takes the rules up to the first one reading the payments (the contract
-    rules, about half the work): a forked process runs them (:class:`monitor.parallel.ForkedSpool`)
-    while this one streams the payments from the read snapshot for the rest, and then starts writing
-    the forked process's findings while it is still producing them. The forked process never touches
-    the database: its context has no payments. Small runs, systems without ``fork``, and processes
-    running other threads (the daemon: forking there could leave a lock another thread holds forever
-    held in the child) run the rules here, one after the other."""
-    split = next((i for i, rule_id in enumerate(enabled) if getattr(registry[rule_id], "reads_payments", False)),
-                 len(enabled))
+    The machine's second core takes every rule but those reading the payments (the contract rules,
+    most of the work): a forked process runs them (:class:`monitor.parallel.ForkedSpool`) while this
+    one streams the payments from the read snapshot for the rest, and then writes the forked
+    process's findings while it is still producing them: this process has the write to do, so the
+    other one takes all it can. The forked process never touches the database: its context has no
+    payments. Small runs, systems without ``fork``, and processes running other threads (the daemon:
+    forking there could leave a lock another thread holds forever held in the child) run the rules
+    here, one after the other. Either way the findings come in the same order: registry order, the
+    rules reading the payments last."""
+    first, rest = _by_payments(registry, enabled)
     if (not hasattr(os, "fork") or threading.active_count() > 1  # a lock another thread holds would
-            or size < PARALLEL_RULES_MIN_RECORDS or split in (0, len(enabled))):  # stay held in the child
+            or size < PARALLEL_RULES_MIN_RECORDS or not first):  # stay held in the child
         return _spooled(ctx, registry)
-    first = {rule_id: registry[rule_id] for rule_id in enabled[:split]}
-    rest = {rule_id: registry[rule_id] for rule_id in enabled[split:]}
 
     def forked(spool: Spool) -> None:
         ctx.payments = _NoPayments()
@@ -282,10 +294,21 @@ def _spool_findings(
     return spool
 
 
+def _by_payments(
+    registry: Mapping[str, type[Rule]], enabled: Sequence[str]
+) -> tuple[dict[str, type[Rule]], dict[str, type[Rule]]]:
+    """The enabled rules that do not read the payments, and those that do (each in registry order)."""
+    reading = {rule_id for rule_id in enabled if getattr(registry[rule_id], "reads_payments", False)}
+    return ({rule_id: registry[rule_id] for rule_id in enabled if rule_id not in reading},
+            {rule_id: registry[rule_id] for rule_id in enabled if rule_id in reading})
+
+
 def _spooled(ctx: CheckContext, registry: Mapping[str, type[Rule]]) -> Spool:
+    first, rest = _by_payments(registry, [rule_id for rule_id in registry if ctx.config(rule_id).get("enabled", True)])
     spool = Spool()
     try:
-        spool.extend(all_findings(ctx, registry))
+        spool.extend(all_findings(ctx, first))
+        spool.extend(all_findings(ctx, rest))
     except BaseException:
         spool.close()
         raise

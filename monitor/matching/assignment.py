@@ -13,8 +13,9 @@ from __future__ import annotations
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
-from typing import Any, overload
+from typing import Any, NamedTuple, overload
 
 from checks.base import CANCELLED, Ambiguity, ContractState, Link, RegistrationState
 from monitor.columns import Table, column
@@ -102,6 +103,21 @@ class Links(Sequence[Link]):
 
         return lookup
 
+    def registered_since_lookup(self, registrations: Table[RegistrationState]) -> Callable[[int], date | None]:
+        """Contract id -> the tanggal_daftar of its linked registration unless that is ``batal``, read
+        from the columns: no registration row is made (the payment rule asks for every SP2D)."""
+        position, holder = self._contract_position, self._holder
+        registered_on, statuses = registrations.column("tanggal_daftar"), registrations.column("status")
+
+        def since(contract_id: int) -> date | None:
+            ci = position(contract_id)
+            if ci is None:
+                return None
+            ri = holder[ci]
+            return None if ri == FREE or statuses[ri] == CANCELLED else registered_on[ri]
+
+        return since
+
     def by_contract(self) -> Mapping[int, Link]:
         return _LinksBy(self, self._by_contract, contracts=True)
 
@@ -170,6 +186,20 @@ class MatchResult:
         if isinstance(self.links, Links):
             return self.links.by_registration()
         return {link.registration_id: link for link in self.links}
+
+    def lookups(self, registrations: Sequence[RegistrationState]) -> RegistrationLookups:
+        """Contract id -> its registration, and -> the day it became protected, straight from the
+        matcher's columns where ``registrations`` is the table matched (``None`` otherwise: the
+        :class:`~checks.base.CheckContext` then goes through ``by_contract()``)."""
+        if isinstance(self.links, Links) and isinstance(registrations, Table):
+            return RegistrationLookups(self.links.registration_lookup(registrations),
+                                       self.links.registered_since_lookup(registrations))
+        return RegistrationLookups(None, None)
+
+
+class RegistrationLookups(NamedTuple):
+    registration: Callable[[int], RegistrationState | None] | None
+    registered_since: Callable[[int], date | None] | None
 
 
 class Assignment:

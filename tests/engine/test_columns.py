@@ -3,11 +3,12 @@ the same lookups, as the plain objects they replace."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
 
-from checks.base import ContractState, RegistrationState
+from checks.base import CheckContext, ContractState, RegistrationState
 from monitor.columns import ByKey, Table
 from monitor.matching import match
 from tests.matching.builders import contract, registration
@@ -72,3 +73,29 @@ def test_links_over_tables_are_those_over_plain_lists() -> None:
     assert by_registration.get(registrations[3].id) is None
     assert sorted(by_contract) == sorted(link.contract_id for link in plain.links)
     assert dict(by_registration) == plain.by_registration()
+
+
+def test_the_context_finds_a_contracts_registration_the_same_over_columns_and_over_links() -> None:
+    """The engine's lookups over the matcher's columns (CheckContext.registration_lookup and
+    registered_since_lookup) answer as the plain path through the links does, ``batal`` included."""
+    contracts = [contract(f"0{n}/SPK-PUPR/III/2026", penyedia=f"CV Karya {n}", npwp=f"01234567890{n}000",
+                          nilai=1_000_000_000 + n * 10_000_000) for n in range(1, 5)]
+    registrations = [registration(c.nomor_kontrak, penyedia=c.penyedia, npwp=c.npwp_penyedia, nilai=c.nilai)
+                     ._replace(tanggal_daftar=date(2026, 4, n)) for n, c in enumerate(contracts[:3], start=1)]
+    registrations[1] = registrations[1]._replace(status="batal")
+    contract_table, registration_table = Table.of(ContractState, contracts), Table.of(RegistrationState, registrations)
+    result = match(contract_table, registration_table)
+    lookups = result.lookups(registration_table)
+    assert lookups.registration is not None and lookups.registered_since is not None
+    assert match(contracts, registrations).lookups(registrations) == (None, None)  # plain lists: through links
+
+    plain = CheckContext(as_of=date(2026, 11, 22), rule_config={}, deadline=lambda c: c.tanggal_kontrak,
+                         required_premium=lambda nilai: 0, contracts=contract_table,
+                         registrations=registration_table.by_id(), link_by_contract=result.by_contract())
+    columnar = dataclasses.replace(plain, registration_lookup=lookups.registration,
+                                   registered_since_lookup=lookups.registered_since)
+    for c in [*contracts, contract("77/SPK/LAIN/2026")._replace(id=10**6)]:
+        assert columnar.registration_of(c.id) == plain.registration_of(c.id)
+        assert columnar.registered_since(c.id) == plain.registered_since(c.id)
+    assert [plain.registered_since(c.id) for c in contracts] == [date(2026, 4, 1), None, date(2026, 4, 3), None]
+    assert plain.registration_of(contracts[1].id) == registrations[1]  # batal, but linked
