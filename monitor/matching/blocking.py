@@ -14,7 +14,7 @@ The smaller side is indexed and the larger one queried, so memory follows the sm
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 from rapidfuzz import fuzz, process
@@ -68,11 +68,17 @@ def fuzzy_candidates(
 
 
 def _near_numbers(ev: Evaluator, pending: Sequence[int], free: Sequence[int], pairs: dict[int, set[int]]) -> None:
-    r_keys = ev.registration_keys
-    c_keys = ev.contract_keys
-    registrations = [(ri, k) for ri in pending if (k := r_keys[ri]) is not None and len(k) >= MIN_NEAR_KEY]
-    contracts = [(ci, k) for ci in free if (k := c_keys[ci]) is not None and len(k) >= MIN_NEAR_KEY]
-    _join(registrations, contracts, deletion_keys, deletion_keys, pairs)
+    f = ev.f
+    registrations = [(ri, k) for ri in pending if (k := f.registration_key(ri)) is not None and len(k) >= MIN_NEAR_KEY]
+    contracts = [(ci, k) for ci in free if (k := f.contract_key(ci)) is not None and len(k) >= MIN_NEAR_KEY]
+    _join(registrations, contracts, _deletion_hashes, _deletion_hashes, pairs)
+
+
+def _deletion_hashes(key: str) -> Iterator[int]:
+    """The hashes of a number key's deletion keys (:func:`deletion_keys`): blocking only needs equal
+    keys to meet — two keys sharing a hash merely add a pair the assessment then rejects — and an
+    index of a million deletion keys costs half as much as integers as it does as strings."""
+    return map(hash, deletion_keys(key))
 
 
 def _same_value(ev: Evaluator, pending: Sequence[int], free: Sequence[int], pairs: dict[int, set[int]]) -> None:

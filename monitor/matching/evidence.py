@@ -25,7 +25,7 @@ from rapidfuzz.distance import LCSseq, Levenshtein
 
 from checks.base import ContractState, RegistrationState
 from monitor.columns import column
-from monitor.matching.features import NO_VENDOR, Features
+from monitor.matching.features import NO_KEY, NO_VENDOR, Features
 from monitor.matching.normalize import title_key
 
 # Number relations, strongest first.
@@ -70,11 +70,8 @@ class Evaluator:
         self.contracts = contracts
         self.registrations = registrations
         # The columns the comparisons read (a table's own: see monitor.columns).
-        self.c_number, self.c_title = column(contracts, "nomor_kontrak"), column(contracts, "nama_paket")
-        self.r_number, self.r_title = column(registrations, "nomor_kontrak"), column(registrations, "nama_proyek")
+        self.c_title, self.r_title = column(contracts, "nama_paket"), column(registrations, "nama_proyek")
         self.f = Features(contracts, registrations)
-        self.contract_keys = self.f.c_key
-        self.registration_keys = self.f.r_key
         self._title: dict[str, str] = {}
         self._details: dict[tuple[Any, ...], Mapping[str, Any]] = {}
 
@@ -95,18 +92,18 @@ class Evaluator:
         return key
 
     def number_relation(self, ci: int, ri: int) -> str | None:
-        rkey = self.f.r_key[ri]
-        if rkey is None:
+        f = self.f
+        rhash = f.r_hash[ri]
+        if rhash == NO_KEY:
             return None
-        ckey = self.f.c_key[ci]
-        if ckey is None:
+        chash = f.c_hash[ci]
+        if chash == NO_KEY:
             return DIFFERENT
-        if ckey == rkey:
-            if not self.f.r_exact[ri]:
-                return NORMALIZED
-            typed = self.r_number[ri] or ""
-            return EXACT if typed.strip() == self.c_number[ci].strip() else NORMALIZED
-        return number_relation(ckey, rkey)
+        if chash == rhash and f.typed_exactly(ci, ri):
+            return EXACT
+        ckey, rkey = f.contract_key(ci), f.registration_key(ri)
+        assert ckey is not None and rkey is not None
+        return NORMALIZED if ckey == rkey else number_relation(ckey, rkey)
 
     def assess(
         self, ci: int, ri: int, number: str | None = UNKNOWN, with_title: bool = False,

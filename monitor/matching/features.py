@@ -20,7 +20,7 @@ from monitor.matching.normalize import contract_number_key, npwp_key, vendor_key
 NO_VENDOR = -1  # a vendor name with nothing left after normalization
 NO_NPWP = 0
 _UNSET = -2  # vendor id not looked up yet
-_UNKNOWN = "\0"  # not a key: marks a typed number that is no contract's number as written
+NO_KEY = -1  # the hash of a blank contract number (no str hashes to -1)
 
 
 class Features:
@@ -28,7 +28,6 @@ class Features:
         self.vendor_names: list[str] = []  # vendor id -> normalized name
         self._vendor_ids: dict[str, int] = {}
         self._raw_vendor: dict[str, int] = {}
-        self._raw_npwp: dict[str | None, int] = {}
         self._c_penyedia = column(contracts, "penyedia")
         self._r_penyedia = column(registrations, "penyedia")
         self._c_vendor = array("i", [_UNSET]) * len(contracts)
@@ -36,9 +35,15 @@ class Features:
 
         # One pass per column (a table's own column, see monitor.columns): the loops run in C, which at
         # a million records is several times faster than a Python loop filling every column at once.
-        numbers = [number.strip() for number in column(contracts, "nomor_kontrak")]
-        self.c_key = list(map(contract_number_key, numbers))
-        self.c_npwp = self._npwps(column(contracts, "npwp_penyedia"))
+        # Contract numbers are compared by their keys (contract_number_key); a key is held as its hash,
+        # eight bytes where the key itself is a string of seventy, and made again for the few pairs
+        # that need it (contract_key, registration_key).
+        self.c_number = column(contracts, "nomor_kontrak")
+        self.r_number = column(registrations, "nomor_kontrak")
+        self.c_hash = array("q", map(_key_hash, self.c_number))
+        # Raw NPWP -> its integer, while the two columns are made (then freed: hundreds of thousands).
+        npwps: dict[str | None, int] = {}
+        self.c_npwp = _npwps(column(contracts, "npwp_penyedia"), npwps)
         self.c_nilai = _column("q", column(contracts, "nilai"))
         self.c_nilai_awal = _column("q", column(contracts, "nilai_awal"))
         # Day ordinals: contract signed, work starts (SPMK, else signed), work ends (the later of the
@@ -51,21 +56,26 @@ class Features:
         self.c_end = _column("i", map(max, _ordinals(contracts, "tanggal_selesai"),
                                     _ordinals(contracts, "tanggal_selesai_awal")))
 
-        # Most registrations carry the number exactly as the contract has it: its key is known.
-        key_of = dict(zip(numbers, self.c_key, strict=True))
-        del numbers
-        typed = [(number or "").strip() for number in column(registrations, "nomor_kontrak")]
-        # 1 where the typed number is some contract's number exactly as written (spaces trimmed).
-        known = [key_of.get(number, _UNKNOWN) for number in typed]
-        self.r_exact = bytearray([key is not _UNKNOWN for key in known])
-        self.r_key = [contract_number_key(number) if key is _UNKNOWN else key
-                      for number, key in zip(typed, known, strict=True)]
-        del typed, key_of, known
-        self.r_npwp = self._npwps(column(registrations, "npwp_penyedia"))
+        self.r_hash = array("q", map(_key_hash, self.r_number))
+        self.r_npwp = _npwps(column(registrations, "npwp_penyedia"), npwps)
+        del npwps
         self.r_value = _column("q", column(registrations, "nilai_kontrak_terdaftar"))
         self.r_daftar = _ordinals(registrations, "tanggal_daftar")
         self.r_masa_awal = _ordinals(registrations, "masa_awal")
         self.r_masa_akhir = _ordinals(registrations, "masa_akhir")
+
+    def contract_key(self, ci: int) -> str | None:
+        """The key of contract ``ci``'s number (``None`` when blank)."""
+        return contract_number_key(self.c_number[ci])
+
+    def registration_key(self, ri: int) -> str | None:
+        """The key of the contract number registration ``ri`` typed (``None`` when blank)."""
+        return contract_number_key(self.r_number[ri])
+
+    def typed_exactly(self, ci: int, ri: int) -> bool:
+        """Did registration ``ri`` type contract ``ci``'s number exactly as written (spaces aside)?"""
+        typed = self.r_number[ri]
+        return typed is not None and typed.strip() == self.c_number[ci].strip()
 
     def contract_vendor(self, ci: int) -> int:
         """The vendor id of contract ``ci``. Looked up when first needed: with an NPWP on both sides
@@ -80,12 +90,6 @@ class Features:
         if found == _UNSET:
             found = self._r_vendor[ri] = self.vendor(self._r_penyedia[ri])
         return found
-
-    def _npwps(self, raws: Sequence[str | None]) -> array[int]:
-        known = self._raw_npwp
-        for raw in set(raws) - known.keys():
-            self.npwp(raw)
-        return _column("q", map(known.__getitem__, raws))
 
     def vendor(self, raw: str) -> int:
         """The id of a raw vendor name's normalized form (cached by the raw text: names repeat)."""
@@ -102,13 +106,22 @@ class Features:
             self._raw_vendor[raw] = found
         return found
 
-    def npwp(self, raw: str | None) -> int:
-        """The NPWP as an integer (see :func:`~monitor.matching.normalize.npwp_key`), 0 when missing."""
-        found = self._raw_npwp.get(raw)
-        if found is None:
-            key = npwp_key(raw)
-            found = self._raw_npwp[raw] = NO_NPWP if key is None else int(key)
-        return found
+
+
+def _npwps(raws: Sequence[str | None], known: dict[str | None, int]) -> array[int]:
+    """Each NPWP as an integer (see :func:`~monitor.matching.normalize.npwp_key`), 0 when missing;
+    ``known`` caches them by the raw text."""
+    for raw in set(raws) - known.keys():
+        key = npwp_key(raw)
+        known[raw] = NO_NPWP if key is None else int(key)
+    return _column("q", map(known.__getitem__, raws))
+
+
+def _key_hash(number: str | None) -> int:
+    """The hash of a contract number's key, ``NO_KEY`` when it has none. Python's string hash: the
+    same key gives the same hash within a process (and its forks), and a string's hash is never -1."""
+    key = contract_number_key(number)
+    return NO_KEY if key is None else hash(key)
 
 
 def _ordinals(records: Sequence[object], name: str) -> array[int]:

@@ -28,8 +28,9 @@ may still link: whether it protects the contract is the rules' business.
 from __future__ import annotations
 
 import gc
+from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from types import MappingProxyType
 
 from checks.base import ContractState, RegistrationState
@@ -38,6 +39,7 @@ from monitor.matching.assignment import _METHOD_CODES, FREE, Assignment, Candida
 from monitor.matching.blocking import fuzzy_candidates
 from monitor.matching.decisions import Decision
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, VALUE_AGREES, Assessment, acceptable_by_npwp
+from monitor.matching.features import NO_KEY, Features
 
 NPWP_VALUE_RATIO = 0.85  # stage 2 only considers contracts within 15% of the registered value
 
@@ -115,54 +117,42 @@ class _Matcher(Assignment):
     # --- stage 1: the contract number --------------------------------------------------------------
 
     def by_number(self) -> None:
-        keys = self.ev.contract_keys
-        taken: set[str | None] = set()
-        if self.confirmed:  # contracts a human linked are taken
-            taken = {key for key, holder in zip(keys, self.holder, strict=True) if holder != FREE}
-            keys = [None if holder != FREE else key for key, holder in zip(keys, self.holder, strict=True)]
-        # Contract key -> its index, or the indices of the contracts sharing it (one number, several
-        # OPDs). dict(zip()) does the million-row pass in C and keeps each key's last index, so a key
-        # is shared where an index differs. No Counter: a million-entry one is tens of megabytes more
-        # at the matcher's peak.
-        index: dict[str | None, int | list[int]] = dict(zip(keys, range(len(keys)), strict=True))
-        shared = {key for ci, key in enumerate(keys) if index[key] != ci and key is not None}
-        if shared:
-            for ci in [ci for ci, key in enumerate(keys) if key in shared]:
-                so_far = index[keys[ci]]
-                index[keys[ci]] = [ci] if isinstance(so_far, int) else [*so_far, ci]
-        index.pop(None, None)
-        # A contract only one registration names, and that names only it, is linked without the
-        # sorting and tie checks contested pairs need: find the keys several registrations name.
-        registration_keys = self.ev.registration_keys
-        if self.confirmed:
-            registration_keys = [None if settled else key
-                                 for key, settled in zip(registration_keys, self.settled, strict=True)]
-        # How many registrations name each contract with a key of its own (0, 1, or 2 for "several"):
-        # a byte per contract, where a set of the keys named twice would first hold every key once.
-        naming = bytearray(len(keys))
-        for found in map(index.get, registration_keys):
-            if type(found) is int and naming[found] < 2:
+        f = self.ev.f
+        holder, settled = self.holder, self.settled
+        # Contracts a human linked are out; a registration typing one of their numbers still names it.
+        taken = ({f.contract_key(ci) for ci, held in enumerate(holder) if held != FREE} - {None}
+                 if self.confirmed else set())
+        # Per registration, the contract whose number has its key (or NONE / SEVERAL: one number in
+        # several OPDs, those contracts in `several`), found by a merge of both sides sorted by key hash:
+        # a dictionary of a million keys would cost more than all the matcher's arrays together.
+        found_at, several, exact = _same_keys(f, holder if self.confirmed else None,
+                                              settled if self.confirmed else None)
+        # How many registrations name each contract with a key of its own (0, 1, or 2 for "several").
+        naming = bytearray(len(holder))
+        for found in found_at:
+            if found >= 0 and naming[found] < 2:
                 naming[found] += 1
-        contested: dict[int, list[Candidate]] = {}
-        assess, exact, forbidden_for = self.ev.assess, self.ev.f.r_exact, self.forbidden
+        # Registrations contesting a number (one number in several OPDs, or several registrations
+        # naming one contract), by the first contract with that number: each group is assigned on its
+        # own, as no other registration can want its contracts in this stage. A fifth of the
+        # registrations can be contested; their candidates are assessed a group at a time, not all held.
+        contested: dict[int, list[int]] = {}
+        assess, forbidden_for = self.ev.assess, self.forbidden
         # The loop below runs a million times: what link() does is written out, with local names.
-        holder, holder_stage, holder_points, settled = self.holder, self.holder_stage, self.holder_points, self.settled
+        holder_stage, holder_points = self.holder_stage, self.holder_points
         link_method, link_score, link_details, method_codes = (
             self.link_method, self.link_score, self.link_details, _METHOD_CODES)
         explain = self.explain
         named = self.named
-        for ri, key in enumerate(registration_keys):
-            if key is None:
-                continue
-            found = index.get(key)
-            if found is None:
-                if key in taken:
+        for ri, found in enumerate(found_at):
+            if found == NONE:
+                if taken and f.registration_key(ri) in taken:
                     named[ri] = 1
                 continue
             named[ri] = 1
             forbidden = forbidden_for.get(ri, ()) if forbidden_for else ()
-            if isinstance(found, int) and naming[found] == 1 and found not in forbidden:
-                # The only contract with this key: the typed number is it exactly if it is any exactly.
+            if found >= 0 and naming[found] == 1 and found not in forbidden:
+                # The only contract with this key: the typed number is it exactly, or a form of it.
                 a = assess(found, ri, EXACT if exact[ri] else NORMALIZED)
                 if a.contradictions:
                     continue
@@ -174,13 +164,23 @@ class _Matcher(Assignment):
                 link_method[found], link_score[found], link_details[found] = method_codes[method], a.score, details
                 settled[ri] = 1
                 continue
-            # The number names several contracts (one per OPD) or the contract is named by several
-            # registrations: the title joins the evidence, as a person would read it.
+            contested.setdefault(several[ri][0] if found == SEVERAL else found, []).append(ri)
+        for group in contested.values():
+            self._contest(group, found_at, several)
+
+    def _contest(self, group: list[int], found_at: array[int], several: dict[int, list[int]]) -> None:
+        """Registrations naming the same number, which names several contracts (one per OPD) or one
+        contract several of them name: the title joins the evidence, as a person would read it."""
+        contested: dict[int, list[Candidate]] = {}
+        for ri in group:
+            forbidden = self.forbidden.get(ri, ()) if self.forbidden else ()
+            found = found_at[ri]
             candidates = []
-            for ci in _as_list(found):
-                if ci in forbidden:
+            for ci in several[ri] if found == SEVERAL else (found,):
+                number = self.ev.number_relation(ci, ri)
+                if ci in forbidden or number not in (EXACT, NORMALIZED):  # not: two keys sharing a hash
                     continue
-                a = assess(ci, ri, self.ev.number_relation(ci, ri), with_title=True, discard_contradicted=True)
+                a = self.ev.assess(ci, ri, number, with_title=True, discard_contradicted=True)
                 if not a.contradictions:
                     candidates.append((a.score, ci, a))
             agreeing = [candidate for candidate in candidates if _value_agrees(candidate[2])]
@@ -188,7 +188,8 @@ class _Matcher(Assignment):
                 contested[ri] = agreeing
             elif candidates:
                 self.deferred[ri] = candidates
-        self.assign(1, contested)
+        if contested:
+            self.assign(1, contested)
 
     def by_number_despite_value(self) -> None:
         """Stage 4: a number match whose value disagrees (60-85%: under-declared, or another
@@ -266,10 +267,63 @@ def _value_agrees(a: Assessment) -> bool:
     return a.value_ratio is None or a.value_ratio >= VALUE_AGREES
 
 
-def _as_list(found: int | list[int] | None) -> Iterable[int]:
-    if found is None:
-        return ()
-    return (found,) if isinstance(found, int) else found
+NONE, SEVERAL = -1, -2  # no contract has the registration's number key; several do (see _same_keys)
+
+
+def _same_keys(
+    f: Features, holder: array[int] | None, settled: bytearray | None
+) -> tuple[array[int], dict[int, list[int]], bytearray]:
+    """Per registration, the index of the contract whose number has the key of the number it typed —
+    or ``NONE``, or ``SEVERAL`` with those contracts listed by registration — leaving out contracts
+    already held (``holder``) and registrations already settled; and whether it typed that number
+    exactly as written. The contracts are sorted by key hash and each registration's hash looked up
+    by bisection: an array of positions instead of a dictionary of a million keys.
+
+    One contract with the hash: the number typed exactly as the contract's (most share its string,
+    see :class:`monitor.context.Interner`) or a key compared equal. Several: one number in several
+    OPDs, told apart by the evidence in the caller, which compares their keys (two different keys
+    sharing a 64-bit hash are as good as never seen, and would only reach the caller's comparison)."""
+    c_hash, r_hash = f.c_hash, f.r_hash
+    c_order = _by_hash(c_hash, None if holder is None else [held != FREE for held in holder])
+    c_sorted = array("q", map(c_hash.__getitem__, c_order))
+    found_at = array("i", [NONE]) * len(r_hash)
+    exact = bytearray(len(r_hash))
+    several: dict[int, list[int]] = {}
+    groups: dict[int, list[int]] = {}
+    c_number, r_number = f.c_number, f.r_number
+    contract_key, registration_key = f.contract_key, f.registration_key
+    end = len(c_sorted)
+    for ri, h in enumerate(r_hash):
+        if h == NO_KEY or (settled is not None and settled[ri]):
+            continue
+        at = bisect_left(c_sorted, h)
+        if at == end or c_sorted[at] != h:
+            continue
+        if at + 1 < end and c_sorted[at + 1] == h:
+            group = groups.get(h)
+            if group is None:
+                group = groups[h] = sorted(c_order[at:bisect_right(c_sorted, h, at)])
+            found_at[ri] = SEVERAL
+            several[ri] = group
+            continue
+        ci = c_order[at]
+        typed, number = r_number[ri], c_number[ci]
+        if typed is number or typed.strip() == number.strip():
+            found_at[ri], exact[ri] = ci, 1
+        elif registration_key(ri) == contract_key(ci):
+            found_at[ri] = ci
+    return found_at, several, exact
+
+
+def _by_hash(hashes: array[int], skip: Sequence[int | bool] | None) -> array[int]:
+    """The positions with a key (and not skipped), sorted by their hash."""
+    order = sorted(range(len(hashes)), key=hashes.__getitem__)
+    # Positions without a key (NO_KEY) sort together: cut them out.
+    del order[bisect_left(order, NO_KEY, key=hashes.__getitem__):bisect_right(order, NO_KEY, key=hashes.__getitem__)]
+    if skip is not None:
+        order = [i for i in order if not skip[i]]
+    return array("i", order)
+
 
 
 def _index_contracts(

@@ -13,7 +13,11 @@ import pytest
 
 from checks.base import ContractState, RegistrationState
 from monitor.demo import DemoYear, build_year
-from monitor.matching import match
+from monitor.matching import features, match
+from monitor.matching.assignment import FREE
+from monitor.matching.features import NO_KEY
+from monitor.matching.matcher import _Matcher
+from monitor.matching.normalize import contract_number_key
 
 SEEDS = (1, 2, 3)
 CONTRACTS = 2_000
@@ -107,3 +111,46 @@ def test_re_registrations_are_superseded_as_the_truth_says(outcomes: list[dict[s
     for o in outcomes:
         assert o["superseded"], "the generator plants re-registrations"
         assert o["our_superseded"] == o["superseded"], o["seed"]
+
+
+def test_numbers_whose_keys_share_a_hash_are_not_taken_for_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The matcher holds number keys as 64-bit hashes. With a hash so coarse that thousands of
+    different keys share one (their length), no link is made by a number that is not the same, and
+    the links still meet the quality bar."""
+
+    def coarse(number: str | None) -> int:
+        key = contract_number_key(number)
+        return NO_KEY if key is None else len(key)
+
+    monkeypatch.setattr(features, "_key_hash", coarse)
+    year = build_year(contracts=CONTRACTS, seed=SEEDS[0])
+    contracts, registrations = states(year)
+    result = match(contracts, registrations)
+
+    by_number = [link for link in result.links if link.method in ("exact", "normalized")]
+    assert len(by_number) > CONTRACTS // 2
+    for link in by_number:
+        typed = registrations[link.registration_id].nomor_kontrak or ""
+        number = contracts[link.contract_id].nomor_kontrak
+        assert contract_number_key(typed) == contract_number_key(number)
+        assert (link.method == "exact") == (typed.strip() == number.strip())
+    contract_at = {(c.opd, c.nomor_kontrak): c.id for c in contracts}
+    registration_at = {r.nomor_registrasi: r.id for r in registrations}
+    truth = {(contract_at[(t["opd"], t["nomor_kontrak"])], registration_at[t["nomor_registrasi"]])
+             for t in year.truth["links"]}
+    found = {(link.contract_id, link.registration_id) for link in result.links}
+    assert len(found & truth) / len(found) >= 0.995 and len(found & truth) / len(truth) >= 0.99
+
+
+def test_the_number_stage_links_only_numbers_with_the_same_key_whatever_their_hashes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(features, "_key_hash", lambda number: NO_KEY if contract_number_key(number) is None else 0)
+    contracts, registrations = states(build_year(contracts=400, seed=SEEDS[1]))
+    matcher = _Matcher(contracts, registrations)
+    matcher.by_number()  # every key shares hash 0: one group of all the contracts
+
+    linked = [(ci, ri) for ci, ri in enumerate(matcher.holder) if ri != FREE]
+    assert len(linked) > 400 // 2
+    assert all(contract_number_key(contracts[ci].nomor_kontrak) == contract_number_key(registrations[ri].nomor_kontrak)
+               for ci, ri in linked)
