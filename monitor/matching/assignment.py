@@ -11,9 +11,10 @@ others under ``"superseded"`` (by ``nomor_registrasi``) and :attr:`MatchResult.s
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence, ValuesView
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple, overload
 
@@ -48,6 +49,8 @@ class Links(Sequence[Link]):
         self._contract_position = _positions(a.contracts)
         self._registration_position = _positions(a.registrations)
         self._contract_of: array[int] | None = None
+        # A table is in id order (monitor.columns.Table): its links are in contract id order as made.
+        self.in_contract_id_order = isinstance(a.contracts, Table)
 
     def _make(self, ci: int) -> Link:
         return Link(self._contract_ids[ci], self._registration_ids[self._holder[ci]], METHODS[self._methods[ci]],
@@ -176,6 +179,13 @@ class MatchResult:
     ambiguous: list[Ambiguity] = field(default_factory=list)
     # Registration id -> id of the contract whose newer registration superseded it.
     superseded: dict[int, int] = field(default_factory=dict)
+
+    def in_contract_id_order(self) -> Iterable[Link]:
+        """The links by contract id, made one at a time as they are read where they can be (a million
+        links as tuples at once are a hundred megabytes)."""
+        if isinstance(self.links, Links) and self.links.in_contract_id_order:
+            return self.links
+        return sorted(self.links, key=attrgetter("contract_id"))
 
     def by_contract(self) -> Mapping[int, Link]:
         if isinstance(self.links, Links):

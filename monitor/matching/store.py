@@ -39,7 +39,8 @@ class LinkChanges:
 def save_links(session: Session, result: MatchResult | Iterable[Link]) -> LinkChanges:
     """Replace ``match_link`` with these links, in the caller's transaction. Link ids must be
     database ids of contracts and registrations."""
-    links = sorted(result.links if isinstance(result, MatchResult) else result, key=attrgetter("contract_id"))
+    links = (result.in_contract_id_order() if isinstance(result, MatchResult)
+             else sorted(result, key=attrgetter("contract_id")))
     conn = session.connection()
     table = MatchLink.__table__
     assert isinstance(table, Table)
