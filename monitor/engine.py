@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import gc
 import logging
-import os
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -50,7 +48,7 @@ from monitor.context import Records, load_records
 from monitor.findings import lock_for_writing
 from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
 from monitor.models import CheckRun, utcnow
-from monitor.parallel import ForkedSpool
+from monitor.parallel import ForkedSpool, fork_is_safe
 from monitor.premium import required_premium
 from monitor.reconcile import ReconcileReport, ResolutionReasons, Spool, SpooledFindings, reconcile
 from monitor.resolution import resolution_reasons
@@ -276,8 +274,7 @@ def _spool_findings(
     here, one after the other. Either way the findings come in the same order: registry order, the
     rules reading the payments last."""
     first, rest = _by_payments(registry, enabled)
-    if (not hasattr(os, "fork") or threading.active_count() > 1  # a lock another thread holds would
-            or size < PARALLEL_RULES_MIN_RECORDS or not first):  # stay held in the child
+    if not fork_is_safe() or size < PARALLEL_RULES_MIN_RECORDS or not first:
         return _spooled(ctx, registry)
 
     def forked(spool: Spool) -> None:

@@ -1,5 +1,7 @@
-"""The rules on two cores: a forked process runs some of them while this one runs the rest, and the
-run's write starts on the forked process's findings while it is still producing them.
+"""The check run on two cores: a forked process runs some of the rules while this one runs the rest, and
+the run's write starts on the forked process's findings while it is still producing them
+(:class:`ForkedSpool`); a column the matcher needs is computed aside while this process computes
+another (:class:`Aside`).
 
 The forked process spools its findings (:class:`~monitor.reconcile.Spool`) into a temporary file
 this process opened before the fork, and after each chunk says on a pipe how far the file is
@@ -18,6 +20,7 @@ import os
 import pickle
 import signal
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
@@ -28,6 +31,81 @@ from monitor.reconcile import Detected, Spool, read_chunks, tempfile_for_spool
 _HEADER = struct.Struct("<cQ")  # message kind, payload length
 _OFFSET = struct.Struct("<Q")
 CHUNK_WRITTEN, DONE, FAILED = b"c", b"k", b"e"
+
+
+def fork_is_safe() -> bool:
+    """Whether this process may fork for work: the system forks, and no other thread runs (the daemon
+    serves HTTP from threads: a lock one of them holds at the fork would stay held in the child)."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
+class Aside:
+    """``compute()`` run in a forked process while this one goes on; :meth:`result` waits for its bytes
+    (or raises its exception). Where forking is not safe (:func:`fork_is_safe`) or not ``wanted``,
+    :meth:`result` computes it here. :meth:`close` (or the with-block) stops a forked process whose
+    result was never asked for."""
+
+    def __init__(self, compute: Callable[[], bytes], wanted: bool = True) -> None:
+        self._compute = compute
+        self._pid: int | None = None
+        self._file: IO[bytes] | None = None
+        if wanted and fork_is_safe():
+            self._file = tempfile_for_spool()
+            pid = os.fork()
+            if pid == 0:  # the forked process: never returns
+                _run_aside(compute, self._file)
+            self._pid = pid
+
+    def result(self) -> bytes:
+        if self._file is None:
+            return self._compute()
+        pid, self._pid = self._pid, None
+        status = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) if pid is not None else 0
+        self._file.seek(0)
+        data = self._file.read()
+        self.close()
+        if data[:1] == DONE and status == 0:
+            return data[1:]
+        if data[:1] == FAILED:
+            raise pickle.loads(data[1:])  # our own forked process wrote it
+        raise RuntimeError(f"the process computing aside ended with status {status} without saying why")
+
+    def close(self) -> None:
+        if self._pid is not None:
+            with suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> Aside:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _run_aside(compute: Callable[[], bytes], file: IO[bytes]) -> None:
+    status = 1
+    try:
+        try:
+            data = DONE + compute()
+        except BaseException as exc:  # handed to the parent, which raises it as its own
+            data = FAILED + _pickled(exc)
+        file.write(data)
+        file.flush()
+        status = 0
+    finally:
+        os._exit(status)  # no atexit handlers, no finalizers: the parent's connections are the parent's
+
+
+def _pickled(exc: BaseException) -> bytes:
+    try:
+        return pickle.dumps(exc)
+    except Exception:
+        return pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
 
 
 class ForkedSpool:
@@ -130,11 +208,7 @@ def _run_forked(work: Callable[[Spool], None], file: IO[bytes], write_end: int) 
                 summary = marshal.dumps((spool.count, spool.duplicates, spool.fingerprints,
                                          round(time.perf_counter() - started, 3)))
             except BaseException as exc:  # handed to the parent, which raises it as its own
-                try:
-                    failure = pickle.dumps(exc)
-                except Exception:
-                    failure = pickle.dumps(RuntimeError(f"{type(exc).__name__}: {exc}"))
-                send(FAILED, failure)
+                send(FAILED, _pickled(exc))
             else:
                 send(DONE, summary)
                 status = 0

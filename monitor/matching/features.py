@@ -16,11 +16,14 @@ from datetime import date
 from checks.base import ContractState, RegistrationState
 from monitor.columns import column
 from monitor.matching.normalize import contract_number_key, npwp_key, vendor_key
+from monitor.parallel import Aside
 
 NO_VENDOR = -1  # a vendor name with nothing left after normalization
 NO_NPWP = 0
 _UNSET = -2  # vendor id not looked up yet
 NO_KEY = -1  # the hash of a blank contract number (no str hashes to -1)
+# From this many registrations their numbers' keys are hashed in a forked process (monitor.parallel.Aside).
+HASH_ASIDE_MIN_RECORDS = 50_000
 
 
 class Features:
@@ -40,7 +43,13 @@ class Features:
         # that need it (contract_key, registration_key).
         self.c_number = column(contracts, "nomor_kontrak")
         self.r_number = column(registrations, "nomor_kontrak")
-        self.c_hash = array("q", map(_key_hash, self.c_number))
+        # Two million keys: the registrations' are hashed by a forked process meanwhile (on a big run).
+        r_number = self.r_number
+        with Aside(lambda: array("q", map(_key_hash, r_number)).tobytes(),
+                   wanted=len(registrations) >= HASH_ASIDE_MIN_RECORDS) as r_hashes:
+            self.c_hash = array("q", map(_key_hash, self.c_number))
+            self.r_hash = array("q")
+            self.r_hash.frombytes(r_hashes.result())
         # Raw NPWP -> its integer, while the two columns are made (then freed: hundreds of thousands).
         npwps: dict[str | None, int] = {}
         self.c_npwp = _npwps(column(contracts, "npwp_penyedia"), npwps)
@@ -56,7 +65,6 @@ class Features:
         self.c_end = _column("i", map(max, _ordinals(contracts, "tanggal_selesai"),
                                     _ordinals(contracts, "tanggal_selesai_awal")))
 
-        self.r_hash = array("q", map(_key_hash, self.r_number))
         self.r_npwp = _npwps(column(registrations, "npwp_penyedia"), npwps)
         del npwps
         self.r_value = _column("q", column(registrations, "nilai_kontrak_terdaftar"))

@@ -1,5 +1,5 @@
-"""The rules in two processes: a forked process runs the rules before the first one reading the payments,
-this one the rest; the findings, their order and every failure are those of one process."""
+"""The rules in two processes: a forked process runs the rules that do not read the payments, this one
+those that do; the findings, their order and every failure are those of one process."""
 
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ from monitor.bootstrap import App
 from monitor.context import load_records
 from monitor.db import transaction
 from monitor.engine import CheckFailed, build_context, run_check
-from monitor.matching import match
+from monitor.matching import features, match
+from monitor.matching.features import Features
 from monitor.models import Base, CheckRun
-from monitor.parallel import ForkedSpool
+from monitor.parallel import Aside, ForkedSpool
 from monitor.reconcile import CHUNK, Spool
 from tests.engine.helpers import (
     add_contract,
@@ -33,6 +34,7 @@ from tests.engine.helpers import (
     findings_by_subject,
     snapshot,
 )
+from tests.matching.builders import contract, registration
 
 AS_OF = date(2026, 11, 2)
 
@@ -129,7 +131,7 @@ def _pid_rules(reads_payments: bool = True) -> dict[str, type[RuleProtocol]]:
     return {"test.first": First, "test.payments": Payments}  # type: ignore[dict-item]
 
 
-def test_the_rules_before_the_payments_run_in_another_process(
+def test_the_rules_not_reading_payments_run_in_another_process(
     app: App, records: None, in_two_processes: None
 ) -> None:
     run_check(app, AS_OF, registry=_pid_rules())
@@ -226,3 +228,49 @@ def test_a_forked_process_that_dies_without_a_word_fails_the_run() -> None:
             list(spool.chunks())
     with pytest.raises(ChildProcessError):  # reaped
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_result_computed_aside_comes_from_another_process() -> None:
+    with Aside(lambda: str(os.getpid()).encode()) as aside:
+        assert int(aside.result()) != os.getpid()
+    with Aside(lambda: str(os.getpid()).encode(), wanted=False) as here:
+        assert int(here.result()) == os.getpid()
+
+
+def test_an_error_computing_aside_is_raised_here() -> None:
+    def fail() -> bytes:
+        raise ValueError("nomor kontrak tidak terbaca")
+
+    with Aside(fail) as aside, pytest.raises(ValueError, match="tidak terbaca"):
+        aside.result()
+
+
+def test_a_result_computed_aside_and_never_asked_for_stops_with_the_block() -> None:
+    started = time.perf_counter()
+    with Aside(lambda: time.sleep(60) or b""):
+        pass
+    assert time.perf_counter() - started < 10
+
+
+def test_nothing_is_computed_aside_while_other_threads_run() -> None:
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, name="busy-elsewhere")
+    other.start()
+    try:
+        with Aside(lambda: str(os.getpid()).encode()) as aside:
+            assert int(aside.result()) == os.getpid()
+    finally:
+        stop.set()
+        other.join()
+
+
+def test_the_matchers_number_hashes_are_the_same_computed_aside(monkeypatch: pytest.MonkeyPatch) -> None:
+    contracts = [contract(f"{n:03d}/SPK-PUPR/III/2026") for n in range(1, 30)]
+    registrations = [registration(f"No. {n:03d}-spk-pupr-3-2026") for n in range(1, 30)]
+    registrations.append(registration(None))
+    here = Features(contracts, registrations)
+    monkeypatch.setattr(features, "HASH_ASIDE_MIN_RECORDS", 0)
+    aside = Features(contracts, registrations)
+
+    assert aside.r_hash == here.r_hash and aside.c_hash == here.c_hash
+    assert list(aside.r_hash[:-1]) == list(aside.c_hash) and aside.r_hash[-1] == features.NO_KEY
