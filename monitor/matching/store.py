@@ -10,6 +10,7 @@ between many links, so each is serialized once), and inserts new links with the 
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
@@ -39,15 +40,18 @@ class LinkChanges:
 def save_links(session: Session, result: MatchResult | Iterable[Link]) -> LinkChanges:
     """Replace ``match_link`` with these links, in the caller's transaction. Link ids must be
     database ids of contracts and registrations."""
-    links = (result.in_contract_id_order() if isinstance(result, MatchResult)
-             else sorted(result, key=attrgetter("contract_id")))
+    if isinstance(result, MatchResult):
+        links, by_contract = result.in_contract_id_order(), result.by_contract()
+    else:
+        links = sorted(result, key=attrgetter("contract_id"))
+        by_contract = {link.contract_id: link for link in links}
     conn = session.connection()
     table = MatchLink.__table__
     assert isinstance(table, Table)
     as_json = _Serializer()
     stale: list[int] = []
     changed: list[dict[str, Any]] = []
-    new: list[Link] = []
+    new = array("q")  # contract ids: a million new links are made again one by one to be inserted
     # A merge of two lists ordered by contract: the stored rows and the run's links.
     pending = iter(links)
     link = next(pending, None)
@@ -56,14 +60,14 @@ def save_links(session: Session, result: MatchResult | Iterable[Link]) -> LinkCh
                                  table.c.score, cast(table.c.details, Text)).order_by(table.c.contract_id))
     for row_id, contract_id, registration_id, method, score, details in rows:
         while link is not None and link.contract_id < contract_id:
-            new.append(link)
+            new.append(link.contract_id)
             link = next(pending, None)
         if link is None or link.contract_id != contract_id:
             stale.append(row_id)
             continue
         if link.registration_id != registration_id:
             stale.append(row_id)
-            new.append(link)
+            new.append(link.contract_id)
         else:
             text = as_json(link.details)
             if method != link.method or score != link.score or details != text:
@@ -71,8 +75,8 @@ def save_links(session: Session, result: MatchResult | Iterable[Link]) -> LinkCh
                                 "details": json.loads(text)})
         link = next(pending, None)
     if link is not None:
-        new.append(link)
-        new.extend(pending)
+        new.append(link.contract_id)
+        new.extend(link.contract_id for link in pending)
     # Deletes first: the unique keys on contract and registration then cannot collide.
     for chunk in _chunks(iter(stale)):
         conn.execute(delete(table).where(table.c.id.in_(chunk)))
@@ -80,7 +84,7 @@ def save_links(session: Session, result: MatchResult | Iterable[Link]) -> LinkCh
         session.execute(update(MatchLink), chunk)
     if new:
         _insert(conn, table, ((link.contract_id, link.registration_id, link.method, link.score, as_json(link.details))
-                              for link in new))
+                              for link in map(by_contract.__getitem__, new)))
     return LinkChanges(inserted=len(new), updated=len(changed), deleted=len(stale))
 
 
