@@ -22,7 +22,12 @@ Statuses::
   at once (the row stays, ending yesterday, for the record).
 - ``reopened`` resets ``opened_at`` (escalation counts from the reopening); ``first_seen`` stays.
 - ``last_seen`` is the as-of date of the last run that saw the finding; ``last_check_run_id`` the
-  last run that wrote the row. A re-run as of the same date over unchanged data writes nothing.
+  last run that wrote the row. A run writes a finding's row only when something about it changed:
+  one merely seen again is not rewritten (a million rows of a kilobyte each, every night). Every
+  finding left active by a successful run was seen by it, so an active finding's last_seen is the
+  latest successful run's as-of date; the column holds it as of the last write, and
+  :func:`last_seen_now` reads it as it stands. Resolving a finding writes the date down for good.
+  A re-run as of the same date over unchanged data writes nothing.
 
 Every status change is a :class:`~monitor.models.FindingEvent` (at, from, to, actor, note, check run).
 A severity change is an event too, with the same status on both sides and the note
@@ -51,7 +56,7 @@ from sqlalchemy.orm import Session
 from checks.base import SEVERITIES
 from checks.base import Finding as DetectedFinding
 from checks.common import tanggal
-from monitor.models import Finding, FindingEvent, Silence
+from monitor.models import CheckRun, Finding, FindingEvent, Silence
 
 OPEN, REOPENED, ACKNOWLEDGED, SILENCED, RESOLVED = "open", "reopened", "acknowledged", "silenced", "resolved"
 ACTIVE = (OPEN, REOPENED, ACKNOWLEDGED, SILENCED)
@@ -59,6 +64,7 @@ STATUSES = (*ACTIVE, RESOLVED)
 
 FINDING = typed(Table, Finding.__table__)
 FINDING_EVENT = typed(Table, FindingEvent.__table__)
+CHECK_RUN = typed(Table, CheckRun.__table__)
 SILENCE = typed(Table, Silence.__table__)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000  # what monitor.db.make_engine gives every SQLite connection
@@ -302,6 +308,20 @@ _SEVERITY_ORDER = case({severity: rank for rank, severity in enumerate(reversed(
                        else_=len(SEVERITIES))
 
 
+def latest_run_as_of() -> Any:
+    """The as-of date of the latest successful check run, as a scalar subquery (NULL before any)."""
+    r = CHECK_RUN.c
+    return select(r.as_of).where(r.status == "ok").order_by(r.id.desc()).limit(1).scalar_subquery()
+
+
+def last_seen_now() -> Any:
+    """A finding's ``last_seen`` as it stands (see the module docstring): the column for a resolved
+    finding, the latest successful run's as-of date for an active one (the column where no run is)."""
+    f = FINDING.c
+    return case((f.status == RESOLVED, f.last_seen),
+                else_=func.coalesce(latest_run_as_of(), f.last_seen)).label("last_seen")
+
+
 def _exported(row: Any) -> dict[str, Any]:
     return {
         "id": row.id, "rule": row.rule, "severity": row.severity, "status": row.status, "opd": row.opd,
@@ -320,7 +340,7 @@ def list_findings(
     subject. ``rules`` may be globs (``jakon.*``); ``opds`` compare case-insensitively."""
     f = FINDING.c
     query = select(f.id, f.rule, f.severity, f.status, f.opd, f.subject, f.title, f.amount_at_risk, f.first_seen,
-                   f.last_seen, f.details)
+                   last_seen_now(), f.details)
     statuses, rules, opds, severities = list(statuses), list(rules), list(opds), list(severities)
     if statuses:
         query = query.where(f.status.in_(statuses))
@@ -347,7 +367,8 @@ class History:
 
 def finding_history(conn: Connection, finding_id: int) -> History:
     f = FINDING.c
-    row = conn.execute(select(FINDING).where(f.id == finding_id)).first()
+    columns = [last_seen_now() if column.key == "last_seen" else column for column in FINDING.c]
+    row = conn.execute(select(*columns).where(f.id == finding_id)).first()
     if row is None:
         raise FindingsError(f"temuan #{finding_id} tidak ada")
     e = FINDING_EVENT.c

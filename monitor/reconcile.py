@@ -8,7 +8,8 @@ so the run's findings are never all held in memory:
 2. :func:`reconcile` — under the writers' lock, each chunk is compared with the stored rows of the
    same fingerprints (one indexed ``SELECT … IN``), and its inserts, updates and history rows are
    decided in Python and written with ``executemany``. Active findings the run did not see are
-   resolved; ``last_seen`` of the findings that merely were seen again moves with one set-based UPDATE.
+   resolved. A finding merely seen again is not written at all: its ``last_seen`` moves with the
+   run itself (see :func:`monitor.findings.last_seen_now`).
 
 A run that changes nothing issues no INSERT, UPDATE or DELETE on the findings at all. The lifecycle
 itself is described in :mod:`monitor.findings`.
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import IO, Any, NamedTuple, Protocol
 
-from sqlalchemy import Column, func, select, update
+from sqlalchemy import Column, func, select
 from sqlalchemy.engine import Connection
 
 from checks.base import Finding as DetectedFinding
@@ -46,6 +47,7 @@ from monitor.findings import (
     EventLog,
     active_silences,
     first_match,
+    latest_run_as_of,
     silenced_note,
     status_before_acknowledgement,
     stored_content,
@@ -358,10 +360,6 @@ def reconcile(
     # Known once every chunk is read: the spool may still be filling while the first are written.
     report.detected, report.duplicates = spool.count, spool.duplicates
     _resolve(run, resolution_reasons)
-    if report.seen_again:
-        # Every active finding left was seen by this run: move last_seen on all of them at once.
-        conn.execute(update(FINDING).where(_F.status != RESOLVED, _F.last_seen != as_of)
-                     .values(last_seen=as_of, last_check_run_id=check_run_id))
     return report
 
 
@@ -376,6 +374,8 @@ class _Run:
     report: ReconcileReport
 
     def __post_init__(self) -> None:
+        # An active finding was last seen by the latest successful run (monitor.findings.last_seen_now).
+        self.previous_as_of: date | None = self.conn.execute(select(latest_run_as_of())).scalar()
         # Ids of the active findings this run saw again, as a bitmap: the rest are resolved.
         self.seen_ids = bytearray()
         self.seen_count = 0
@@ -474,7 +474,7 @@ class _Run:
         if status != row.status:
             values["status"] = status
             self.log.add(row.id, row.status, status, "; ".join(notes))
-        if row.last_seen != self.as_of:
+        if (self.previous_as_of or row.last_seen) != self.as_of:
             if values:
                 values.update(last_seen=self.as_of, last_check_run_id=self.check_run_id)
             else:
@@ -503,9 +503,11 @@ def _resolve(run: _Run, resolution_reasons: ResolutionReasons) -> None:
                                 .where(_F.id.in_(gone_ids[start:start + CHUNK])).order_by(_F.id)).all()
         reasons = resolution_reasons([(rule, subject) for _, rule, subject, _ in gone])
         for (fid, rule, _, status), reason in zip(gone, reasons, strict=True):
-            run.writes.update(fid, {"status": RESOLVED, "resolved_at": run.now, "resolved_reason": reason,
-                                    "silence_id": None, "silenced_until": None,
-                                    "last_check_run_id": run.check_run_id})
+            values = {"status": RESOLVED, "resolved_at": run.now, "resolved_reason": reason, "silence_id": None,
+                      "silenced_until": None, "last_check_run_id": run.check_run_id}
+            if run.previous_as_of is not None:  # the last run that saw it: written down for good
+                values["last_seen"] = run.previous_as_of
+            run.writes.update(fid, values)
             run.log.add(fid, status, RESOLVED, reason)
             run.report.resolved += 1
             run.report.by_rule[rule][RESOLVED] += 1

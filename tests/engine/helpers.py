@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 from checks.base import CheckContext, Finding
 from checks.base import Rule as RuleProtocol
 from monitor.bootstrap import App
+from monitor.findings import last_seen_now
 from monitor.models import Addendum, Contract, FindingEvent, Payment, Registration
 from monitor.models import Finding as FindingRow
 
@@ -138,8 +139,10 @@ class StatementLog:
 
 
 def all_findings(app: App) -> list[Any]:
+    """Every finding's row, ``last_seen`` as it stands (see monitor.findings.last_seen_now)."""
+    columns = [last_seen_now() if column.key == "last_seen" else column for column in FindingRow.__table__.c]
     with app.engine.connect() as conn:
-        return list(conn.execute(select(FindingRow.__table__).order_by(FindingRow.id)))
+        return list(conn.execute(select(*columns).order_by(FindingRow.id)))
 
 
 def findings_by_subject(app: App, rule: str | None = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from monitor import reconcile
 from monitor.bootstrap import App
 from monitor.db import transaction
 from monitor.engine import run_check
-from monitor.findings import FindingsError, acknowledge, add_silence, lift_silence
+from monitor.findings import FindingsError, acknowledge, add_silence, finding_history, lift_silence, list_findings
 from monitor.models import CheckRun, utcnow
 from monitor.settings import RuleSettings
 from tests.engine.helpers import Script, StatementLog, events_of, finding, findings_by_subject
@@ -63,10 +63,32 @@ def test_a_finding_still_true_only_moves_last_seen(app: App, script: Script, sta
     rows = findings_by_subject(app)
     assert {(r.status, r.first_seen, r.last_seen) for r in rows.values()} == {("open", D1, D2)}
     assert all(len(events_of(app, r.id)) == 1 for r in rows.values())
-    # One set-based UPDATE for both, no per-row writes and no history.
-    assert len(statements.writes_to("finding")) == 1
+    # Their rows are not written (last_seen moves with the run), and no history.
+    assert statements.writes_to("finding") == []
     assert statements.writes_to("finding_event") == []
     assert counts["seen_again"] == 2 and counts["new"] == 0
+
+
+def test_a_finding_seen_again_and_then_resolved_keeps_the_last_day_it_was_seen(app: App, script: Script) -> None:
+    """Seen again on D2 without its row being written, listed with last_seen D2; resolved on D3,
+    its last_seen stays D2 for good, whatever runs come after."""
+    script.findings = [finding("PUPR|K-1"), finding("PUPR|K-2")]
+    check(app, script, D1)
+    check(app, script, D2)
+    with app.engine.connect() as conn:
+        listed = {row["subject"]: row for row in list_findings(conn)}
+    assert listed["PUPR|K-1"]["last_seen"] == listed["PUPR|K-2"]["last_seen"] == D2.isoformat()
+
+    script.findings = [finding("PUPR|K-2")]
+    check(app, script, D3)
+    check(app, script, D4)
+
+    rows = findings_by_subject(app)
+    assert (rows["PUPR|K-1"].status, rows["PUPR|K-1"].last_seen) == ("resolved", D2)
+    assert (rows["PUPR|K-2"].status, rows["PUPR|K-2"].last_seen) == ("open", D4)
+    with app.engine.connect() as conn:
+        assert finding_history(conn, rows["PUPR|K-1"].id).finding["last_seen"] == D2.isoformat()
+        assert finding_history(conn, rows["PUPR|K-2"].id).finding["last_seen"] == D4.isoformat()
 
 
 def test_a_rerun_with_nothing_changed_writes_nothing(app: App, script: Script, statements: StatementLog) -> None:
