@@ -200,6 +200,8 @@ class CheckContext:
     registration_lookup: Callable[[int], RegistrationState | None] | None = None
     # What registered_since() does, over the same columns, without making the registration's row.
     registered_since_lookup: Callable[[int], date | None] | None = None
+    # What contracts_with_registrations() does, over the same columns, the rows gathered in bulk.
+    registration_pairs: Callable[[], Iterator[tuple[ContractState, RegistrationState | None]]] | None = None
 
     def config(self, rule_id: str) -> Mapping[str, Any]:
         return self.rule_config.get(rule_id, {})
@@ -216,6 +218,12 @@ class CheckContext:
             return self.registration_lookup(contract_id)
         link = self.link_by_contract.get(contract_id)
         return None if link is None else self.registrations.get(link.registration_id)
+
+    def contracts_with_registrations(self) -> Iterator[tuple[ContractState, RegistrationState | None]]:
+        """Every contract with its linked registration (``batal`` or not) or ``None``, in order."""
+        if self.registration_pairs is not None:
+            return self.registration_pairs()
+        return ((contract, self.registration_of(contract.id)) for contract in self.contracts)
 
     def registered_since(self, contract_id: int) -> date | None:
         """The day the contract with this id became protected: its linked registration's

@@ -120,9 +120,7 @@ def linked_contracts(
     """Each contract (in scope, when a scope is given) with its linked registration, where that
     registration counts as of the check (not ``batal``, made by then)."""
     as_of = ctx.as_of
-    registration_of = ctx.registration_of
-    for contract in ctx.contracts:
-        registration = registration_of(contract.id)
+    for contract, registration in ctx.contracts_with_registrations():
         if registration is None or not registered_by(registration, as_of):
             continue
         if in_scope is None or in_scope(contract):

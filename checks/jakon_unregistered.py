@@ -70,10 +70,8 @@ class Unregistered:
         severity = ctx.severity(self)
         as_of = ctx.as_of
         deadline_of = ctx.deadline
-        registration_of = ctx.registration_of
         candidates = _ambiguous_candidates(ctx)
-        for contract in ctx.contracts:
-            registration = registration_of(contract.id)
+        for contract, registration in ctx.contracts_with_registrations():
             if registered_by(registration, as_of) or not in_scope(contract):
                 continue
             deadline = deadline_of(contract)

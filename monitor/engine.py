@@ -120,7 +120,7 @@ def build_context(
     calendar = WorkingCalendar.from_settings(settings.calendar) if calendar is None else calendar
     registrations = records.registrations.by_id()
     by_number = ByKey(records.registrations, "nomor_registrasi")
-    lookups = links.lookups(records.registrations)
+    lookups = links.lookups(records.contracts, records.registrations)
     return CheckContext(
         as_of=as_of,
         rule_config=config,
@@ -131,6 +131,7 @@ def build_context(
         link_by_contract=links.by_contract(),
         registration_lookup=lookups.registration,
         registered_since_lookup=lookups.registered_since,
+        registration_pairs=lookups.pairs,
         link_by_registration=links.by_registration(),
         ambiguous=links.ambiguous,
         payments=records.payments,

@@ -106,6 +106,16 @@ class Links(Sequence[Link]):
 
         return lookup
 
+    def pairs(
+        self, contracts: Table[ContractState], registrations: Table[RegistrationState]
+    ) -> Iterator[tuple[ContractState, RegistrationState | None]]:
+        """Every contract (a row of ``contracts``, the table matched) with its linked registration or
+        ``None``, in table order; the registrations' rows are gathered column by column."""
+        holder = self._holder
+        rows = registrations.rows_at(array("i", (ri for ri in holder if ri != FREE)))
+        for contract, ri in zip(contracts, holder, strict=True):
+            yield contract, (None if ri == FREE else next(rows))
+
     def registered_since_lookup(self, registrations: Table[RegistrationState]) -> Callable[[int], date | None]:
         """Contract id -> the tanggal_daftar of its linked registration unless that is ``batal``, read
         from the columns: no registration row is made (the payment rule asks for every SP2D)."""
@@ -197,19 +207,25 @@ class MatchResult:
             return self.links.by_registration()
         return {link.registration_id: link for link in self.links}
 
-    def lookups(self, registrations: Sequence[RegistrationState]) -> RegistrationLookups:
-        """Contract id -> its registration, and -> the day it became protected, straight from the
-        matcher's columns where ``registrations`` is the table matched (``None`` otherwise: the
-        :class:`~checks.base.CheckContext` then goes through ``by_contract()``)."""
-        if isinstance(self.links, Links) and isinstance(registrations, Table):
-            return RegistrationLookups(self.links.registration_lookup(registrations),
-                                       self.links.registered_since_lookup(registrations))
-        return RegistrationLookups(None, None)
+    def lookups(
+        self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState]
+    ) -> RegistrationLookups:
+        """Contract id -> its registration, and -> the day it became protected, and every contract with
+        its registration, straight from the matcher's columns where ``contracts`` and ``registrations``
+        are the tables matched (``None`` otherwise: the :class:`~checks.base.CheckContext` then goes
+        through ``by_contract()``)."""
+        links = self.links
+        if isinstance(links, Links) and isinstance(contracts, Table) and isinstance(registrations, Table):
+            return RegistrationLookups(links.registration_lookup(registrations),
+                                       links.registered_since_lookup(registrations),
+                                       lambda: links.pairs(contracts, registrations))
+        return RegistrationLookups(None, None, None)
 
 
 class RegistrationLookups(NamedTuple):
     registration: Callable[[int], RegistrationState | None] | None
     registered_since: Callable[[int], date | None] | None
+    pairs: Callable[[], Iterator[tuple[ContractState, RegistrationState | None]]] | None
 
 
 class Assignment:

@@ -28,6 +28,7 @@ def test_a_table_gives_back_the_rows_it_holds(ids: list[int]) -> None:
 
     assert list(table) == rows and len(table) == len(rows)
     assert table[1] == rows[1] and table[-1] == rows[-1] and list(table[1:3]) == rows[1:3]
+    assert list(table.rows_at([3, 0, 0])) == [rows[3], rows[0], rows[0]] and list(table.rows_at([])) == []
     assert table.column("nomor_registrasi") == [r.nomor_registrasi for r in rows]
     by_id = table.by_id()
     assert all(by_id[r.id] == r for r in rows) and list(by_id.values()) == rows
@@ -85,17 +86,21 @@ def test_the_context_finds_a_contracts_registration_the_same_over_columns_and_ov
     registrations[1] = registrations[1]._replace(status="batal")
     contract_table, registration_table = Table.of(ContractState, contracts), Table.of(RegistrationState, registrations)
     result = match(contract_table, registration_table)
-    lookups = result.lookups(registration_table)
+    lookups = result.lookups(contract_table, registration_table)
     assert lookups.registration is not None and lookups.registered_since is not None
-    assert match(contracts, registrations).lookups(registrations) == (None, None)  # plain lists: through links
+    # Plain lists: through the links.
+    assert match(contracts, registrations).lookups(contracts, registrations) == (None, None, None)
 
     plain = CheckContext(as_of=date(2026, 11, 22), rule_config={}, deadline=lambda c: c.tanggal_kontrak,
                          required_premium=lambda nilai: 0, contracts=contract_table,
                          registrations=registration_table.by_id(), link_by_contract=result.by_contract())
     columnar = dataclasses.replace(plain, registration_lookup=lookups.registration,
-                                   registered_since_lookup=lookups.registered_since)
+                                   registered_since_lookup=lookups.registered_since, registration_pairs=lookups.pairs)
     for c in [*contracts, contract("77/SPK/LAIN/2026")._replace(id=10**6)]:
         assert columnar.registration_of(c.id) == plain.registration_of(c.id)
         assert columnar.registered_since(c.id) == plain.registered_since(c.id)
     assert [plain.registered_since(c.id) for c in contracts] == [date(2026, 4, 1), None, date(2026, 4, 3), None]
     assert plain.registration_of(contracts[1].id) == registrations[1]  # batal, but linked
+    assert list(columnar.contracts_with_registrations()) == list(plain.contracts_with_registrations()) == [
+        (contracts[0], registrations[0]), (contracts[1], registrations[1]), (contracts[2], registrations[2]),
+        (contracts[3], None)]
