@@ -110,11 +110,9 @@ class Links(Sequence[Link]):
         self, contracts: Table[ContractState], registrations: Table[RegistrationState]
     ) -> Iterator[tuple[ContractState, RegistrationState | None]]:
         """Every contract (a row of ``contracts``, the table matched) with its linked registration or
-        ``None``, in table order; the registrations' rows are gathered column by column."""
-        holder = self._holder
-        rows = registrations.rows_at(array("i", (ri for ri in holder if ri != FREE)))
-        for contract, ri in zip(contracts, holder, strict=True):
-            yield contract, (None if ri == FREE else next(rows))
+        ``None``, in table order, without an id lookup per contract."""
+        row_at = registrations.row_at
+        return zip(contracts, map(lambda ri: None if ri == FREE else row_at(ri), self._holder), strict=True)
 
     def registered_since_lookup(self, registrations: Table[RegistrationState]) -> Callable[[int], date | None]:
         """Contract id -> the tanggal_daftar of its linked registration unless that is ``batal``, read

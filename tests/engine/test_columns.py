@@ -28,7 +28,6 @@ def test_a_table_gives_back_the_rows_it_holds(ids: list[int]) -> None:
 
     assert list(table) == rows and len(table) == len(rows)
     assert table[1] == rows[1] and table[-1] == rows[-1] and list(table[1:3]) == rows[1:3]
-    assert list(table.rows_at([3, 0, 0])) == [rows[3], rows[0], rows[0]] and list(table.rows_at([])) == []
     assert table.column("nomor_registrasi") == [r.nomor_registrasi for r in rows]
     by_id = table.by_id()
     assert all(by_id[r.id] == r for r in rows) and list(by_id.values()) == rows
