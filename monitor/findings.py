@@ -40,7 +40,6 @@ single write lock taken up front with ``BEGIN IMMEDIATE``.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -49,6 +48,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 from typing import cast as typed
 
+import orjson
 from sqlalchemy import Table, bindparam, case, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -106,15 +106,17 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON-serializable in finding details: {type(value).__name__}")
 
 
-# Keys stay in the order the rule wrote them (rules build their details the same way every run):
-# sorting a million dictionaries would cost more than it buys.
-_DETAILS_ENCODER = json.JSONEncoder(default=_jsonable, ensure_ascii=False)
+def details_json(details: Mapping[str, Any]) -> str:
+    """Finding details as the JSON text stored: compact, UTF-8, keys in the order the rule wrote them
+    (rules build their details the same way every run: sorting a million dictionaries would cost more
+    than it buys). orjson: a tenth of the standard encoder's time, a few seconds at a million findings."""
+    return orjson.dumps(details, default=_jsonable, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def stored_content(finding: DetectedFinding) -> tuple[str, str]:
     """The finding's details as the JSON text to store, and its content hash over severity, title, OPD,
     amount and details: equal hashes mean a re-run has nothing to rewrite."""
-    text = _DETAILS_ENCODER.encode(finding.details)
+    text = details_json(finding.details)
     content = f"{finding.severity}\x1f{finding.title}\x1f{finding.opd}\x1f{finding.amount_at_risk}\x1f{text}"
     return text, hashlib.sha1(content.encode(), usedforsecurity=False).hexdigest()
 

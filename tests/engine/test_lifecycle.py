@@ -3,7 +3,10 @@ changes, acknowledgement and silences — with their history rows."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from decimal import Decimal
+from types import MappingProxyType
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +15,15 @@ from monitor import reconcile
 from monitor.bootstrap import App
 from monitor.db import transaction
 from monitor.engine import run_check
-from monitor.findings import FindingsError, acknowledge, add_silence, finding_history, lift_silence, list_findings
+from monitor.findings import (
+    FindingsError,
+    acknowledge,
+    add_silence,
+    details_json,
+    finding_history,
+    lift_silence,
+    list_findings,
+)
 from monitor.models import CheckRun, utcnow
 from monitor.settings import RuleSettings
 from tests.engine.helpers import Script, StatementLog, events_of, finding, findings_by_subject
@@ -355,3 +366,17 @@ def test_findings_are_reconciled_chunk_by_chunk(app: App, script: Script, monkey
     assert rows["PUPR|K-0"].status == "resolved"
     assert {rows[f"PUPR|K-{n}"].last_seen for n in range(1, 9)} == {D2}
     assert len({row.id for row in rows.values()}) == 9
+
+
+def test_finding_details_are_stored_as_json_in_the_rules_key_order() -> None:
+    details = {"tanggal": date(2026, 3, 2), "nilai": Decimal("1500000"), "rasio": Decimal("0.5"),
+               "link": MappingProxyType({"method": "exact"}), "nomor": ("K-1", "K-2"), "catatan": "batas → 14 hari",
+               "adendum": None}
+    text = details_json(details)
+
+    assert list(json.loads(text)) == list(details)
+    assert json.loads(text) == {"tanggal": "2026-03-02", "nilai": 1500000, "rasio": "0.5", "link": {"method": "exact"},
+                                "nomor": ["K-1", "K-2"], "catatan": "batas → 14 hari", "adendum": None}
+    assert "→" in text  # UTF-8, not \\u escapes
+    with pytest.raises(TypeError, match="object"):
+        details_json({"x": object()})
