@@ -137,7 +137,7 @@ def build_context(
         payments=records.payments,
         agreements=records.agreements,
         kampung=records.kampung,
-        kampung_registration_ids=frozenset(link_kampung(records.kampung, by_number).values()),
+        kampung_registration_ids=frozenset(link_kampung(records.kampung, records.registrations).values()),
         contracts_by_id=records.contracts.by_id(),
         registrations_by_number=by_number,
     )

@@ -3,9 +3,10 @@ copies it from the certificate), so they link by that number alone: no fuzzy sta
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from checks.base import KampungState, RegistrationState
+from monitor.columns import column
 
 
 def registration_number_key(raw: str | None) -> str | None:
@@ -18,26 +19,29 @@ def registration_number_key(raw: str | None) -> str | None:
 
 def link_kampung(
     activities: Sequence[KampungState],
-    registrations: Mapping[str, RegistrationState] | Iterable[RegistrationState],
+    registrations: Mapping[str, RegistrationState] | Sequence[RegistrationState],
 ) -> dict[int, int]:
     """Activity id -> registration id, for activities whose ``nomor_registrasi`` names a known
     registration (exactly, or after trimming spaces and folding case). Accepts
-    ``CheckContext.registrations_by_number`` or any iterable of registrations."""
-    pool = registrations.values() if isinstance(registrations, Mapping) else registrations
+    ``CheckContext.registrations_by_number``, a :class:`~monitor.columns.Table` or any sequence of
+    registrations."""
+    pool = list(registrations.values()) if isinstance(registrations, Mapping) else registrations
+    # A table's own columns (monitor.columns): a million registrations, no row made for each.
+    pool_ids, pool_numbers = column(pool, "id"), column(pool, "nomor_registrasi")
     wanted_exact = {a.nomor_registrasi.strip() for a in activities if a.nomor_registrasi}
     wanted = {key for a in activities if (key := registration_number_key(a.nomor_registrasi))}
     if not wanted:
         return {}
     exact: dict[str, int] = {}
     by_key: dict[str, int | None] = {}
-    for registration in pool:
-        number = registration.nomor_registrasi.strip()
+    for registration_id, number in zip(pool_ids, pool_numbers, strict=True):
+        number = number.strip()
         if number in wanted_exact:
-            exact[number] = registration.id
+            exact[number] = registration_id
         key = registration_number_key(number)
         if key in wanted:
             # Two registrations differing only in case or spacing: only an exact match decides.
-            by_key[key] = None if key in by_key else registration.id
+            by_key[key] = None if key in by_key else registration_id
     links: dict[int, int] = {}
     for activity in activities:
         if not activity.nomor_registrasi:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from checks.base import KampungState
+from checks.base import KampungState, RegistrationState
+from monitor.columns import Table
 from monitor.matching import link_kampung
 from tests.matching.builders import registration
 
@@ -26,6 +27,7 @@ def test_activities_link_by_registration_number_ignoring_case_and_spaces() -> No
     by_number = {r.nomor_registrasi: r for r in (r1, r2)}
     assert link_kampung(activities, by_number) == {1: r1.id, 2: r2.id}
     assert link_kampung(activities, [r1, r2]) == {1: r1.id, 2: r2.id}
+    assert link_kampung(activities, Table.of(RegistrationState, [r2, r1])) == {1: r1.id, 2: r2.id}
 
 
 def test_two_registrations_differing_only_in_case_are_not_guessed() -> None:
