@@ -123,8 +123,8 @@ class _Matcher(Assignment):
         taken = ({f.contract_key(ci) for ci, held in enumerate(holder) if held != FREE} - {None}
                  if self.confirmed else set())
         # Per registration, the contract whose number has its key (or NONE / SEVERAL: one number in
-        # several OPDs, those contracts in `several`), found by a merge of both sides sorted by key hash:
-        # a dictionary of a million keys would cost more than all the matcher's arrays together.
+        # several OPDs, those contracts in `several`), found by bisection over the contracts sorted by
+        # key hash: a dictionary of a million keys would cost more than all the matcher's arrays together.
         found_at, several, exact = _same_keys(f, holder if self.confirmed else None,
                                               settled if self.confirmed else None)
         # How many registrations name each contract with a key of its own (0, 1, or 2 for "several").
