@@ -226,6 +226,7 @@ class _Driver:
         # The details arrive as JSON text (see monitor.findings.stored_content).
         self.json_mark = f"CAST({self.mark} AS JSON)" if self.dialect.name == "postgresql" else self.mark
         self._memo: dict[tuple[str, Any], Any] = {}
+        self._next_ids: dict[str, int] = {}  # table -> the next id new_ids() gives on SQLite
 
     def marks(self, table: str, names: Sequence[str]) -> list[str]:
         return [self.json_mark if (table, name) == ("finding", "details") else self.mark for name in names]
@@ -277,9 +278,19 @@ class _Driver:
             for row in self.conn.exec_driver_sql(sql, tuple(fingerprints))
         }
 
-    def ids(self, fingerprints: Sequence[str]) -> dict[str, int]:
-        sql = f"SELECT fingerprint, id FROM finding WHERE fingerprint IN ({', '.join([self.mark] * len(fingerprints))})"
-        return dict(self.conn.exec_driver_sql(sql, tuple(fingerprints)).tuples().all())
+    def new_ids(self, table: str, count: int) -> list[int]:
+        """Ids for ``count`` rows about to be inserted into ``table``, taken up front so that the rows
+        need no SELECT afterwards (nor INSERT … RETURNING, which SQLite must batch into multi-row
+        VALUES): on PostgreSQL from the table's sequence; on SQLite after the largest id, which is
+        safe under the writers' lock (:func:`monitor.findings.lock_for_writing`): no one else inserts."""
+        if self.dialect.name == "postgresql":
+            sql = f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {int(count)})"
+            return [row[0] for row in self.conn.exec_driver_sql(sql)]
+        start = self._next_ids.get(table)
+        if start is None:
+            start = int(self.conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar_one()) + 1
+        self._next_ids[table] = start + count
+        return list(range(start, start + count))
 
 
 def _same(value: Any) -> Any:
@@ -294,7 +305,7 @@ class _Writes:
         self.log = log_
         self.inserted = inserted
         self.inserts: list[tuple[Any, ...]] = []
-        self.insert_notes: dict[str, tuple[str, str]] = {}
+        self.insert_notes: list[tuple[str, str]] = []  # (status, note) of each insert, in order
         self.groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
         # Every column's conversion but the details', which arrive as JSON text.
         self.bound = {column.key: self.driver.bind(column) for column in FINDING.c if column.key != "details"}
@@ -309,20 +320,19 @@ class _Writes:
     def write(self) -> None:
         driver = self.driver
         if self.inserts:
-            # A plain executemany and one indexed SELECT for the new ids: several times faster on SQLite
-            # than INSERT … RETURNING, which must be batched into multi-row VALUES statements.
-            driver.insert("finding", _INSERTED, self.inserts)
-            ids = driver.ids(list(self.insert_notes))
-            for key, (status, note) in self.insert_notes.items():
-                self.log.add(ids[key], None, status, note)
-                self.inserted(ids[key])
+            ids = driver.new_ids("finding", len(self.inserts))
+            driver.insert("finding", ("id", *_INSERTED),
+                          [(finding_id, *row) for finding_id, row in zip(ids, self.inserts, strict=True)])
+            for finding_id, (status, note) in zip(ids, self.insert_notes, strict=True):
+                self.log.add(finding_id, None, status, note)
+                self.inserted(finding_id)
         for keys, rows in self.groups.items():
             driver.update("finding", keys, rows)
         at = self.event_at
         driver.insert("finding_event", _EVENT, [
             (row["finding_id"], at(row["at"]), row["from_status"], row["to_status"], row["actor"], row["note"],
              row["check_run_id"]) for row in self.log.rows])
-        self.inserts, self.insert_notes, self.groups = [], {}, defaultdict(list)
+        self.inserts, self.insert_notes, self.groups = [], [], defaultdict(list)
         self.log.rows = []
 
 
@@ -376,6 +386,7 @@ class _Run:
     def __post_init__(self) -> None:
         # An active finding was last seen by the latest successful run (monitor.findings.last_seen_now).
         self.previous_as_of: date | None = self.conn.execute(select(latest_run_as_of())).scalar()
+        self.first = self.conn.execute(select(_F.id).limit(1)).first() is None
         # Ids of the active findings this run saw again, as a bitmap: the rest are resolved.
         self.seen_ids = bytearray()
         self.seen_count = 0
@@ -385,7 +396,9 @@ class _Run:
         self.writes = _Writes(self.conn, self.log, self.mark_seen)
 
     def chunk(self, chunk: list[Detected]) -> None:
-        stored = self.writes.driver.stored([item.fingerprint for item in chunk])
+        # A first run (no finding stored before it) has nothing to look up: the spool's fingerprints
+        # are distinct, so this run's own inserts are never found again.
+        stored = {} if self.first else self.writes.driver.stored([item.fingerprint for item in chunk])
         woke = [row.id for item in chunk if (row := stored.get(item.fingerprint)) is not None
                 and row.status == ACKNOWLEDGED and _woke(row, item)]
         before_ack = status_before_acknowledgement(self.conn, woke)
@@ -420,7 +433,7 @@ class _Run:
             bound["last_seen"](self.as_of), self.check_run_id, bound["opened_at"](self.now),
         ))
         note = f"ditemukan pada pemeriksaan {self.seen_on}"
-        self.writes.insert_notes[item.fingerprint] = (status, _with_silence(note, silence))
+        self.writes.insert_notes.append((status, _with_silence(note, silence)))
         self.report.new += 1
         return status
 

@@ -102,6 +102,25 @@ def test_a_finding_seen_again_and_then_resolved_keeps_the_last_day_it_was_seen(a
         assert finding_history(conn, rows["PUPR|K-2"].id).finding["last_seen"] == D4.isoformat()
 
 
+def test_new_findings_get_their_ids_up_front_and_a_first_run_looks_nothing_up(
+    app: App, script: Script, statements: StatementLog
+) -> None:
+    script.findings = [finding("PUPR|K-1"), finding("PUPR|K-2")]
+    check(app, script, D1)
+    lookups = [s for s in statements.statements if s.startswith("SELECT") and "fingerprint IN" in s]
+    assert lookups == []  # nothing was stored before the first run
+    script.findings = [finding("PUPR|K-1"), finding("PUPR|K-2"), finding("PUPR|K-3")]
+
+    check(app, script, D2)
+
+    assert [s for s in statements.statements if s.startswith("SELECT") and "fingerprint IN" in s]
+    rows = findings_by_subject(app)
+    assert sorted(row.id for row in rows.values()) == [rows["PUPR|K-1"].id, rows["PUPR|K-2"].id, rows["PUPR|K-3"].id]
+    assert len({row.id for row in rows.values()}) == 3
+    for row in rows.values():  # each history row belongs to its own finding
+        assert [(e.from_status, e.to_status) for e in events_of(app, row.id)] == [(None, "open")]
+
+
 def test_a_rerun_with_nothing_changed_writes_nothing(app: App, script: Script, statements: StatementLog) -> None:
     script.findings = [finding("PUPR|K-1"), finding("PUPR|K-2", severity="high")]
     check(app, script, D1)
