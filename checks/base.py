@@ -187,6 +187,9 @@ class CheckContext:
     link_by_contract: Mapping[int, Link] = field(default_factory=dict)
     link_by_registration: Mapping[int, Link] = field(default_factory=dict)
     ambiguous: Sequence[Ambiguity] = ()
+    # Ids of the registrations a newer registration of the same contract superseded (the matcher's own
+    # list); None where the context was built without it: the rules then read the links' details.
+    superseded_registration_ids: frozenset[int] | None = None
     payments: Sequence[PaymentState] = ()
     agreements: Sequence[AgreementState] = ()
     kampung: Sequence[KampungState] = ()

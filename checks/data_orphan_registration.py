@@ -24,7 +24,7 @@ Example finding::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -38,7 +38,10 @@ TINDAKAN = (
 )
 
 
-def _superseded(ctx: CheckContext) -> set[int | str]:
+def _superseded(ctx: CheckContext) -> Collection[int | str]:
+    """The superseded registrations: their ids, or their numbers as the links' details list them."""
+    if ctx.superseded_registration_ids is not None:
+        return ctx.superseded_registration_ids
     found: set[int | str] = set()
     for link in ctx.link_by_contract.values():
         if link.details:

@@ -134,6 +134,7 @@ def build_context(
         registration_pairs=lookups.pairs,
         link_by_registration=links.by_registration(),
         ambiguous=links.ambiguous,
+        superseded_registration_ids=frozenset(links.superseded),
         payments=records.payments,
         agreements=records.agreements,
         kampung=records.kampung,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from rule_fixtures import activity, context, contract, registration, run, subjects
@@ -59,3 +60,15 @@ def test_superseded_registrations_may_be_named_by_number_and_severity_is_configu
     )
     [finding] = run(OrphanRegistration, ctx)
     assert (finding.subject, finding.severity) == ("JK-2026-0000103", "medium")
+
+
+def test_the_matchers_list_of_superseded_registrations_stands_for_the_links_details() -> None:
+    """The engine hands the rule the matcher's superseded registration ids: the same orphans, without
+    reading every link's details."""
+    registrations = [registration(101), registration(107), registration(108), registration(110)]
+    ctx = context(AS_OF, contracts=[contract(1), contract(2)], registrations=registrations,
+                  links=[Link(1, 101, "exact", 1.0), Link(2, 108, "normalized", 0.98)])
+    assert subjects(run(OrphanRegistration, ctx)) == ["JK-2026-0000107", "JK-2026-0000110"]
+
+    told = dataclasses.replace(ctx, superseded_registration_ids=frozenset({107}))
+    assert subjects(run(OrphanRegistration, told)) == ["JK-2026-0000110"]
