@@ -17,9 +17,10 @@ The demo's contractors register as rarely as Kota Jambi's do; the bench makes th
 own noise, so 5–10% of the links are left to the fuzzy stage.
 
 Prints, per run: wall and CPU time (they differ on a busy machine; CPU includes the process the
-engine forks to run half the rules), the engine's phases (load, match, rules, wait, write), peak RSS
-(of the run's process, and of that rules process, whose resident pages are mostly shared with it),
-and the counts; then the links by matching method.
+engine forks to run most of the rules), the engine's phases (load, match, rules, wait, write), peak
+RSS (of the run's process, and of that rules process, whose resident pages are mostly shared with
+it), the run's peak RSS after each phase (which phase raised it), and the counts; then the links by
+matching method.
 """
 
 from __future__ import annotations

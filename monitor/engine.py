@@ -9,8 +9,8 @@ Phases:
    (payments stream from it).
 2. **compute** — matching and the rules, in memory; each finding is deduplicated, hashed and parked
    in a spool file (:class:`monitor.reconcile.Spool`) as it is yielded, so a million findings never
-   sit in memory at once. On a big run the rules use two cores: a forked process runs the contract
-   rules into a spool of its own while this one streams the payments (:func:`_spool_findings`).
+   sit in memory at once. On a big run the rules use two cores: a forked process runs every rule but
+   the payment rule into a spool of its own while this one streams the payments (:func:`_spool_findings`).
 3. **write** — one transaction under the findings writers' lock
    (:func:`monitor.findings.lock_for_writing`): the ``check_run`` row, the links (only those that
    changed), then the reconciliation, chunk by chunk (on a big run, starting while the forked
@@ -273,20 +273,21 @@ def _spool_findings(
     other one takes all it can. The forked process never touches the database: its context has no
     payments. Small runs, systems without ``fork``, and processes running other threads (the daemon:
     forking there could leave a lock another thread holds forever held in the child) run the rules
-    here, one after the other. Either way the findings come in the same order: registry order, the
-    rules reading the payments last."""
-    first, rest = _by_payments(registry, enabled)
-    if not fork_is_safe() or size < PARALLEL_RULES_MIN_RECORDS or not first:
+    here, one after the other. Either way the findings come in the same order: the rules reading the
+    payments first (this process writes its own findings while the other still works), then the
+    rest, each group in registry order."""
+    elsewhere, here = _by_payments(registry, enabled)
+    if not fork_is_safe() or size < PARALLEL_RULES_MIN_RECORDS or not elsewhere:
         return _spooled(ctx, registry)
 
     def forked(spool: Spool) -> None:
         ctx.payments = _NoPayments()
-        spool.extend(all_findings(ctx, first))
+        spool.extend(all_findings(ctx, elsewhere))
 
     spool = ForkedSpool()
     try:
         spool.start(forked)
-        spool.later.extend(all_findings(ctx, rest))
+        spool.later.extend(all_findings(ctx, here))
     except BaseException:
         spool.close()
         raise
@@ -303,11 +304,12 @@ def _by_payments(
 
 
 def _spooled(ctx: CheckContext, registry: Mapping[str, type[Rule]]) -> Spool:
-    first, rest = _by_payments(registry, [rule_id for rule_id in registry if ctx.config(rule_id).get("enabled", True)])
+    not_reading, reading = _by_payments(registry, [rule_id for rule_id in registry
+                                                   if ctx.config(rule_id).get("enabled", True)])
     spool = Spool()
     try:
-        spool.extend(all_findings(ctx, first))
-        spool.extend(all_findings(ctx, rest))
+        spool.extend(all_findings(ctx, reading))
+        spool.extend(all_findings(ctx, not_reading))
     except BaseException:
         spool.close()
         raise

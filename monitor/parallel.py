@@ -1,13 +1,13 @@
 """The check run on two cores: a forked process runs some of the rules while this one runs the rest, and
-the run's write starts on the forked process's findings while it is still producing them
-(:class:`ForkedSpool`); a column the matcher needs is computed aside while this process computes
-another (:class:`Aside`).
+the run's write goes on while the forked process is still producing findings (:class:`ForkedSpool`);
+a column the matcher needs is computed aside while this process computes another (:class:`Aside`).
 
 The forked process spools its findings (:class:`~monitor.reconcile.Spool`) into a temporary file
 this process opened before the fork, and after each chunk says on a pipe how far the file is
 written; at the end it sends the spool's counts, or the exception that stopped it. This process
-reads the chunks as they are announced (positional reads: the file's offset is shared with the
-writer), then its own rules' chunks: the order of one process running all the rules.
+writes its own rules' chunks first (they are ready when its rules are done), then reads the forked
+process's as they are announced (positional reads: the file's offset is shared with the writer):
+the order of one process running this process's rules, then the others.
 
 The forked process never touches the database (a connection must not be used across a fork) and
 ends with ``os._exit``: no atexit handlers, no finalizers of the parent's objects.
@@ -109,8 +109,8 @@ def _pickled(exc: BaseException) -> bytes:
 
 
 class ForkedSpool:
-    """The findings of ``work`` run in a forked process, then those of this process's own spool
-    (``later``, filled by the caller after :meth:`start`). ``count`` and ``duplicates`` cover both
+    """The findings of this process's own spool (``later``, filled by the caller after :meth:`start`),
+    then those of ``work`` run in a forked process. ``count`` and ``duplicates`` cover both
     once :meth:`chunks` has been read to the end; :meth:`close` stops and reaps the forked process
     if it is still running."""
 
@@ -137,6 +137,10 @@ class ForkedSpool:
 
     def chunks(self) -> Iterator[list[Detected]]:
         assert self._answers is not None, "start() first"
+        # This process's own findings first: they are all there, and are written while the forked
+        # process is still at work; then the forked process's, as it announces them.
+        later = self.later
+        yield from later.chunks()
         fd, done = self._file.fileno(), 0
         while True:
             header = self._answers.read(_HEADER.size)
@@ -158,10 +162,8 @@ class ForkedSpool:
         status = self._reap()
         if status != 0:
             raise RuntimeError(f"the rules process ended with status {status}")
-        later = self.later
         if not self._seen.isdisjoint(later.fingerprints):
             raise ValueError("the two processes' rules found the same findings")
-        yield from later.chunks()
         self.count += later.count
         self.duplicates += later.duplicates
         self._seen |= later.fingerprints
