@@ -147,9 +147,9 @@ def _join(
     which at a million records is a hundred megabytes less than a list per key."""
     if len(registrations) <= len(contracts):
         index = _index(registrations, index_keys)
+        get = index.get
         for ci, record in contracts:
-            for key in query_keys(record):
-                hit = index.get(key)
+            for hit in map(get, query_keys(record)):  # millions of lookups: the loop over them in C
                 if hit is None:
                     continue
                 if isinstance(hit, int):
@@ -159,10 +159,10 @@ def _join(
                         pairs.setdefault(ri, set()).add(ci)
     else:
         index = _index(contracts, index_keys)
+        get = index.get
         for ri, record in registrations:
             found = None
-            for key in query_keys(record):
-                hit = index.get(key)
+            for hit in map(get, query_keys(record)):
                 if hit is not None:
                     if found is None:
                         found = pairs.setdefault(ri, set())

@@ -6,7 +6,6 @@ normalized form is a *key*, not a correction: two numbers match when their keys 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 # --- contract numbers ---------------------------------------------------------------------------
 
@@ -68,13 +67,11 @@ def contract_number_key(raw: str | None) -> str | None:
     return key
 
 
-def deletion_keys(key: str) -> Iterator[str]:
+def deletion_keys(key: str) -> list[str]:
     """The key and every string one character shorter: two keys within edit distance 1 share at
     least one of these (symmetric-delete), so typos are found by dictionary lookups, not by
     comparing all pairs."""
-    yield key
-    for i in range(len(key)):
-        yield key[:i] + key[i + 1:]
+    return [key, *[key[:i] + key[i + 1:] for i in range(len(key))]]
 
 
 # --- vendor names -------------------------------------------------------------------------------
