@@ -21,7 +21,27 @@ from typing import Any, Generic, NamedTuple, TypeVar, cast, overload
 Row = TypeVar("Row", bound=NamedTuple)
 
 
-class Table(Sequence[Row], Generic[Row]):
+Item = TypeVar("Item")
+
+
+class MadeWhenLookedAt(Sequence[Item], Generic[Item]):
+    """A sequence whose items are made from their position when looked at (see :class:`Table`): a
+    subclass gives ``__len__`` and :meth:`item_at`, which takes negative positions as a list does."""
+
+    def item_at(self, at: int) -> Item:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Item]: ...
+    def __getitem__(self, index: int | slice) -> Item | Sequence[Item]:
+        if isinstance(index, slice):
+            return [self.item_at(at) for at in range(*index.indices(len(self)))]
+        return self.item_at(index)
+
+
+class Table(MadeWhenLookedAt[Row], Generic[Row]):
     """Rows of the named tuple ``row``, stored as one column per field (in the tuple's order)."""
 
     def __init__(self, row: type[Row], columns: Sequence[Sequence[Any]]) -> None:
@@ -56,14 +76,8 @@ class Table(Sequence[Row], Generic[Row]):
     def __iter__(self) -> Iterator[Row]:
         return map(self._make, zip(*self._columns, strict=True))
 
-    @overload
-    def __getitem__(self, index: int) -> Row: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Row]: ...
-    def __getitem__(self, index: int | slice) -> Row | Sequence[Row]:
-        if isinstance(index, slice):
-            return [self.row_at(i) for i in range(*index.indices(len(self)))]
-        return self.row_at(index)
+    def item_at(self, at: int) -> Row:
+        return self.row_at(at)
 
     def position(self, record_id: int) -> int | None:
         """The position of the row with this id, or ``None``."""

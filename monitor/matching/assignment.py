@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple
 
 from checks.base import CANCELLED, Ambiguity, ContractState, Link, RegistrationState
-from monitor.columns import Table, column
+from monitor.columns import MadeWhenLookedAt, Table, column
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, Assessment, Evaluator, project_points
 
 EQUALLY_GOOD = 0.01  # scores closer than this are a tie: ask a human
@@ -37,7 +37,7 @@ _METHOD_CODES = {method: code for code, method in enumerate(METHODS)}
 _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
 
 
-class Links(Sequence[Link]):
+class Links(MadeWhenLookedAt[Link]):
     """The links, in contract order, held as the assignment's columns: a :class:`~checks.base.Link`
     is made when looked at (a million of them as objects, with two dictionaries by id, would be a
     few hundred megabytes)."""
@@ -62,14 +62,8 @@ class Links(Sequence[Link]):
     def __iter__(self) -> Iterator[Link]:
         return map(self._make, self._linked)
 
-    @overload
-    def __getitem__(self, index: int) -> Link: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Link]: ...
-    def __getitem__(self, index: int | slice) -> Link | Sequence[Link]:
-        if isinstance(index, slice):
-            return [self._make(ci) for ci in self._linked[index]]
-        return self._make(self._linked[index])
+    def item_at(self, at: int) -> Link:
+        return self._make(self._linked[at])
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and list(self) == list(other)

@@ -66,6 +66,7 @@ def test_links_over_tables_are_those_over_plain_lists() -> None:
 
     assert list(columnar.links) == list(plain.links) and len(columnar.links) == 3
     assert columnar.links == plain.links
+    assert columnar.links[-1] == list(plain.links)[-1] and list(columnar.links[1:3]) == list(plain.links)[1:3]
     by_contract, by_registration = columnar.by_contract(), columnar.by_registration()
     for link in plain.links:
         assert by_contract[link.contract_id] == link == by_registration[link.registration_id]
