@@ -18,8 +18,8 @@ own noise, so 5–10% of the links are left to the fuzzy stage.
 
 Prints, per run: wall and CPU time (they differ on a busy machine; CPU includes the process the
 engine forks to run most of the rules), the engine's phases (load, match, rules, wait, write), peak
-RSS (of the run's process, and of that rules process, whose resident pages are mostly shared with
-it), the run's peak RSS after each phase (which phase raised it), and the counts; then the links by
+RSS (of the run's process, and of the processes it forks, whose resident pages are mostly shared
+with it), the run's peak RSS after each phase (which phase raised it), and the counts; then the links by
 matching method.
 """
 
@@ -152,7 +152,8 @@ def run_once(path: Path, as_of: date) -> dict[str, Any]:
     cpu_seconds = usage.ru_utime + usage.ru_stime + worker.ru_utime + worker.ru_stime
     return {"seconds": round(seconds, 2), "cpu_seconds": round(cpu_seconds, 1),
             "peak_rss_mb": usage.ru_maxrss // 1024,
-            # The process the engine forks for half the rules (0 if it did not fork): its own peak.
+            # The processes the engine forks (the rules, the matcher's hashing; 0 if it did not fork):
+            # the largest one's peak.
             "worker_peak_rss_mb": worker.ru_maxrss // 1024,
             "timings": counts.pop("timings", {}), "records": counts.pop("records", {}),
             "counts": {k: counts[k] for k in ("detected", "new", "reopened", "resolved", "refreshed", "seen_again",
@@ -201,7 +202,7 @@ def main() -> None:
         peaks = {name[:-8]: value for name, value in figures["timings"].items() if name.endswith("_peak_mb")}
         cpu = {name[:-4]: value for name, value in figures["timings"].items() if name.endswith("_cpu")}
         print(f"{label:9} as of {day}: {figures['seconds']:6.1f} s wall, {figures['cpu_seconds']:6.1f} s CPU, "
-              f"peak RSS {figures['peak_rss_mb']} MB (rules worker {figures['worker_peak_rss_mb']} MB)"
+              f"peak RSS {figures['peak_rss_mb']} MB (forked processes {figures['worker_peak_rss_mb']} MB)"
               f"\n          phases (wall) {phases}\n          phases (CPU)  {cpu}"
               f"\n          peak RSS (MB) after each phase {peaks}"
               f"\n          {figures['counts']}")
