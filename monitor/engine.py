@@ -268,9 +268,9 @@ def _spool_findings(
 
     The machine's second core takes every rule but those reading the payments (the contract rules,
     most of the work): a forked process runs them (:class:`monitor.parallel.ForkedSpool`) while this
-    one streams the payments from the read snapshot for the rest, and then writes the forked
-    process's findings while it is still producing them: this process has the write to do, so the
-    other one takes all it can. The forked process never touches the database: its context has no
+    one streams the payments from the read snapshot for the rest, then writes its own findings and
+    the forked process's while that one is still producing them: this process has the write to do,
+    so the other one takes all it can. The forked process never touches the database: its context has no
     payments. Small runs, systems without ``fork``, and processes running other threads (the daemon:
     forking there could leave a lock another thread holds forever held in the child) run the rules
     here, one after the other. Either way the findings come in the same order: the rules reading the

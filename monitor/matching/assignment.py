@@ -177,7 +177,7 @@ def _positions(records: Sequence[Any]) -> Callable[[int], int | None]:
 class MatchResult:
     """What :func:`~monitor.matching.match` returns."""
 
-    links: Sequence[Link] = field(default_factory=list)
+    links: Links
     ambiguous: list[Ambiguity] = field(default_factory=list)
     # Registration id -> id of the contract whose newer registration superseded it.
     superseded: dict[int, int] = field(default_factory=dict)
@@ -185,19 +185,15 @@ class MatchResult:
     def in_contract_id_order(self) -> Iterable[Link]:
         """The links by contract id, made one at a time as they are read where they can be (a million
         links as tuples at once are a hundred megabytes)."""
-        if isinstance(self.links, Links) and self.links.in_contract_id_order:
+        if self.links.in_contract_id_order:
             return self.links
         return sorted(self.links, key=attrgetter("contract_id"))
 
     def by_contract(self) -> Mapping[int, Link]:
-        if isinstance(self.links, Links):
-            return self.links.by_contract()
-        return {link.contract_id: link for link in self.links}
+        return self.links.by_contract()
 
     def by_registration(self) -> Mapping[int, Link]:
-        if isinstance(self.links, Links):
-            return self.links.by_registration()
-        return {link.registration_id: link for link in self.links}
+        return self.links.by_registration()
 
     def lookups(
         self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState]
@@ -207,7 +203,7 @@ class MatchResult:
         are the tables matched (``None`` otherwise: the :class:`~checks.base.CheckContext` then goes
         through ``by_contract()``)."""
         links = self.links
-        if isinstance(links, Links) and isinstance(contracts, Table) and isinstance(registrations, Table):
+        if isinstance(contracts, Table) and isinstance(registrations, Table):
             return RegistrationLookups(links.registration_lookup(registrations),
                                        links.registered_since_lookup(registrations),
                                        lambda: links.pairs(contracts, registrations))
