@@ -170,6 +170,17 @@ class KampungState:
     nomor_registrasi: str | None
 
 
+class RegistrationLookups(NamedTuple):
+    """What :class:`CheckContext` answers about a contract's registration, done without a
+    :class:`Link` in between (the engine's, over the matcher's columns): the registration of a
+    contract id; the day it became protected (its tanggal_daftar unless ``batal``) without making
+    the registration's row; every contract with its registration or ``None``, in order."""
+
+    registration: Callable[[int], RegistrationState | None] | None = None
+    registered_since: Callable[[int], date | None] | None = None
+    pairs: Callable[[], Iterator[tuple[ContractState, RegistrationState | None]]] | None = None
+
+
 @dataclass
 class CheckContext:
     """Everything a rule may read. Built by the check engine (``monitor.engine``) from the
@@ -199,12 +210,9 @@ class CheckContext:
     registrations_by_number: Mapping[str, RegistrationState] = field(default_factory=dict)
     # The Kampung Bahagia premium for an activity value (Perwal 18/2025: 0.24% flat).
     kampung_premium: Callable[[int], int] = field(default=_kampung_premium)
-    # What registration_of() does, without a Link in between (the engine's, over its columns).
-    registration_lookup: Callable[[int], RegistrationState | None] | None = None
-    # What registered_since() does, over the same columns, without making the registration's row.
-    registered_since_lookup: Callable[[int], date | None] | None = None
-    # What contracts_with_registrations() does, over the same columns, the rows gathered in bulk.
-    registration_pairs: Callable[[], Iterator[tuple[ContractState, RegistrationState | None]]] | None = None
+    # The engine's faster ways to the same answers, over the matcher's own columns (see
+    # RegistrationLookups); a context built without them answers through link_by_contract.
+    lookups: RegistrationLookups = field(default_factory=RegistrationLookups)
 
     def config(self, rule_id: str) -> Mapping[str, Any]:
         return self.rule_config.get(rule_id, {})
@@ -217,22 +225,22 @@ class CheckContext:
 
     def registration_of(self, contract_id: int) -> RegistrationState | None:
         """The registration linked to the contract with this id (``batal`` or not), or ``None``."""
-        if self.registration_lookup is not None:
-            return self.registration_lookup(contract_id)
+        if self.lookups.registration is not None:
+            return self.lookups.registration(contract_id)
         link = self.link_by_contract.get(contract_id)
         return None if link is None else self.registrations.get(link.registration_id)
 
     def contracts_with_registrations(self) -> Iterator[tuple[ContractState, RegistrationState | None]]:
         """Every contract with its linked registration (``batal`` or not) or ``None``, in order."""
-        if self.registration_pairs is not None:
-            return self.registration_pairs()
+        if self.lookups.pairs is not None:
+            return self.lookups.pairs()
         return ((contract, self.registration_of(contract.id)) for contract in self.contracts)
 
     def registered_since(self, contract_id: int) -> date | None:
         """The day the contract with this id became protected: its linked registration's
         tanggal_daftar, or ``None`` if it has none or that one is ``batal``."""
-        if self.registered_since_lookup is not None:
-            return self.registered_since_lookup(contract_id)
+        if self.lookups.registered_since is not None:
+            return self.lookups.registered_since(contract_id)
         registration = self.registration_of(contract_id)
         return registration.tanggal_daftar if registration is not None and registration.valid else None
 

@@ -120,7 +120,6 @@ def build_context(
     calendar = WorkingCalendar.from_settings(settings.calendar) if calendar is None else calendar
     registrations = records.registrations.by_id()
     by_number = ByKey(records.registrations, "nomor_registrasi")
-    lookups = links.lookups(records.contracts, records.registrations)
     return CheckContext(
         as_of=as_of,
         rule_config=config,
@@ -129,9 +128,7 @@ def build_context(
         contracts=records.contracts,
         registrations=registrations,
         link_by_contract=links.by_contract(),
-        registration_lookup=lookups.registration,
-        registered_since_lookup=lookups.registered_since,
-        registration_pairs=lookups.pairs,
+        lookups=links.lookups(records.contracts, records.registrations),
         link_by_registration=links.by_registration(),
         ambiguous=links.ambiguous,
         superseded_registration_ids=frozenset(links.superseded),

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from operator import attrgetter
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any
 
-from checks.base import CANCELLED, Ambiguity, ContractState, Link, RegistrationState
+from checks.base import CANCELLED, Ambiguity, ContractState, Link, RegistrationLookups, RegistrationState
 from monitor.columns import MadeWhenLookedAt, Table, column
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, Assessment, Evaluator, project_points
 
@@ -207,13 +207,7 @@ class MatchResult:
             return RegistrationLookups(links.registration_lookup(registrations),
                                        links.registered_since_lookup(registrations),
                                        lambda: links.pairs(contracts, registrations))
-        return RegistrationLookups(None, None, None)
-
-
-class RegistrationLookups(NamedTuple):
-    registration: Callable[[int], RegistrationState | None] | None
-    registered_since: Callable[[int], date | None] | None
-    pairs: Callable[[], Iterator[tuple[ContractState, RegistrationState | None]]] | None
+        return RegistrationLookups()
 
 
 class Assignment:

@@ -77,8 +77,8 @@ def test_links_over_tables_are_those_over_plain_lists() -> None:
 
 
 def test_the_context_finds_a_contracts_registration_the_same_over_columns_and_over_links() -> None:
-    """The engine's lookups over the matcher's columns (CheckContext.registration_lookup and
-    registered_since_lookup) answer as the plain path through the links does, ``batal`` included."""
+    """The engine's lookups over the matcher's columns (CheckContext.lookups) answer as the plain path
+    through the links does, ``batal`` included."""
     contracts = [contract(f"0{n}/SPK-PUPR/III/2026", penyedia=f"CV Karya {n}", npwp=f"01234567890{n}000",
                           nilai=1_000_000_000 + n * 10_000_000) for n in range(1, 5)]
     registrations = [registration(c.nomor_kontrak, penyedia=c.penyedia, npwp=c.npwp_penyedia, nilai=c.nilai)
@@ -94,8 +94,7 @@ def test_the_context_finds_a_contracts_registration_the_same_over_columns_and_ov
     plain = CheckContext(as_of=date(2026, 11, 22), rule_config={}, deadline=lambda c: c.tanggal_kontrak,
                          required_premium=lambda nilai: 0, contracts=contract_table,
                          registrations=registration_table.by_id(), link_by_contract=result.by_contract())
-    columnar = dataclasses.replace(plain, registration_lookup=lookups.registration,
-                                   registered_since_lookup=lookups.registered_since, registration_pairs=lookups.pairs)
+    columnar = dataclasses.replace(plain, lookups=lookups)
     for c in [*contracts, contract("77/SPK/LAIN/2026")._replace(id=10**6)]:
         assert columnar.registration_of(c.id) == plain.registration_of(c.id)
         assert columnar.registered_since(c.id) == plain.registered_since(c.id)
