@@ -48,7 +48,7 @@ from monitor.context import Records, load_records
 from monitor.findings import lock_for_writing
 from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
 from monitor.models import CheckRun, utcnow
-from monitor.parallel import ForkedSpool, fork_is_safe
+from monitor.parallel import FORK_MIN_RECORDS, ForkedSpool, fork_is_safe
 from monitor.premium import required_premium
 from monitor.reconcile import ReconcileReport, ResolutionReasons, Spool, SpooledFindings, reconcile
 from monitor.resolution import resolution_reasons
@@ -62,7 +62,7 @@ CHECK_RUN = cast(Table, CheckRun.__table__)
 SQLITE_WRITE_CACHE_KIB = 64 * 1024
 
 # From this many contracts and registrations, the rules run in two processes (see _spool_findings).
-PARALLEL_RULES_MIN_RECORDS = 50_000
+PARALLEL_RULES_MIN_RECORDS = FORK_MIN_RECORDS
 
 # A second run waits this long for the first to finish writing before giving up.
 WRITE_LOCK_WAIT_SECONDS = 600.0

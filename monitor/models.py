@@ -304,6 +304,8 @@ class Finding(Base):
     # sha1 over severity, title, amount and details: a run that changes nothing writes nothing.
     content_hash: Mapped[str] = mapped_column(String(40))
     first_seen: Mapped[date] = mapped_column(Date)
+    # As of the row's last write; an active finding was also seen by every successful run since:
+    # read it through monitor.findings.last_seen_now().
     last_seen: Mapped[date] = mapped_column(Date)
     opened_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

@@ -33,6 +33,10 @@ _OFFSET = struct.Struct("<Q")
 CHUNK_WRITTEN, DONE, FAILED = b"c", b"k", b"e"
 
 
+# Below this many records forking for work costs more than it saves (the rules' fork, the matcher's hashing).
+FORK_MIN_RECORDS = 50_000
+
+
 def fork_is_safe() -> bool:
     """Whether this process may fork for work: the system forks, and no other thread runs (the daemon
     serves HTTP from threads: a lock one of them holds at the fork would stay held in the child)."""

@@ -16,14 +16,14 @@ from datetime import date
 from checks.base import ContractState, RegistrationState
 from monitor.columns import column
 from monitor.matching.normalize import contract_number_key, npwp_key, vendor_key
-from monitor.parallel import Aside
+from monitor.parallel import FORK_MIN_RECORDS, Aside
 
 NO_VENDOR = -1  # a vendor name with nothing left after normalization
 NO_NPWP = 0
 _UNSET = -2  # vendor id not looked up yet
 NO_KEY = -1  # the hash of a blank contract number (no str hashes to -1)
 # From this many registrations their numbers' keys are hashed in a forked process (monitor.parallel.Aside).
-HASH_ASIDE_MIN_RECORDS = 50_000
+HASH_ASIDE_MIN_RECORDS = FORK_MIN_RECORDS
 
 
 class Features:
