@@ -220,6 +220,16 @@ class CheckContext:
     def severity(self, rule: type[Rule] | Rule) -> str:
         return str(self.config(rule.id).get("severity") or rule.severity)
 
+    def payments_where(self, keep: Callable[[int | None, date], bool]) -> Iterator[PaymentState]:
+        """The payments for which ``keep(contract_id, tanggal_sp2d)`` holds, in order. The engine's
+        payments (:class:`monitor.context.StreamedPayments`) read those two columns of every SP2D
+        first and the whole SP2D only for the few kept: most SP2Ds are for protected contracts."""
+        where: Callable[[Callable[[int | None, date], bool]], Iterator[PaymentState]] | None = getattr(
+            self.payments, "where", None)
+        if where is not None:
+            return where(keep)
+        return (payment for payment in self.payments if keep(payment.contract_id, payment.tanggal_sp2d))
+
     def registration_for(self, contract: ContractState) -> RegistrationState | None:
         return self.registration_of(contract.id)
 

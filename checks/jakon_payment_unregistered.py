@@ -29,6 +29,7 @@ Example finding::
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -63,18 +64,20 @@ class PaymentUnregistered:
         severity = ctx.severity(self)
         as_of = ctx.as_of
         contracts, registered_since = ctx.contracts_by_id, ctx.registered_since
-        for payment in ctx.payments:
-            if payment.contract_id is None or payment.tanggal_sp2d > as_of:
-                continue
-            # Most SP2Ds are for registered contracts: their registration's day is read from a column,
-            # and the contract and registration themselves are only looked at for the rest.
-            since = registered_since(payment.contract_id)
-            if since is not None and since <= payment.tanggal_sp2d:
-                continue
-            contract = contracts.get(payment.contract_id)
+
+        def unprotected(contract_id: int | None, day: date) -> bool:
+            """An SP2D of a known contract, issued by as_of, when the contract had no valid registration."""
+            if contract_id is None or day > as_of:
+                return False
+            since = registered_since(contract_id)
+            return since is None or since > day
+
+        # Most SP2Ds are for registered contracts: only these two columns of theirs are read.
+        for payment in ctx.payments_where(unprotected):
+            contract = None if payment.contract_id is None else contracts.get(payment.contract_id)
             if contract is None or not in_scope(contract):
                 continue
-            yield self._finding(ctx, payment, contract, ctx.registration_of(payment.contract_id), severity)
+            yield self._finding(ctx, payment, contract, ctx.registration_of(contract.id), severity)
 
     def _finding(
         self,

@@ -83,15 +83,23 @@ class CurrentTerms:
 _CURSOR_NUMBERS = itertools.count(1)  # server-side cursors need distinct names when nested
 
 
-def raw_partitions(conn: Connection, statement: Select[Any]) -> Iterator[Sequence[tuple[Any, ...]]]:
+def raw_partitions(
+    conn: Connection, statement: Select[Any], *, numbers_inline: bool = False
+) -> Iterator[Sequence[tuple[Any, ...]]]:
     """The statement's rows as plain tuples, streamed in partitions.
 
     A million rows through SQLAlchemy's Row objects and type processors cost seconds the check run
     does not have, so a statement without parameters goes to the DB-API cursor directly: a
     server-side (named) cursor on PostgreSQL, so the result is not buffered whole. Values come raw:
-    SQLite dates as ISO text (see :meth:`Interner.day`), booleans as 0/1."""
+    SQLite dates as ISO text (see :meth:`Interner.day`), booleans as 0/1. ``numbers_inline``: the
+    statement's parameters are all integers the program made (ids), written into the SQL so that it
+    takes the direct path too; never for text."""
     compiled = statement.compile(dialect=conn.dialect)
-    if compiled.params:
+    if numbers_inline:
+        if not all(_integers(value) for value in compiled.params.values()):
+            raise TypeError("numbers_inline: the statement has parameters that are not integers")
+        compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    elif compiled.params:
         # Statement-level options: Connection.execution_options() would change the connection for good.
         result = conn.execute(statement.execution_options(yield_per=PARTITION_ROWS))
         for partition in result.partitions():
@@ -108,9 +116,15 @@ def raw_partitions(conn: Connection, statement: Select[Any]) -> Iterator[Sequenc
         cursor.close()
 
 
-def raw_rows(conn: Connection, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
+def _integers(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_integers(item) for item in value)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def raw_rows(conn: Connection, statement: Select[Any], *, numbers_inline: bool = False) -> Iterator[tuple[Any, ...]]:
     """The statement's rows one by one (see :func:`raw_partitions`)."""
-    for partition in raw_partitions(conn, statement):
+    for partition in raw_partitions(conn, statement, numbers_inline=numbers_inline):
         yield from partition
 
 
@@ -225,14 +239,33 @@ class StreamedPayments(Sequence[PaymentState]):
                 Contract.__table__, and_(c.opd == p.opd, c.nomor_kontrak == p.nomor_kontrak)))
         )
 
-    def _states(self, statement: Select[Any]) -> Iterator[PaymentState]:
+    def _states(self, statement: Select[Any], *, numbers_inline: bool = False) -> Iterator[PaymentState]:
         same, day = self._intern.same, self._intern.day
-        for pid, sp2d, tanggal, kontrak, opd, nilai, uraian, contract_id in raw_rows(self._conn, statement):
+        for pid, sp2d, tanggal, kontrak, opd, nilai, uraian, contract_id in raw_rows(
+                self._conn, statement, numbers_inline=numbers_inline):
             # Positional (PAYMENT_FIELDS pins the order): there are more SP2Ds than contracts.
             yield PaymentState(pid, sp2d, day(tanggal), kontrak, same(opd, opd), nilai, uraian, contract_id)
 
     def __iter__(self) -> Iterator[PaymentState]:
         return self._states(self._select().order_by(Payment.__table__.c.id))
+
+    def where(self, keep: Callable[[int | None, date], bool]) -> Iterator[PaymentState]:
+        """The SP2Ds for which ``keep(contract_id, tanggal_sp2d)`` holds, in order: those two columns
+        are read for every SP2D, the rest only for the SP2Ds kept (see ``CheckContext.payments_where``)."""
+        p = Payment.__table__.c
+        c = Contract.__table__.c
+        narrow = (select(p.id, _day_column(self._conn, p.tanggal_sp2d), c.id)
+                  .select_from(Payment.__table__.outerjoin(
+                      Contract.__table__, and_(c.opd == p.opd, c.nomor_kontrak == p.nomor_kontrak)))
+                  .order_by(p.id))
+        day = self._intern.day
+        kept = int_column()
+        for partition in raw_partitions(self._conn, narrow):
+            kept.extend(pid for pid, tanggal, contract_id in partition if keep(contract_id, day(tanggal)))
+        step = PARTITION_ROWS // 4
+        for start in range(0, len(kept), step):
+            statement = self._select().where(p.id.in_(kept[start:start + step].tolist())).order_by(p.id)
+            yield from self._states(statement, numbers_inline=True)
 
     def __len__(self) -> int:
         if self._count is None:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import date
 
-from sqlalchemy import insert
+import pytest
+from sqlalchemy import insert, select
 
-from checks.base import ContractState, PaymentState, RegistrationState
+from checks.base import CheckContext, ContractState, PaymentState, RegistrationState
+from monitor import context
 from monitor.bootstrap import App
-from monitor.context import CONTRACT_FIELDS, PAYMENT_FIELDS, REGISTRATION_FIELDS, load_records
+from monitor.context import CONTRACT_FIELDS, PAYMENT_FIELDS, REGISTRATION_FIELDS, load_records, raw_rows
 from monitor.db import transaction
 from monitor.engine import build_context
 from monitor.matching import match
-from monitor.models import KampungActivity
+from monitor.models import KampungActivity, Payment
 from tests.engine.helpers import add_addendum, add_contract, add_payment, add_registration
 
 K = "027/14/SPK-PUPR/III/2026"
@@ -97,6 +99,43 @@ def test_a_payment_is_resolved_to_its_contract_by_opd_and_number(app: App) -> No
             "SP2D-1": perkim}
     assert resolved == {"SP2D-1": perkim, "SP2D-2": pupr, "SP2D-3": None}
     assert pupr != perkim
+
+
+def test_payments_where_reads_every_sp2d_kept_whole_in_order(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    with transaction(app.sessions) as session:
+        conn = session.connection()
+        pupr = add_contract(conn, "10/SPK/2026", opd="PUPR")
+        add_contract(conn, "11/SPK/2026", opd="PUPR")
+        for n in range(1, 12):
+            add_payment(conn, f"SP2D-{n}", nomor_kontrak=("10/SPK/2026", "11/SPK/2026", "99/SPK/2026")[n % 3],
+                        tanggal_sp2d=date(2026, 4, n), nilai=n * 1_000_000)
+    monkeypatch.setattr(context, "PARTITION_ROWS", 8)  # the kept SP2Ds are read two at a time
+
+    def keep(contract_id: int | None, day: date) -> bool:
+        return contract_id == pupr or (contract_id is None and day.day > 5)
+
+    with app.sessions() as session:
+        records = load_records(session.connection())
+        everything = list(records.payments)
+        ctx = CheckContext(as_of=date(2026, 11, 22), rule_config={}, deadline=lambda _: date.max,
+                           required_premium=lambda _: 0, payments=records.payments)
+        kept = list(ctx.payments_where(keep))
+    expected = [p for p in everything if keep(p.contract_id, p.tanggal_sp2d)]
+    assert [p.nomor_sp2d for p in kept] == ["SP2D-3", "SP2D-6", "SP2D-8", "SP2D-9", "SP2D-11"]
+    assert kept == expected  # whole: every field as a full read gives it
+    # A context over plain states filters them the same way.
+    plain = CheckContext(as_of=date(2026, 11, 22), rule_config={}, deadline=lambda _: date.max,
+                         required_premium=lambda _: 0, payments=everything)
+    assert list(plain.payments_where(keep)) == expected
+
+
+def test_only_integer_parameters_are_written_into_the_sql(app: App) -> None:
+    statement = select(Payment.id).where(Payment.nomor_sp2d == "x'; DROP TABLE payment; --")
+    with app.sessions() as session, pytest.raises(TypeError, match="not integers"):
+        list(raw_rows(session.connection(), statement, numbers_inline=True))
+    with app.sessions() as session:
+        assert list(raw_rows(session.connection(), select(Payment.id).where(Payment.id.in_([1, 2])),
+                             numbers_inline=True)) == []
 
 
 def test_repeated_strings_and_dates_are_shared_not_copied(app: App) -> None:
