@@ -28,20 +28,29 @@ may still link: whether it protects the contract is the rules' business.
 from __future__ import annotations
 
 import gc
+import marshal
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
+from dataclasses import astuple, replace
+from operator import attrgetter
 from types import MappingProxyType
+from typing import Any
 
-from checks.base import ContractState, RegistrationState
+from checks.base import Ambiguity, ContractState, RegistrationState
 from monitor.columns import column
 from monitor.matching.assignment import _METHOD_CODES, FREE, Assignment, Candidate, MatchResult
 from monitor.matching.blocking import fuzzy_candidates
 from monitor.matching.decisions import Decision
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, VALUE_AGREES, Assessment, acceptable_by_npwp
 from monitor.matching.features import NO_KEY, Features
+from monitor.parallel import FORK_MIN_RECORDS, Aside, fork_is_safe
 
 NPWP_VALUE_RATIO = 0.85  # stage 2 only considers contracts within 15% of the registered value
+# From this many registrations, stage 1 runs in two processes, each over half of the number keys.
+PARALLEL_NUMBER_STAGE_MIN_RECORDS = FORK_MIN_RECORDS
+
+Part = tuple[int, int]  # (this one, of how many): the number keys whose hash % how many == this one
 
 
 def match(
@@ -117,6 +126,73 @@ class _Matcher(Assignment):
     # --- stage 1: the contract number --------------------------------------------------------------
 
     def by_number(self) -> None:
+        """Stage 1. A registration only ever meets contracts whose number key has the hash of its own,
+        so the stage splits cleanly by key hash: on a big run a forked process takes the odd hashes
+        (:meth:`_number_stage_part`) while this one takes the even ones, then its outcome is merged
+        here (:meth:`_merge_number_stage`). The links come out the same either way; the ambiguities
+        the stage raises are put in registration order, as the order they were found in depends on
+        the split."""
+        before = len(self.ambiguous)
+        if len(self.registrations) >= PARALLEL_NUMBER_STAGE_MIN_RECORDS and fork_is_safe():
+            with Aside(lambda: self._number_stage_part((1, 2))) as other:
+                self._by_number((0, 2))
+                self._merge_number_stage(other.result())
+        else:
+            self._by_number(None)
+        self.ambiguous[before:] = sorted(self.ambiguous[before:], key=attrgetter("registration_id"))
+
+    def _number_stage_part(self, part: Part) -> bytes:
+        """Stage 1 over one part of the number keys, in a forked process: what it changed, as bytes."""
+        superseded_before = len(self.superseded)
+        ambiguous_before = len(self.ambiguous)
+        self._by_number(part)
+        contracts, registrations, methods, details_at = array("i"), array("i"), bytearray(), array("i")
+        points, scores = array("b"), array("d")
+        details: list[dict[str, Any]] = []
+        numbered: dict[int, int] = {}  # id(details) -> its index in `details`: links share them
+        for ci, stage in enumerate(self.holder_stage):
+            if stage != 1:
+                continue
+            contracts.append(ci)
+            registrations.append(self.holder[ci])
+            points.append(self.holder_points[ci])
+            methods.append(self.link_method[ci])
+            scores.append(self.link_score[ci])
+            mapping = self.link_details[ci]
+            assert mapping is not None
+            at = numbered.get(id(mapping))
+            if at is None:
+                at = numbered[id(mapping)] = len(details)
+                details.append(dict(mapping))
+            details_at.append(at)
+        deferred = [(ri, [(score, ci, astuple(a)) for score, ci, a in found]) for ri, found in self.deferred.items()]
+        return marshal.dumps((
+            contracts.tobytes(), registrations.tobytes(), points.tobytes(), bytes(methods), scores.tobytes(),
+            details_at.tobytes(), details, deferred,
+            [(a.registration_id, a.contract_ids, a.score) for a in self.ambiguous[ambiguous_before:]],
+            list(self.superseded.items())[superseded_before:], bytes(self.settled), bytes(self.named),
+        ))
+
+    def _merge_number_stage(self, outcome: bytes) -> None:
+        """Take in what :meth:`_number_stage_part` did over the other part of the number keys: its
+        contracts and registrations are none of this process's, so nothing collides."""
+        (contracts, registrations, points, methods, scores, details_at, details, deferred, ambiguous, superseded,
+         settled, named) = marshal.loads(outcome)
+        shared = [MappingProxyType(mapping) for mapping in details]
+        for ci, ri, point, method, score, at in zip(
+                _ints("i", contracts), _ints("i", registrations), _ints("b", points), methods,
+                _floats(scores), _ints("i", details_at), strict=True):
+            self.holder[ci], self.holder_stage[ci], self.holder_points[ci] = ri, 1, point
+            self.link_method[ci], self.link_score[ci], self.link_details[ci] = method, score, shared[at]
+        for ri, found in deferred:
+            # Made again, never one of the evidence module's shared assessments (explain() caches those by id).
+            self.deferred[ri] = [(score, ci, replace(Assessment(*fields), shared=False)) for score, ci, fields in found]
+        self.ambiguous.extend(Ambiguity(rid, tuple(cids), score) for rid, cids, score in ambiguous)
+        self.superseded.update(superseded)
+        _or_into(self.settled, settled)
+        _or_into(self.named, named)
+
+    def _by_number(self, part: Part | None) -> None:
         f = self.ev.f
         holder, settled = self.holder, self.settled
         # Contracts a human linked are out; a registration typing one of their numbers still names it.
@@ -126,7 +202,7 @@ class _Matcher(Assignment):
         # several OPDs, those contracts in `several`), found by bisection over the contracts sorted by
         # key hash: a dictionary of a million keys would cost more than all the matcher's arrays together.
         found_at, several, exact = _same_keys(f, holder if self.confirmed else None,
-                                              settled if self.confirmed else None)
+                                              settled if self.confirmed else None, part)
         # How many registrations name each contract with a key of its own (0, 1, or 2 for "several").
         naming = bytearray(len(holder))
         for found in found_at:
@@ -144,9 +220,10 @@ class _Matcher(Assignment):
             self.link_method, self.link_score, self.link_details, _METHOD_CODES)
         explain = self.explain
         named = self.named
+        r_hash = f.r_hash
         for ri, found in enumerate(found_at):
             if found == NONE:
-                if taken and f.registration_key(ri) in taken:
+                if taken and _in_part(r_hash[ri], part) and f.registration_key(ri) in taken:
                     named[ri] = 1
                 continue
             named[ri] = 1
@@ -270,8 +347,30 @@ def _value_agrees(a: Assessment) -> bool:
 NONE, SEVERAL = -1, -2  # no contract has the registration's number key; several do (see _same_keys)
 
 
+def _in_part(key_hash: int, part: Part | None) -> bool:
+    return part is None or key_hash % part[1] == part[0]
+
+
+def _ints(typecode: str, data: bytes) -> array[int]:
+    values = array(typecode)
+    values.frombytes(data)
+    return values
+
+
+def _floats(data: bytes) -> array[float]:
+    values = array("d")
+    values.frombytes(data)
+    return values
+
+
+def _or_into(flags: bytearray, other: bytes) -> None:
+    """``flags[i] |= other[i]`` for every i (in C: as two big integers)."""
+    size = len(flags)
+    flags[:] = (int.from_bytes(flags, "little") | int.from_bytes(other, "little")).to_bytes(size, "little")
+
+
 def _same_keys(
-    f: Features, holder: array[int] | None, settled: bytearray | None
+    f: Features, holder: array[int] | None, settled: bytearray | None, part: Part | None = None
 ) -> tuple[array[int], dict[int, list[int]], bytearray]:
     """Per registration, the index of the contract whose number has the key of the number it typed —
     or ``NONE``, or ``SEVERAL`` with those contracts listed by registration — leaving out contracts
@@ -282,9 +381,10 @@ def _same_keys(
     One contract with the hash: the number typed exactly as the contract's (most share its string,
     see :class:`monitor.context.Interner`) or a key compared equal. Several: one number in several
     OPDs, told apart by the evidence in the caller, which compares their keys (two different keys
-    sharing a 64-bit hash are as good as never seen, and would only reach the caller's comparison)."""
+    sharing a 64-bit hash are as good as never seen, and would only reach the caller's comparison).
+    With ``part``, only the keys whose hash is in that part (the rest stay ``NONE``)."""
     c_hash, r_hash = f.c_hash, f.r_hash
-    c_order = _by_hash(c_hash, None if holder is None else [held != FREE for held in holder])
+    c_order = _by_hash(c_hash, None if holder is None else [held != FREE for held in holder], part)
     c_sorted = array("q", map(c_hash.__getitem__, c_order))
     found_at = array("i", [NONE]) * len(r_hash)
     exact = bytearray(len(r_hash))
@@ -294,7 +394,7 @@ def _same_keys(
     contract_key, registration_key = f.contract_key, f.registration_key
     end = len(c_sorted)
     for ri, h in enumerate(r_hash):
-        if h == NO_KEY or (settled is not None and settled[ri]):
+        if h == NO_KEY or (settled is not None and settled[ri]) or (part is not None and h % part[1] != part[0]):
             continue
         at = bisect_left(c_sorted, h)
         if at == end or c_sorted[at] != h:
@@ -315,9 +415,11 @@ def _same_keys(
     return found_at, several, exact
 
 
-def _by_hash(hashes: array[int], skip: Sequence[int | bool] | None) -> array[int]:
-    """The positions with a key (and not skipped), sorted by their hash."""
-    order = sorted(range(len(hashes)), key=hashes.__getitem__)
+def _by_hash(hashes: array[int], skip: Sequence[int | bool] | None, part: Part | None = None) -> array[int]:
+    """The positions with a key (and not skipped; in ``part`` if given), sorted by their hash."""
+    positions = range(len(hashes)) if part is None else [
+        i for i, h in enumerate(hashes) if h % part[1] == part[0]]
+    order = sorted(positions, key=hashes.__getitem__)
     # Positions without a key (NO_KEY) sort together: cut them out.
     del order[bisect_left(order, NO_KEY, key=hashes.__getitem__):bisect_right(order, NO_KEY, key=hashes.__getitem__)]
     if skip is not None:

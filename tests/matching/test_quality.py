@@ -14,10 +14,13 @@ import pytest
 from checks.base import ContractState, RegistrationState
 from monitor.demo import DemoYear, build_year
 from monitor.matching import features, match
+from monitor.matching import matcher as matcher_module
 from monitor.matching.assignment import FREE
+from monitor.matching.decisions import Decision
 from monitor.matching.features import NO_KEY
 from monitor.matching.matcher import _Matcher
 from monitor.matching.normalize import contract_number_key
+from monitor.parallel import fork_is_safe
 
 SEEDS = (1, 2, 3)
 CONTRACTS = 2_000
@@ -154,3 +157,45 @@ def test_the_number_stage_links_only_numbers_with_the_same_key_whatever_their_ha
     assert len(linked) > 400 // 2
     assert all(contract_number_key(contracts[ci].nomor_kontrak) == contract_number_key(registrations[ri].nomor_kontrak)
                for ci, ri in linked)
+
+
+def _everything(result: Any) -> tuple[Any, ...]:
+    return ([(link.contract_id, link.registration_id, link.method, link.score, dict(link.details))
+             for link in result.links], list(result.ambiguous), dict(result.superseded))
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_number_stage_in_two_processes_links_exactly_as_in_one(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a big run stage 1 is split by number-key hash between this process and a forked one; the
+    links, their details, the ambiguities and the superseded registrations are those of one process,
+    with humans' confirmations and rejections in play."""
+    if not fork_is_safe():
+        pytest.skip("another thread runs in this process: the matcher would not fork")
+    contracts, registrations = states(build_year(contracts=CONTRACTS, seed=seed))
+    linked = match(contracts, registrations)
+    some = list(linked.links)[::97]
+    decisions = [Decision(contracts[a.contract_id].opd, contracts[a.contract_id].nomor_kontrak,
+                          registrations[b.registration_id].nomor_registrasi, "reject")
+                 for a, b in zip(some[::2], some[1::2], strict=False)]
+    decisions += [Decision(contracts[link.contract_id].opd, contracts[link.contract_id].nomor_kontrak,
+                           registrations[link.registration_id].nomor_registrasi, "reject") for link in some[1::4]]
+    crossed = list(linked.links)[5::101]
+    decisions += [Decision(contracts[a.contract_id].opd, contracts[a.contract_id].nomor_kontrak,
+                           registrations[b.registration_id].nomor_registrasi, "confirm")
+                  for a, b in zip(crossed[::2], crossed[1::2], strict=False)]
+    alone = _everything(match(contracts, registrations, decisions))
+
+    merged: list[int] = []
+    merge = matcher_module._Matcher._merge_number_stage
+
+    def counted(self: Any, outcome: bytes) -> None:
+        merged.append(len(outcome))
+        merge(self, outcome)
+
+    monkeypatch.setattr(matcher_module, "PARALLEL_NUMBER_STAGE_MIN_RECORDS", 0)
+    monkeypatch.setattr(matcher_module._Matcher, "_merge_number_stage", counted)
+    split = _everything(match(contracts, registrations, decisions))
+    assert len(merged) == 1  # it did run in two processes
+    assert split == alone
+    assert len(alone[0]) > CONTRACTS // 2 and alone[1] and alone[2]
+    assert sum(link[2] == "manual" for link in alone[0]) == len(crossed) // 2
