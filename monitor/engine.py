@@ -9,9 +9,8 @@ Phases:
    (payments stream from it).
 2. **compute** — matching and the rules, in memory; each finding is deduplicated, hashed and parked
    in a spool file (:class:`monitor.reconcile.Spool`) as it is yielded, so a million findings never
-   sit in memory at once. On a big run the rules use two cores: this process reads the few SP2Ds the
-   payment rule wants, then a forked process runs every rule into a spool of its own while this one
-   writes (:func:`_spool_findings`).
+   sit in memory at once. On a big run the rules use two cores: a forked process runs every rule but
+   the payment rule into a spool of its own while this one streams the payments (:func:`_spool_findings`).
 3. **write** — one transaction under the findings writers' lock
    (:func:`monitor.findings.lock_for_writing`): the ``check_run`` row, the links (only those that
    changed), then the reconciliation, chunk by chunk (on a big run, starting while the forked
@@ -264,36 +263,23 @@ def _spool_findings(
 ) -> Spool | ForkedSpool:
     """Every enabled rule's findings, spooled (see :class:`Spool`).
 
-    The machine's second core takes the rules while this one writes: a forked process runs them
-    (:class:`monitor.parallel.ForkedSpool`) while this process writes the links, then the findings
-    chunk by chunk as the forked process produces them. The forked process never touches the
-    database, so the payments (streamed from the read snapshot) are read here first: a rule reading
-    them says which SP2Ds it wants (``payments_wanted``, by contract and day: the payment rule wants
-    those of unprotected contracts, a few in ten) and only those are read, before the fork. A rule
-    reading the payments without saying which stays in this process and runs while the forked
-    process runs the rest; a rule reading them without declaring ``reads_payments`` fails the run.
-    Small runs, systems without ``fork``, and processes running other threads (the daemon: forking
-    there could leave a lock another thread holds forever held in the child) run the rules here, one
-    after the other. Either way the findings come in the same order: the rules reading the payments
-    first, then the rest, each group in registry order."""
+    The machine's second core takes every rule but those reading the payments (the contract rules,
+    most of the work): a forked process runs them (:class:`monitor.parallel.ForkedSpool`) while this
+    one streams the payments from the read snapshot for the rest, then writes its own findings and
+    the forked process's while that one is still producing them: this process has the write to do,
+    so the other one takes all it can. The forked process never touches the database: its context has no
+    payments. Small runs, systems without ``fork``, and processes running other threads (the daemon:
+    forking there could leave a lock another thread holds forever held in the child) run the rules
+    here, one after the other. Either way the findings come in the same order: the rules reading the
+    payments first (this process writes its own findings while the other still works), then the
+    rest, each group in registry order."""
     elsewhere, here = _by_payments(registry, enabled)
     if not fork_is_safe() or size < PARALLEL_RULES_MIN_RECORDS or not elsewhere:
         return _spooled(ctx, registry)
-    wanted: list[Callable[[CheckContext], Callable[[int | None, date], bool]]] = [
-        method for rule_id in here if callable(method := getattr(registry[rule_id](), "payments_wanted", None))]
-    if here and len(wanted) == len(here):
-        # Every rule reading the payments says which SP2Ds it wants: those few are read here, and
-        # every rule runs in the forked process (the payment rules first, as in one process).
-        prefetched = _Prefetched(ctx, [payments_wanted(ctx) for payments_wanted in wanted])
-        everything = {**here, **elsewhere}
-        payments: Sequence[PaymentState] = prefetched
-        here = {}
-    else:
-        everything, payments = elsewhere, _NoPayments()
 
     def forked(spool: Spool) -> None:
-        ctx.payments = payments
-        spool.extend(all_findings(ctx, everything))
+        ctx.payments = _NoPayments()
+        spool.extend(all_findings(ctx, elsewhere))
 
     spool = ForkedSpool()
     try:
@@ -325,36 +311,6 @@ def _spooled(ctx: CheckContext, registry: Mapping[str, type[Rule]]) -> Spool:
         spool.close()
         raise
     return spool
-
-
-class _Prefetched(Sequence[PaymentState]):
-    """The forked rules process's payments when every rule reading them says which it wants
-    (``payments_wanted``): those SP2Ds, read before the fork through ``ctx.payments_where``. The
-    rules read them the same way; reading them whole is refused (it would see only these)."""
-
-    def __init__(self, ctx: CheckContext, wanted: Sequence[Callable[[int | None, date], bool]]) -> None:
-        self._payments = list(ctx.payments_where(
-            wanted[0] if len(wanted) == 1 else lambda contract_id, day: any(w(contract_id, day) for w in wanted)))
-
-    def where(self, keep: Callable[[int | None, date], bool]) -> Iterator[PaymentState]:
-        return (payment for payment in self._payments if keep(payment.contract_id, payment.tanggal_sp2d))
-
-    def _refuse(self) -> Any:
-        raise RuntimeError("a rule saying which payments it wants (payments_wanted) reads them with "
-                           "ctx.payments_where only")
-
-    def __len__(self) -> int:
-        return cast(int, self._refuse())
-
-    def __iter__(self) -> Iterator[PaymentState]:
-        return cast(Iterator[PaymentState], self._refuse())
-
-    @overload
-    def __getitem__(self, index: int) -> PaymentState: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[PaymentState]: ...
-    def __getitem__(self, index: int | slice) -> PaymentState | Sequence[PaymentState]:
-        return cast(PaymentState, self._refuse())
 
 
 class _NoPayments(Sequence[PaymentState]):

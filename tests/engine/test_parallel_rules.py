@@ -191,47 +191,6 @@ def test_a_rule_reading_payments_must_say_so(app: App, records: None, in_two_pro
         run_check(app, AS_OF, registry=rules)
 
 
-def _wanting(reads_whole: bool = False) -> type[RuleProtocol]:
-    """A rule reading the payments that says which it wants: SP2Ds of contracts with an odd id."""
-
-    class Wanting:
-        id: ClassVar[str] = "test.wanting"
-        title: ClassVar[str] = "Aturan SP2D terpilih"
-        severity: ClassVar[str] = "low"
-        rationale: ClassVar[str] = "Menguji proses aturan."
-        default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
-        reads_payments: ClassVar[bool] = True
-
-        def payments_wanted(self, ctx: CheckContext) -> Any:
-            return lambda contract_id, day: contract_id is not None and contract_id % 2 == 1
-
-        def run(self, ctx: CheckContext) -> Iterator[Finding]:
-            payments = list(ctx.payments) if reads_whole else list(ctx.payments_where(self.payments_wanted(ctx)))
-            contracts = [payment.contract_id for payment in payments]
-            yield Finding(self.id, "wanting", "low", f"{len(payments)} SP2D",
-                          details=MappingProxyType({"pid": os.getpid(), "contracts": contracts}))
-
-    return Wanting  # type: ignore[return-value]
-
-
-def test_a_rule_saying_which_payments_it_wants_runs_in_the_forked_process_too(
-    app: App, records: None, in_two_processes: None
-) -> None:
-    """Those payments are read before the fork, and every rule runs in the forked process."""
-    run_check(app, AS_OF, registry={"test.first": _pid_rules()["test.first"], "test.wanting": _wanting()})
-
-    found = findings_by_subject(app)
-    assert found["first"].details["pid"] == found["wanting"].details["pid"] != os.getpid()
-    assert found["wanting"].title == "3 SP2D" and all(cid % 2 == 1 for cid in found["wanting"].details["contracts"])
-
-
-def test_a_rule_saying_which_payments_it_wants_may_not_read_them_all(
-    app: App, records: None, in_two_processes: None
-) -> None:
-    with pytest.raises(CheckFailed, match="payments_where"):
-        run_check(app, AS_OF, registry={"test.first": _pid_rules()["test.first"], "test.wanting": _wanting(True)})
-
-
 def test_the_findings_of_the_forked_process_are_read_while_it_is_still_running(tmp_path: Any) -> None:
     """The write starts on the forked process's first chunks: here that process waits, after its first
     chunk, until this one has read it; were the chunks only read at the end, it would wait in vain."""
