@@ -28,7 +28,7 @@ Example finding::
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -55,25 +55,30 @@ class PaymentUnregistered:
     severity: ClassVar[str] = "critical"
     rationale: ClassVar[str] = f"{REG_APBD}. {REG_DEADLINE}"
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType(dict(SCOPE_DEFAULTS))
-    # Reads ctx.payments, streamed from the engine's connection: run in the engine's own process.
+    # Reads ctx.payments, streamed from the engine's connection, through payments_where() only.
     reads_payments: ClassVar[bool] = True
 
-    def run(self, ctx: CheckContext) -> Iterator[Finding]:
-        config = options(ctx, self)
-        in_scope = ContractScope(config)
-        severity = ctx.severity(self)
-        as_of = ctx.as_of
-        contracts, registered_since = ctx.contracts_by_id, ctx.registered_since
+    def payments_wanted(self, ctx: CheckContext) -> Callable[[int | None, date], bool]:
+        """Which SP2Ds this rule reads, by (contract_id, tanggal_sp2d): those of a known contract,
+        issued by as_of, when the contract had no valid registration. Most SP2Ds are for registered
+        contracts: only these two columns of theirs are read (and the engine can fetch the few wanted
+        before the rules run in another process)."""
+        as_of, registered_since = ctx.as_of, ctx.registered_since
 
         def unprotected(contract_id: int | None, day: date) -> bool:
-            """An SP2D of a known contract, issued by as_of, when the contract had no valid registration."""
             if contract_id is None or day > as_of:
                 return False
             since = registered_since(contract_id)
             return since is None or since > day
 
-        # Most SP2Ds are for registered contracts: only these two columns of theirs are read.
-        for payment in ctx.payments_where(unprotected):
+        return unprotected
+
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        config = options(ctx, self)
+        in_scope = ContractScope(config)
+        severity = ctx.severity(self)
+        contracts = ctx.contracts_by_id
+        for payment in ctx.payments_where(self.payments_wanted(ctx)):
             contract = None if payment.contract_id is None else contracts.get(payment.contract_id)
             if contract is None or not in_scope(contract):
                 continue

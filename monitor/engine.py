@@ -10,7 +10,8 @@ Phases:
 2. **compute** — matching and the rules, in memory; each finding is deduplicated, hashed and parked
    in a spool file (:class:`monitor.reconcile.Spool`) as it is yielded, so a million findings never
    sit in memory at once. On a big run the rules use two cores: a forked process runs every rule but
-   the payment rule into a spool of its own while this one streams the payments (:func:`_spool_findings`).
+   the payment rule into a spool of its own while this one streams the payments; on a first run,
+   whose write is the long pole, the forked process runs them all (:func:`_spool_findings`).
 3. **write** — one transaction under the findings writers' lock
    (:func:`monitor.findings.lock_for_writing`): the ``check_run`` row, the links (only those that
    changed), then the reconciliation, chunk by chunk (on a big run, starting while the forked
@@ -27,16 +28,17 @@ from __future__ import annotations
 
 import gc
 import logging
+import marshal
 import sys
 import time
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast, overload
 
-from sqlalchemy import Table, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -45,7 +47,7 @@ from checks.base import CheckContext, PaymentState, Rule
 from monitor.bootstrap import App
 from monitor.columns import ByKey
 from monitor.context import Records, load_records
-from monitor.findings import lock_for_writing
+from monitor.findings import FINDING, lock_for_writing
 from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
 from monitor.models import CheckRun, utcnow
 from monitor.parallel import FORK_MIN_RECORDS, ForkedSpool, fork_is_safe
@@ -241,7 +243,10 @@ def _run(
         links = match(records.contracts, records.registrations, decisions)
         lap("match")
         ctx = build_context(settings, records, links, as_of, config)
-        with _spool_findings(ctx, registry, enabled, len(records.contracts) + len(records.registrations)) as spool:
+        # A first run inserts every finding: its write is the long pole (see _spool_findings).
+        first = reader.execute(select(FINDING.c.id).limit(1)).first() is None
+        with _spool_findings(ctx, registry, enabled, len(records.contracts) + len(records.registrations),
+                             hand_over_payments=first) as spool:
             lap("rules")
             reasons = resolution_reasons(ctx, known_rules=set(registry), enabled_rules=set(enabled))
             with app.sessions() as session, session.begin():
@@ -259,7 +264,8 @@ def _run(
 
 
 def _spool_findings(
-    ctx: CheckContext, registry: Mapping[str, type[Rule]], enabled: Sequence[str], size: int
+    ctx: CheckContext, registry: Mapping[str, type[Rule]], enabled: Sequence[str], size: int,
+    *, hand_over_payments: bool = False,
 ) -> Spool | ForkedSpool:
     """Every enabled rule's findings, spooled (see :class:`Spool`).
 
@@ -272,10 +278,20 @@ def _spool_findings(
     forking there could leave a lock another thread holds forever held in the child) run the rules
     here, one after the other. Either way the findings come in the same order: the rules reading the
     payments first (this process writes its own findings while the other still works), then the
-    rest, each group in registry order."""
+    rest, each group in registry order.
+
+    ``hand_over_payments`` (a first run: every finding is inserted, and the write, not the rules, is
+    the long pole): where every rule reading the payments says which SP2Ds it wants
+    (``payments_wanted``), this process reads only those, while the forked process runs the other
+    rules, and hands them over; the forked process then runs the payment rules too, and this
+    process only writes. Their findings then come last."""
     elsewhere, here = _by_payments(registry, enabled)
     if not fork_is_safe() or size < PARALLEL_RULES_MIN_RECORDS or not elsewhere:
         return _spooled(ctx, registry)
+    wanted: list[Callable[[CheckContext], Callable[[int | None, date], bool]]] = [
+        method for rule_id in here if callable(method := getattr(registry[rule_id](), "payments_wanted", None))]
+    if hand_over_payments and here and len(wanted) == len(here):
+        return _payments_handed_over(ctx, elsewhere, here, [payments_wanted(ctx) for payments_wanted in wanted])
 
     def forked(spool: Spool) -> None:
         ctx.payments = _NoPayments()
@@ -289,6 +305,71 @@ def _spool_findings(
         spool.close()
         raise
     return spool
+
+
+def _payments_handed_over(
+    ctx: CheckContext, elsewhere: Mapping[str, type[Rule]], here: Mapping[str, type[Rule]],
+    wanted: Sequence[Callable[[int | None, date], bool]],
+) -> ForkedSpool:
+    """Every rule in the forked process: first those not reading the payments, then (the SP2Ds they
+    want read here meanwhile, and handed over) those reading them."""
+    spool = ForkedSpool()
+
+    def forked(own: Spool) -> None:
+        ctx.payments = _NoPayments()
+        own.extend(all_findings(ctx, elsewhere))
+        ctx.payments = _HandedOver(_payments_from(spool.received()))
+        own.extend(all_findings(ctx, here))
+
+    keep = wanted[0] if len(wanted) == 1 else lambda contract_id, day: any(w(contract_id, day) for w in wanted)
+    try:
+        spool.start(forked, hand_over=True)
+        spool.hand_over(_payments_as_bytes(ctx.payments_where(keep)))
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def _payments_as_bytes(payments: Iterable[PaymentState]) -> bytes:
+    return marshal.dumps([(p.id, p.nomor_sp2d, p.tanggal_sp2d.toordinal(), p.nomor_kontrak, p.opd, p.nilai, p.uraian,
+                           p.contract_id) for p in payments])
+
+
+def _payments_from(data: bytes) -> list[PaymentState]:
+    days: dict[int, date] = {}
+    return [PaymentState(pid, sp2d, days.get(day) or days.setdefault(day, date.fromordinal(day)), kontrak, opd,
+                         nilai, uraian, contract_id)
+            for pid, sp2d, day, kontrak, opd, nilai, uraian, contract_id in marshal.loads(data)]
+
+
+class _HandedOver(Sequence[PaymentState]):
+    """The forked rules process's payments on a first run: those the payment rules said they want
+    (``payments_wanted``), read by the run's process. The rules read them the same way
+    (``ctx.payments_where``); reading them whole is refused: it would see only these."""
+
+    def __init__(self, payments: list[PaymentState]) -> None:
+        self._payments = payments
+
+    def where(self, keep: Callable[[int | None, date], bool]) -> Iterator[PaymentState]:
+        return (payment for payment in self._payments if keep(payment.contract_id, payment.tanggal_sp2d))
+
+    def _refuse(self) -> Any:
+        raise RuntimeError("a rule saying which payments it wants (payments_wanted) reads them with "
+                           "ctx.payments_where only")
+
+    def __len__(self) -> int:
+        return cast(int, self._refuse())
+
+    def __iter__(self) -> Iterator[PaymentState]:
+        return cast(Iterator[PaymentState], self._refuse())
+
+    @overload
+    def __getitem__(self, index: int) -> PaymentState: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[PaymentState]: ...
+    def __getitem__(self, index: int | slice) -> PaymentState | Sequence[PaymentState]:
+        return cast(PaymentState, self._refuse())
 
 
 def _by_payments(

@@ -127,17 +127,57 @@ class ForkedSpool:
         self.duplicates = 0
         self.worker_seconds: float | None = None  # how long the forked process ran its rules
         self._seen: set[int] = set()
+        # What this process hands over after the fork (hand_over(), received()): a file and a pipe.
+        self._handed: IO[bytes] | None = None
+        self._handed_fd: int | None = None
 
-    def start(self, work: Callable[[Spool], None]) -> None:
-        """Fork; the forked process runs ``work`` on a spool whose every chunk is announced here."""
+    def start(self, work: Callable[[Spool], None], *, hand_over: bool = False) -> None:
+        """Fork; the forked process runs ``work`` on a spool whose every chunk is announced here.
+        With ``hand_over``, this process then gives it data it could not have before the fork
+        (:meth:`hand_over`), which ``work`` waits for with :meth:`received`."""
         read_end, write_end = os.pipe()
+        handed_read = handed_write = None
+        if hand_over:
+            self._handed = tempfile_for_spool()
+            handed_read, handed_write = os.pipe()
         pid = os.fork()
         if pid == 0:  # the forked process: never returns
             os.close(read_end)
+            if handed_write is not None:
+                os.close(handed_write)
+            self._handed_fd = handed_read
             _run_forked(work, self._file, write_end)
         os.close(write_end)
+        if handed_read is not None:
+            os.close(handed_read)
+        self._handed_fd = handed_write
         self._pid = pid
         self._answers = os.fdopen(read_end, "rb")
+
+    def hand_over(self, data: bytes) -> None:
+        """Give the forked process ``data`` (once): written to a file, its length told on a pipe."""
+        assert self._handed is not None and self._handed_fd is not None, "start(hand_over=True) first"
+        self._handed.write(data)
+        self._handed.flush()
+        fd, self._handed_fd = self._handed_fd, None
+        try:
+            os.write(fd, _OFFSET.pack(len(data)))
+        except BrokenPipeError:  # the forked process is gone: chunks() says why
+            pass
+        finally:
+            os.close(fd)
+
+    def received(self) -> bytes:
+        """In the forked process: what this process handed over, once it has (waits for it)."""
+        assert self._handed is not None and self._handed_fd is not None, "start(hand_over=True) first"
+        header = os.read(self._handed_fd, _OFFSET.size)  # 8 bytes written at once: they arrive at once
+        if len(header) < _OFFSET.size:
+            raise RuntimeError("the check run's process handed nothing over")
+        (length,) = _OFFSET.unpack(header)
+        data = os.pread(self._handed.fileno(), length, 0)
+        if len(data) != length:
+            raise OSError("the data handed over was cut short")
+        return data
 
     def chunks(self) -> Iterator[list[Detected]]:
         assert self._answers is not None, "start() first"
@@ -188,6 +228,11 @@ class ForkedSpool:
             self._reap()
         if self._answers is not None:
             self._answers.close()
+        if self._handed_fd is not None:
+            os.close(self._handed_fd)
+            self._handed_fd = None
+        if self._handed is not None:
+            self._handed.close()
         self._file.close()
         self.later.close()
 

@@ -191,6 +191,81 @@ def test_a_rule_reading_payments_must_say_so(app: App, records: None, in_two_pro
         run_check(app, AS_OF, registry=rules)
 
 
+def test_on_a_first_run_the_payment_rule_runs_in_the_forked_process_on_the_sp2ds_handed_over(
+    app: App, records: None
+) -> None:
+    with app.engine.connect() as conn:
+        ctx = _context(app, conn)
+        with (engine._spooled(ctx, REGISTRY) as alone,
+              engine._spool_findings(ctx, REGISTRY, list(REGISTRY), 10**9, hand_over_payments=True) as forked):
+            one = [row for chunk in alone.chunks() for row in chunk]
+            assert not list(forked.later.chunks())  # nothing ran here
+            two = [row for chunk in forked.chunks() for row in chunk]
+    payments = [row for row in one if row.rule == "jakon.payment_unregistered"]
+    assert payments and two == [row for row in one if row not in payments] + payments  # theirs come last
+
+
+def _wanting(reads_whole: bool = False) -> type[RuleProtocol]:
+    """A rule reading the payments that says which it wants: SP2Ds of contracts with an odd id."""
+
+    class Wanting:
+        id: ClassVar[str] = "test.wanting"
+        title: ClassVar[str] = "Aturan SP2D terpilih"
+        severity: ClassVar[str] = "low"
+        rationale: ClassVar[str] = "Menguji proses aturan."
+        default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+        reads_payments: ClassVar[bool] = True
+
+        def payments_wanted(self, ctx: CheckContext) -> Any:
+            return lambda contract_id, day: contract_id is not None and contract_id % 2 == 1
+
+        def run(self, ctx: CheckContext) -> Iterator[Finding]:
+            payments = list(ctx.payments) if reads_whole else list(ctx.payments_where(self.payments_wanted(ctx)))
+            contracts = [payment.contract_id for payment in payments]
+            yield Finding(self.id, "wanting", "low", f"{len(payments)} SP2D",
+                          details=MappingProxyType({"pid": os.getpid(), "contracts": contracts}))
+
+    return Wanting  # type: ignore[return-value]
+
+
+def test_only_a_first_run_hands_the_payments_over(app: App, records: None, in_two_processes: None) -> None:
+    """A first run inserts every finding: this process writes while the other runs every rule. Later
+    runs write little: the payment rule runs here, beside the forked process."""
+    rules = {"test.first": _pid_rules()["test.first"], "test.wanting": _wanting()}
+    run_check(app, AS_OF, registry=rules)
+    found = findings_by_subject(app)
+    assert found["first"].details["pid"] == found["wanting"].details["pid"] != os.getpid()
+    assert found["wanting"].title == "3 SP2D" and all(cid % 2 == 1 for cid in found["wanting"].details["contracts"])
+
+    run_check(app, AS_OF, registry=rules)
+    found = findings_by_subject(app)
+    assert found["wanting"].details["pid"] == os.getpid() != found["first"].details["pid"]
+    assert found["wanting"].title == "3 SP2D"
+
+
+def test_a_rule_saying_which_payments_it_wants_may_not_read_them_all(
+    app: App, records: None, in_two_processes: None
+) -> None:
+    with pytest.raises(CheckFailed, match="payments_where"):
+        run_check(app, AS_OF, registry={"test.first": _pid_rules()["test.first"], "test.wanting": _wanting(True)})
+
+
+def test_failing_to_read_the_payments_to_hand_over_stops_the_forked_process(
+    app: App, records: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with app.engine.connect() as conn:
+        ctx = _context(app, conn)
+
+        def broken(keep: Any) -> Any:
+            raise OSError("disk hilang")
+
+        monkeypatch.setattr(ctx, "payments_where", broken)
+        with pytest.raises(OSError, match="disk hilang"):
+            engine._spool_findings(ctx, REGISTRY, list(REGISTRY), 10**9, hand_over_payments=True)
+    with pytest.raises(ChildProcessError):  # the forked process was stopped and waited for
+        os.waitpid(-1, os.WNOHANG)
+
+
 def test_the_findings_of_the_forked_process_are_read_while_it_is_still_running(tmp_path: Any) -> None:
     """The write starts on the forked process's first chunks: here that process waits, after its first
     chunk, until this one has read it; were the chunks only read at the end, it would wait in vain."""
