@@ -31,7 +31,7 @@ import gc
 import marshal
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import astuple, replace
 from operator import attrgetter
 from types import MappingProxyType
@@ -47,10 +47,10 @@ from monitor.matching.features import NO_KEY, Features
 from monitor.parallel import FORK_MIN_RECORDS, Aside, fork_is_safe
 
 NPWP_VALUE_RATIO = 0.85  # stage 2 only considers contracts within 15% of the registered value
-# From this many registrations, stage 1 runs in two processes, each over half of the number keys.
-PARALLEL_NUMBER_STAGE_MIN_RECORDS = FORK_MIN_RECORDS
+# From this many registrations, stages 1 and 2 run in two processes, each over half of the keys.
+PARALLEL_STAGE_MIN_RECORDS = FORK_MIN_RECORDS
 
-Part = tuple[int, int]  # (this one, of how many): the number keys whose hash % how many == this one
+Part = tuple[int, int]  # (this one, of how many): the keys (number hashes, NPWPs) whose value % how many == this one
 
 
 def match(
@@ -127,31 +127,35 @@ class _Matcher(Assignment):
 
     def by_number(self) -> None:
         """Stage 1. A registration only ever meets contracts whose number key has the hash of its own,
-        so the stage splits cleanly by key hash: on a big run a forked process takes the odd hashes
-        (:meth:`_number_stage_part`) while this one takes the even ones, then its outcome is merged
-        here (:meth:`_merge_number_stage`). The links come out the same either way; the ambiguities
-        the stage raises are put in registration order, as the order they were found in depends on
-        the split."""
+        so the stage splits cleanly by key hash (see :meth:`_in_two_parts`)."""
+        self._in_two_parts(1, self._by_number)
+
+    def _in_two_parts(self, stage: int, run: Callable[[Part | None], None]) -> None:
+        """Run a stage that splits cleanly by a key (no registration meets a contract of another
+        part). On a big run a forked process takes part 1 (:meth:`_part_outcome`) while this one
+        takes part 0, then merges its outcome (:meth:`_merge_part`). The links come out the same
+        either way; the ambiguities the stage raises are put in registration order, as the order
+        they were found in depends on the split."""
         before = len(self.ambiguous)
-        if len(self.registrations) >= PARALLEL_NUMBER_STAGE_MIN_RECORDS and fork_is_safe():
-            with Aside(lambda: self._number_stage_part((1, 2))) as other:
-                self._by_number((0, 2))
-                self._merge_number_stage(other.result())
+        if len(self.registrations) >= PARALLEL_STAGE_MIN_RECORDS and fork_is_safe():
+            with Aside(lambda: self._part_outcome(stage, run, (1, 2))) as other:
+                run((0, 2))
+                self._merge_part(stage, other.result())
         else:
-            self._by_number(None)
+            run(None)
         self.ambiguous[before:] = sorted(self.ambiguous[before:], key=attrgetter("registration_id"))
 
-    def _number_stage_part(self, part: Part) -> bytes:
-        """Stage 1 over one part of the number keys, in a forked process: what it changed, as bytes."""
-        superseded_before = len(self.superseded)
-        ambiguous_before = len(self.ambiguous)
-        self._by_number(part)
+    def _part_outcome(self, stage: int, run: Callable[[Part | None], None], part: Part) -> bytes:
+        """``run`` over one part, in a forked process: what it changed, as bytes."""
+        superseded_before, ambiguous_before, deferred_before = (
+            len(self.superseded), len(self.ambiguous), len(self.deferred))
+        run(part)
         contracts, registrations, methods, details_at = array("i"), array("i"), bytearray(), array("i")
         points, scores = array("b"), array("d")
         details: list[dict[str, Any]] = []
         numbered: dict[int, int] = {}  # id(details) -> its index in `details`: links share them
-        for ci, stage in enumerate(self.holder_stage):
-            if stage != 1:
+        for ci, linked_in in enumerate(self.holder_stage):
+            if linked_in != stage:
                 continue
             contracts.append(ci)
             registrations.append(self.holder[ci])
@@ -165,7 +169,8 @@ class _Matcher(Assignment):
                 at = numbered[id(mapping)] = len(details)
                 details.append(dict(mapping))
             details_at.append(at)
-        deferred = [(ri, [(score, ci, astuple(a)) for score, ci, a in found]) for ri, found in self.deferred.items()]
+        deferred = [(ri, [(score, ci, astuple(a)) for score, ci, a in found])
+                    for ri, found in list(self.deferred.items())[deferred_before:]]
         return marshal.dumps((
             contracts.tobytes(), registrations.tobytes(), points.tobytes(), bytes(methods), scores.tobytes(),
             details_at.tobytes(), details, deferred,
@@ -173,16 +178,16 @@ class _Matcher(Assignment):
             list(self.superseded.items())[superseded_before:], bytes(self.settled), bytes(self.named),
         ))
 
-    def _merge_number_stage(self, outcome: bytes) -> None:
-        """Take in what :meth:`_number_stage_part` did over the other part of the number keys: its
-        contracts and registrations are none of this process's, so nothing collides."""
+    def _merge_part(self, stage: int, outcome: bytes) -> None:
+        """Take in what :meth:`_part_outcome` did over the other part: its contracts and
+        registrations are none of this process's, so nothing collides."""
         (contracts, registrations, points, methods, scores, details_at, details, deferred, ambiguous, superseded,
          settled, named) = marshal.loads(outcome)
         shared = [MappingProxyType(mapping) for mapping in details]
         for ci, ri, point, method, score, at in zip(
                 _ints("i", contracts), _ints("i", registrations), _ints("b", points), methods,
                 _floats(scores), _ints("i", details_at), strict=True):
-            self.holder[ci], self.holder_stage[ci], self.holder_points[ci] = ri, 1, point
+            self.holder[ci], self.holder_stage[ci], self.holder_points[ci] = ri, stage, point
             self.link_method[ci], self.link_score[ci], self.link_details[ci] = method, score, shared[at]
         for ri, found in deferred:
             # Made again, never one of the evidence module's shared assessments (explain() caches those by id).
@@ -294,8 +299,14 @@ class _Matcher(Assignment):
     # --- stage 2: NPWP, value and dates -------------------------------------------------------------
 
     def by_npwp(self) -> None:
+        """Stage 2. A registration only meets contracts of its own NPWP: the stage splits by NPWP
+        (see :meth:`_in_two_parts`)."""
+        self._in_two_parts(2, self._by_npwp)
+
+    def _by_npwp(self, part: Part | None) -> None:
         f = self.ev.f
-        pending = {ri: npwp for ri, npwp in enumerate(f.r_npwp) if npwp and not self.settled[ri] and f.r_value[ri] > 0}
+        pending = {ri: npwp for ri, npwp in enumerate(f.r_npwp)
+                   if npwp and not self.settled[ri] and f.r_value[ri] > 0 and _in_part(npwp, part)}
         if not pending:
             return
         wanted = set(pending.values())
@@ -347,8 +358,9 @@ def _value_agrees(a: Assessment) -> bool:
 NONE, SEVERAL = -1, -2  # no contract has the registration's number key; several do (see _same_keys)
 
 
-def _in_part(key_hash: int, part: Part | None) -> bool:
-    return part is None or key_hash % part[1] == part[0]
+def _in_part(key: int, part: Part | None) -> bool:
+    """Is this key (a number key's hash, an NPWP) in ``part`` (all are when there is none)?"""
+    return part is None or key % part[1] == part[0]
 
 
 def _ints(typecode: str, data: bytes) -> array[int]:
@@ -394,7 +406,7 @@ def _same_keys(
     contract_key, registration_key = f.contract_key, f.registration_key
     end = len(c_sorted)
     for ri, h in enumerate(r_hash):
-        if h == NO_KEY or (settled is not None and settled[ri]) or (part is not None and h % part[1] != part[0]):
+        if h == NO_KEY or (settled is not None and settled[ri]) or not _in_part(h, part):
             continue
         at = bisect_left(c_sorted, h)
         if at == end or c_sorted[at] != h:
@@ -418,7 +430,7 @@ def _same_keys(
 def _by_hash(hashes: array[int], skip: Sequence[int | bool] | None, part: Part | None = None) -> array[int]:
     """The positions with a key (and not skipped; in ``part`` if given), sorted by their hash."""
     positions = range(len(hashes)) if part is None else [
-        i for i, h in enumerate(hashes) if h % part[1] == part[0]]
+        i for i, h in enumerate(hashes) if _in_part(h, part)]
     order = sorted(positions, key=hashes.__getitem__)
     # Positions without a key (NO_KEY) sort together: cut them out.
     del order[bisect_left(order, NO_KEY, key=hashes.__getitem__):bisect_right(order, NO_KEY, key=hashes.__getitem__)]

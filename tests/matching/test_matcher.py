@@ -7,28 +7,21 @@ from datetime import date
 
 import pytest
 
-from monitor.matching import Decision, features, matcher
-from monitor.matching.features import NO_KEY
+from monitor.matching import Decision, matcher
 from monitor.parallel import fork_is_safe
 from tests.matching.builders import contract, link_of, pairs, registration, run
 
 
-@pytest.fixture(autouse=True, params=["one process", "number stage forked"])
-def number_stage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every case twice: as a small run matches (one process), and with stage 1 in two processes
-    where every number key falls in the forked process's part (odd hashes), so that each case's
-    outcome reaches this process only through the merge."""
-    if request.param == "number stage forked":
+@pytest.fixture(autouse=True, params=["one process", "stages forked"])
+def split_stages(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every case twice: as a small run matches (one process), and with stages 1 and 2 in two
+    processes where every key falls in the forked process's part, so that each case's outcome
+    reaches this process only through the merge."""
+    if request.param == "stages forked":
         if not fork_is_safe():
             pytest.skip("another thread runs in this process: the matcher would not fork")
-        real = features._key_hash
-
-        def odd(number: str | None) -> int:
-            h = real(number)
-            return h if h == NO_KEY or (h | 1) == NO_KEY else h | 1
-
-        monkeypatch.setattr(features, "_key_hash", odd)
-        monkeypatch.setattr(matcher, "PARALLEL_NUMBER_STAGE_MIN_RECORDS", 0)
+        monkeypatch.setattr(matcher, "_in_part", lambda key, part: part is None or part[0] == 1)
+        monkeypatch.setattr(matcher, "PARALLEL_STAGE_MIN_RECORDS", 0)
     yield
 
 # --- stage 1: the number -------------------------------------------------------------------------
@@ -305,9 +298,10 @@ def test_no_data_no_links() -> None:
     assert run([], [registration()]).links == []
 
 
-def test_stage_one_leaves_the_same_state_whether_forked_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Beyond the links: what stage 1 leaves for the later stages (the number matches deferred for a
-    disagreeing value, the registrations naming a contract, the ambiguities) is the same after the merge."""
+def test_stages_one_and_two_leave_the_same_state_whether_forked_or_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond the links: what stages 1 and 2 leave for the later stages (the number matches deferred
+    for a disagreeing value, the registrations naming a contract, the ambiguities) is the same after
+    the merge."""
     contracts, registrations = [], []
     for k in range(6):
         number = f"9{k}/SPK-PUPR/2026"
@@ -315,15 +309,23 @@ def test_stage_one_leaves_the_same_state_whether_forked_or_not(monkeypatch: pyte
         registrations.append(registration(number, nilai=1_000_000_000))  # under-declared: deferred
         contracts += [contract(f"7{k}/SPK/2026", opd=opd) for opd in ("PUPR", "PERKIM")]
         registrations.append(registration(f"7{k}/SPK/2026"))  # two OPDs, equally good: ambiguous
+        npwp = f"02.111.222.{k}-331.000"
+        contracts += [contract(f"8{k}/{n}/SPK/2026", npwp=npwp, nama_paket="Drainase") for n in (1, 2)]
+        registrations.append(registration(None, npwp=npwp.replace(".", "").replace("-", ""),
+                                          nama_proyek="DRAINASE"))  # one vendor's two equal contracts
+        contracts.append(contract(f"6{k}/SPK/2026", npwp=f"03.111.222.{k}-331.000"))
+        registrations.append(registration(None, npwp=f"03111222{k}331000"))  # blank number: by NPWP
 
-    def after_stage_one() -> tuple[object, ...]:
+    def after_stages() -> tuple[object, ...]:
         m = matcher._Matcher(contracts, registrations)
         m.by_number()
-        return (list(m.holder), bytes(m.settled), bytes(m.named), sorted(m.deferred.items()), m.ambiguous,
-                dict(m.superseded))
+        m.by_npwp()
+        return (list(m.holder), bytes(m.holder_stage), bytes(m.settled), bytes(m.named), sorted(m.deferred.items()),
+                m.ambiguous, dict(m.superseded))
 
-    monkeypatch.setattr(matcher, "PARALLEL_NUMBER_STAGE_MIN_RECORDS", 10**9)
-    alone = after_stage_one()
-    monkeypatch.setattr(matcher, "PARALLEL_NUMBER_STAGE_MIN_RECORDS", 0)
-    assert after_stage_one() == alone
-    assert len(alone[3]) == 6 and len(alone[4]) == 6  # type: ignore[arg-type]
+    monkeypatch.setattr(matcher, "PARALLEL_STAGE_MIN_RECORDS", 10**9)
+    alone = after_stages()
+    monkeypatch.setattr(matcher, "PARALLEL_STAGE_MIN_RECORDS", 0)
+    assert after_stages() == alone
+    assert len(alone[4]) == 6 and len(alone[5]) == 12  # type: ignore[arg-type]
+    assert alone[1].count(2) == 6  # type: ignore[union-attr]

@@ -165,8 +165,8 @@ def _everything(result: Any) -> tuple[Any, ...]:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_the_number_stage_in_two_processes_links_exactly_as_in_one(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a big run stage 1 is split by number-key hash between this process and a forked one; the
+def test_the_stages_in_two_processes_link_exactly_as_in_one(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a big run stages 1 and 2 are split (by number-key hash, by NPWP) between this process and a forked one; the
     links, their details, the ambiguities and the superseded registrations are those of one process,
     with humans' confirmations and rejections in play."""
     if not fork_is_safe():
@@ -186,16 +186,16 @@ def test_the_number_stage_in_two_processes_links_exactly_as_in_one(seed: int, mo
     alone = _everything(match(contracts, registrations, decisions))
 
     merged: list[int] = []
-    merge = matcher_module._Matcher._merge_number_stage
+    merge = matcher_module._Matcher._merge_part
 
-    def counted(self: Any, outcome: bytes) -> None:
-        merged.append(len(outcome))
-        merge(self, outcome)
+    def counted(self: Any, stage: int, outcome: bytes) -> None:
+        merged.append(stage)
+        merge(self, stage, outcome)
 
-    monkeypatch.setattr(matcher_module, "PARALLEL_NUMBER_STAGE_MIN_RECORDS", 0)
-    monkeypatch.setattr(matcher_module._Matcher, "_merge_number_stage", counted)
+    monkeypatch.setattr(matcher_module, "PARALLEL_STAGE_MIN_RECORDS", 0)
+    monkeypatch.setattr(matcher_module._Matcher, "_merge_part", counted)
     split = _everything(match(contracts, registrations, decisions))
-    assert len(merged) == 1  # it did run in two processes
+    assert merged == [1, 2]  # stages 1 and 2 did run in two processes
     assert split == alone
     assert len(alone[0]) > CONTRACTS // 2 and alone[1] and alone[2]
     assert sum(link[2] == "manual" for link in alone[0]) == len(crossed) // 2
