@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 from typing import Any, cast, overload
 
 from sqlalchemy import Table, select, update
@@ -318,29 +319,33 @@ def _payments_handed_over(
     def forked(own: Spool) -> None:
         ctx.payments = _NoPayments()
         own.extend(all_findings(ctx, elsewhere))
-        ctx.payments = _HandedOver(_payments_from(spool.received()))
+        ctx.payments = _HandedOver(spool.received)
         own.extend(all_findings(ctx, here))
 
     keep = wanted[0] if len(wanted) == 1 else lambda contract_id, day: any(w(contract_id, day) for w in wanted)
     try:
         spool.start(forked, hand_over=True)
-        spool.hand_over(_payments_as_bytes(ctx.payments_where(keep)))
+        spool.hand_over(_payments_as_parts(ctx.payments_where(keep)))
     except BaseException:
         spool.close()
         raise
     return spool
 
 
-def _payments_as_bytes(payments: Iterable[PaymentState]) -> bytes:
-    return marshal.dumps([(p.id, p.nomor_sp2d, p.tanggal_sp2d.toordinal(), p.nomor_kontrak, p.opd, p.nilai, p.uraian,
-                           p.contract_id) for p in payments])
+HANDED_OVER_PART = 5_000  # payments per part handed over: the forked process holds one part at a time
 
 
-def _payments_from(data: bytes) -> list[PaymentState]:
-    days: dict[int, date] = {}
-    return [PaymentState(pid, sp2d, days.get(day) or days.setdefault(day, date.fromordinal(day)), kontrak, opd,
-                         nilai, uraian, contract_id)
-            for pid, sp2d, day, kontrak, opd, nilai, uraian, contract_id in marshal.loads(data)]
+def _payments_as_parts(payments: Iterable[PaymentState]) -> Iterator[bytes]:
+    rows = ((p.id, p.nomor_sp2d, p.tanggal_sp2d.toordinal(), p.nomor_kontrak, p.opd, p.nilai, p.uraian, p.contract_id)
+            for p in payments)
+    while part := list(islice(rows, HANDED_OVER_PART)):
+        yield marshal.dumps(part)
+
+
+def _payments_from(part: bytes, days: dict[int, date]) -> Iterator[PaymentState]:
+    for pid, sp2d, day, kontrak, opd, nilai, uraian, contract_id in marshal.loads(part):
+        tanggal = days.get(day) or days.setdefault(day, date.fromordinal(day))
+        yield PaymentState(pid, sp2d, tanggal, kontrak, opd, nilai, uraian, contract_id)
 
 
 class _HandedOver(Sequence[PaymentState]):
@@ -348,11 +353,14 @@ class _HandedOver(Sequence[PaymentState]):
     (``payments_wanted``), read by the run's process. The rules read them the same way
     (``ctx.payments_where``); reading them whole is refused: it would see only these."""
 
-    def __init__(self, payments: list[PaymentState]) -> None:
-        self._payments = payments
+    def __init__(self, parts: Callable[[], Iterator[bytes]]) -> None:
+        self._parts = parts
 
     def where(self, keep: Callable[[int | None, date], bool]) -> Iterator[PaymentState]:
-        return (payment for payment in self._payments if keep(payment.contract_id, payment.tanggal_sp2d))
+        days: dict[int, date] = {}
+        for part in self._parts():  # one part in memory at a time
+            yield from (payment for payment in _payments_from(part, days)
+                        if keep(payment.contract_id, payment.tanggal_sp2d))
 
     def _refuse(self) -> Any:
         raise RuntimeError("a rule saying which payments it wants (payments_wanted) reads them with "

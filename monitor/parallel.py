@@ -22,7 +22,7 @@ import signal
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from typing import IO
 
@@ -130,6 +130,7 @@ class ForkedSpool:
         # What this process hands over after the fork (hand_over(), received()): a file and a pipe.
         self._handed: IO[bytes] | None = None
         self._handed_fd: int | None = None
+        self._handed_length: int | None = None
 
     def start(self, work: Callable[[Spool], None], *, hand_over: bool = False) -> None:
         """Fork; the forked process runs ``work`` on a spool whose every chunk is announced here.
@@ -154,30 +155,39 @@ class ForkedSpool:
         self._pid = pid
         self._answers = os.fdopen(read_end, "rb")
 
-    def hand_over(self, data: bytes) -> None:
-        """Give the forked process ``data`` (once): written to a file, its length told on a pipe."""
+    def hand_over(self, parts: Iterable[bytes]) -> None:
+        """Give the forked process ``parts`` (once): written to a file, each with its length, and
+        the file's length then told on a pipe. The forked process reads them one at a time."""
         assert self._handed is not None and self._handed_fd is not None, "start(hand_over=True) first"
-        self._handed.write(data)
+        for part in parts:
+            self._handed.write(_OFFSET.pack(len(part)) + part)
         self._handed.flush()
         fd, self._handed_fd = self._handed_fd, None
         try:
-            os.write(fd, _OFFSET.pack(len(data)))
+            os.write(fd, _OFFSET.pack(self._handed.tell()))
         except BrokenPipeError:  # the forked process is gone: chunks() says why
             pass
         finally:
             os.close(fd)
 
-    def received(self) -> bytes:
-        """In the forked process: what this process handed over, once it has (waits for it)."""
-        assert self._handed is not None and self._handed_fd is not None, "start(hand_over=True) first"
-        header = os.read(self._handed_fd, _OFFSET.size)  # 8 bytes written at once: they arrive at once
-        if len(header) < _OFFSET.size:
-            raise RuntimeError("the check run's process handed nothing over")
-        (length,) = _OFFSET.unpack(header)
-        data = os.pread(self._handed.fileno(), length, 0)
-        if len(data) != length:
-            raise OSError("the data handed over was cut short")
-        return data
+    def received(self) -> Iterator[bytes]:
+        """In the forked process: the parts this process handed over, once it has (waits for them);
+        read from the file one at a time, each time this is called."""
+        assert self._handed is not None, "start(hand_over=True) first"
+        if self._handed_length is None:
+            assert self._handed_fd is not None
+            header = os.read(self._handed_fd, _OFFSET.size)  # 8 bytes written at once: they arrive at once
+            if len(header) < _OFFSET.size:
+                raise RuntimeError("the check run's process handed nothing over")
+            (self._handed_length,) = _OFFSET.unpack(header)
+        fd, at, end = self._handed.fileno(), 0, self._handed_length
+        while at < end:
+            (length,) = _OFFSET.unpack(os.pread(fd, _OFFSET.size, at))
+            part = os.pread(fd, length, at + _OFFSET.size)
+            if len(part) != length:
+                raise OSError("the data handed over was cut short")
+            at += _OFFSET.size + length
+            yield part
 
     def chunks(self) -> Iterator[list[Detected]]:
         assert self._answers is not None, "start() first"

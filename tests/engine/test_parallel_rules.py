@@ -228,9 +228,12 @@ def _wanting(reads_whole: bool = False) -> type[RuleProtocol]:
     return Wanting  # type: ignore[return-value]
 
 
-def test_only_a_first_run_hands_the_payments_over(app: App, records: None, in_two_processes: None) -> None:
+def test_only_a_first_run_hands_the_payments_over(
+    app: App, records: None, in_two_processes: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A first run inserts every finding: this process writes while the other runs every rule. Later
     runs write little: the payment rule runs here, beside the forked process."""
+    monkeypatch.setattr(engine, "HANDED_OVER_PART", 2)  # handed over, and read, two at a time
     rules = {"test.first": _pid_rules()["test.first"], "test.wanting": _wanting()}
     run_check(app, AS_OF, registry=rules)
     found = findings_by_subject(app)
