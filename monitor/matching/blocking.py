@@ -36,13 +36,17 @@ MIN_VENDOR = 70  # rapidfuzz's 0-100 scale
 
 
 def fuzzy_candidates(
-    ev: Evaluator, pending: Sequence[int], free: Sequence[int], forbidden: Mapping[int, set[int]]
+    ev: Evaluator, pending: Sequence[int], free: Sequence[int], forbidden: Mapping[int, set[int]],
+    part: Callable[[int], bool] | None = None,
 ) -> dict[int, list[Candidate]]:
-    """Acceptable (contract index) candidates per pending registration index."""
+    """Acceptable (contract index) candidates per pending registration index; with ``part``, only
+    those with a contract in it (the same candidates, whichever process finds them: a big same-value
+    block is narrowed over every free contract before the part is taken)."""
     pairs: dict[int, set[int]] = {}
-    _near_numbers(ev, pending, free, pairs)
-    _same_value(ev, pending, free, pairs)
-    _vendor_bands(ev, pending, free, pairs)
+    mine = free if part is None else [ci for ci in free if part(ci)]
+    _near_numbers(ev, pending, mine, pairs)
+    _same_value(ev, pending, free, pairs, part)
+    _vendor_bands(ev, pending, mine, pairs)
     f = ev.f
     found: dict[int, list[Candidate]] = {}
     for ri, contract_indices in pairs.items():
@@ -81,7 +85,10 @@ def _deletion_hashes(key: str) -> Iterator[int]:
     return map(hash, deletion_keys(key))
 
 
-def _same_value(ev: Evaluator, pending: Sequence[int], free: Sequence[int], pairs: dict[int, set[int]]) -> None:
+def _same_value(
+    ev: Evaluator, pending: Sequence[int], free: Sequence[int], pairs: dict[int, set[int]],
+    part: Callable[[int], bool] | None = None,
+) -> None:
     f = ev.f
     by_value: dict[int, list[int]] = {}
     for ci in free:
@@ -105,7 +112,10 @@ def _same_value(ev: Evaluator, pending: Sequence[int], free: Sequence[int], pair
                     names[vendor], choices, scorer=scorer, score_cutoff=MIN_VENDOR, limit=VALUE_BLOCK_LIMIT
                 )
             ]
-        pairs.setdefault(ri, set()).update(block)
+        if part is not None:
+            block = [ci for ci in block if part(ci)]
+        if block:
+            pairs.setdefault(ri, set()).update(block)
 
 
 def _vendor_bands(ev: Evaluator, pending: Sequence[int], free: Sequence[int], pairs: dict[int, set[int]]) -> None:

@@ -33,7 +33,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, replace
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Any
 
@@ -47,7 +47,7 @@ from monitor.matching.features import NO_KEY, Features
 from monitor.parallel import FORK_MIN_RECORDS, Aside, fork_is_safe
 
 NPWP_VALUE_RATIO = 0.85  # stage 2 only considers contracts within 15% of the registered value
-# From this many registrations, stages 1 and 2 run in two processes, each over half of the keys.
+# From this many registrations, stages 1, 2 and 3 run in two processes (each over half of the keys or contracts).
 PARALLEL_STAGE_MIN_RECORDS = FORK_MIN_RECORDS
 
 Part = tuple[int, int]  # (this one, of how many): the keys (number hashes, NPWPs) whose value % how many == this one
@@ -343,12 +343,28 @@ class _Matcher(Assignment):
     # --- stage 3: fuzzy ----------------------------------------------------------------------------
 
     def by_fuzzy(self) -> None:
+        """Stage 3. On a big run the candidates are looked for in two processes, each for half of
+        the free contracts; either way they are assigned in registration and contract order."""
         pending = [ri for ri in range(len(self.registrations)) if not self.settled[ri]]
         free = [ci for ci in range(len(self.contracts)) if self.holder[ci] == FREE]
         if not pending or not free:
             return
-        found = fuzzy_candidates(self.ev, pending, free, self.forbidden)
-        self.assign(3, self._without_other_numbers(found))
+        if len(self.registrations) >= PARALLEL_STAGE_MIN_RECORDS and fork_is_safe():
+
+            def other_half() -> bytes:
+                found = fuzzy_candidates(self.ev, pending, free, self.forbidden, lambda ci: _in_part(ci, (1, 2)))
+                return marshal.dumps([(ri, [(score, ci, astuple(a)) for score, ci, a in candidates])
+                                      for ri, candidates in found.items()])
+
+            with Aside(other_half) as other:
+                found = fuzzy_candidates(self.ev, pending, free, self.forbidden, lambda ci: _in_part(ci, (0, 2)))
+                for ri, candidates in marshal.loads(other.result()):
+                    found.setdefault(ri, []).extend(
+                        (score, ci, replace(Assessment(*fields), shared=False)) for score, ci, fields in candidates)
+        else:
+            found = fuzzy_candidates(self.ev, pending, free, self.forbidden)
+        ordered = {ri: sorted(found[ri], key=itemgetter(1)) for ri in sorted(found)}
+        self.assign(3, self._without_other_numbers(ordered))
 
 
 def _value_agrees(a: Assessment) -> bool:
