@@ -348,38 +348,6 @@ def _payments_from(part: bytes, days: dict[int, date]) -> Iterator[PaymentState]
         yield PaymentState(pid, sp2d, tanggal, kontrak, opd, nilai, uraian, contract_id)
 
 
-class _HandedOver(Sequence[PaymentState]):
-    """The forked rules process's payments on a first run: those the payment rules said they want
-    (``payments_wanted``), read by the run's process. The rules read them the same way
-    (``ctx.payments_where``); reading them whole is refused: it would see only these."""
-
-    def __init__(self, parts: Callable[[], Iterator[bytes]]) -> None:
-        self._parts = parts
-
-    def where(self, keep: Callable[[int | None, date], bool]) -> Iterator[PaymentState]:
-        days: dict[int, date] = {}
-        for part in self._parts():  # one part in memory at a time
-            yield from (payment for payment in _payments_from(part, days)
-                        if keep(payment.contract_id, payment.tanggal_sp2d))
-
-    def _refuse(self) -> Any:
-        raise RuntimeError("a rule saying which payments it wants (payments_wanted) reads them with "
-                           "ctx.payments_where only")
-
-    def __len__(self) -> int:
-        return cast(int, self._refuse())
-
-    def __iter__(self) -> Iterator[PaymentState]:
-        return cast(Iterator[PaymentState], self._refuse())
-
-    @overload
-    def __getitem__(self, index: int) -> PaymentState: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[PaymentState]: ...
-    def __getitem__(self, index: int | slice) -> PaymentState | Sequence[PaymentState]:
-        return cast(PaymentState, self._refuse())
-
-
 def _by_payments(
     registry: Mapping[str, type[Rule]], enabled: Sequence[str]
 ) -> tuple[dict[str, type[Rule]], dict[str, type[Rule]]]:
@@ -405,8 +373,10 @@ def _spooled(ctx: CheckContext, registry: Mapping[str, type[Rule]]) -> Spool:
 class _NoPayments(Sequence[PaymentState]):
     """The forked rules process's payments: they stream from the parent's connection, which it must not use."""
 
+    refusal = "a rule reading ctx.payments must declare reads_payments = True"
+
     def _refuse(self) -> Any:
-        raise RuntimeError("a rule reading ctx.payments must declare reads_payments = True")
+        raise RuntimeError(self.refusal)
 
     def __len__(self) -> int:
         return cast(int, self._refuse())
@@ -420,6 +390,23 @@ class _NoPayments(Sequence[PaymentState]):
     def __getitem__(self, index: slice) -> Sequence[PaymentState]: ...
     def __getitem__(self, index: int | slice) -> PaymentState | Sequence[PaymentState]:
         return cast(PaymentState, self._refuse())
+
+
+class _HandedOver(_NoPayments):
+    """The forked rules process's payments on a first run: those the payment rules said they want
+    (``payments_wanted``), read by the run's process and handed over in parts. The rules read them
+    the same way (``ctx.payments_where``); reading them whole is refused: it would see only these."""
+
+    refusal = "a rule saying which payments it wants (payments_wanted) reads them with ctx.payments_where only"
+
+    def __init__(self, parts: Callable[[], Iterator[bytes]]) -> None:
+        self._parts = parts
+
+    def where(self, keep: Callable[[int | None, date], bool]) -> Iterator[PaymentState]:
+        days: dict[int, date] = {}
+        for part in self._parts():  # one part in memory at a time
+            yield from (payment for payment in _payments_from(part, days)
+                        if keep(payment.contract_id, payment.tanggal_sp2d))
 
 
 def _write(
