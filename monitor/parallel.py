@@ -7,7 +7,9 @@ this process opened before the fork, and after each chunk says on a pipe how far
 written; at the end it sends the spool's counts, or the exception that stopped it. This process
 writes its own rules' chunks first (they are ready when its rules are done), then reads the forked
 process's as they are announced (positional reads: the file's offset is shared with the writer):
-the order of one process running this process's rules, then the others.
+the order of one process running this process's rules, then the others. Data this process only
+has after the fork (on a first run, the SP2Ds the payment rule wants) is handed over through a file
+of its own (:meth:`ForkedSpool.hand_over`), read by the forked process a part at a time.
 
 The forked process never touches the database (a connection must not be used across a fork) and
 ends with ``os._exit``: no atexit handlers, no finalizers of the parent's objects.
