@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from itertools import repeat
 from typing import IO, Any, NamedTuple, Protocol
 
 from sqlalchemy import Column, func, select
@@ -44,7 +45,6 @@ from monitor.findings import (
     RESOLVED,
     SILENCED,
     ActiveSilence,
-    EventLog,
     active_silences,
     first_match,
     latest_run_as_of,
@@ -298,18 +298,22 @@ def _same(value: Any) -> Any:
 
 
 class _Writes:
-    """One chunk's writes: inserts, row updates grouped by the columns they touch, history rows."""
+    """One chunk's writes: inserts, row updates grouped by the columns they touch, history rows
+    (as the driver takes them: a tuple each, the run's time, actor and id bound once)."""
 
-    def __init__(self, conn: Connection, log_: EventLog, inserted: Callable[[int], None]) -> None:
+    def __init__(self, conn: Connection, at: datetime, actor: str, check_run_id: int,
+                 inserted: Callable[[Sequence[int]], None]) -> None:
         self.driver = _Driver(conn)
-        self.log = log_
         self.inserted = inserted
         self.inserts: list[tuple[Any, ...]] = []
-        self.insert_notes: list[tuple[str, str]] = []  # (status, note) of each insert, in order
+        # Of each insert, in order: its status and the note of its first history row.
+        self.insert_statuses: list[str] = []
+        self.insert_notes: list[str] = []
         self.groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
+        self.events: list[tuple[Any, ...]] = []
         # Every column's conversion but the details', which arrive as JSON text.
         self.bound = {column.key: self.driver.bind(column) for column in FINDING.c if column.key != "details"}
-        self.event_at = self.driver.bind(FINDING_EVENT.c.at)
+        self.at, self.actor, self.check_run_id = self.driver.bind(FINDING_EVENT.c.at)(at), actor, check_run_id
 
     def update(self, finding_id: int, values: dict[str, Any]) -> None:
         keys = tuple(sorted(values))
@@ -317,23 +321,27 @@ class _Writes:
         self.groups[keys].append((*(bound[key](values[key]) if key in bound else values[key] for key in keys),
                                   finding_id))
 
+    def event(self, finding_id: int, from_status: str | None, to_status: str, note: str | None) -> None:
+        """A history row (in the order of _EVENT)."""
+        self.events.append((finding_id, self.at, from_status, to_status, self.actor, note, self.check_run_id))
+
     def write(self) -> None:
         driver = self.driver
         if self.inserts:
             ids = driver.new_ids("finding", len(self.inserts))
             driver.insert("finding", ("id", *_INSERTED),
                           [(finding_id, *row) for finding_id, row in zip(ids, self.inserts, strict=True)])
-            for finding_id, (status, note) in zip(ids, self.insert_notes, strict=True):
-                self.log.add(finding_id, None, status, note)
-                self.inserted(finding_id)
+            count = len(ids)
+            # Each new finding's first history row: "found" (open, or silenced).
+            self.events.extend(zip(ids, repeat(self.at, count), repeat(None, count), self.insert_statuses,
+                                   repeat(self.actor, count), self.insert_notes, repeat(self.check_run_id, count),
+                                   strict=True))
+            self.inserted(ids)
         for keys, rows in self.groups.items():
             driver.update("finding", keys, rows)
-        at = self.event_at
-        driver.insert("finding_event", _EVENT, [
-            (row["finding_id"], at(row["at"]), row["from_status"], row["to_status"], row["actor"], row["note"],
-             row["check_run_id"]) for row in self.log.rows])
-        self.inserts, self.insert_notes, self.groups = [], [], defaultdict(list)
-        self.log.rows = []
+        driver.insert("finding_event", _EVENT, self.events)
+        self.inserts, self.insert_statuses, self.insert_notes, self.groups = [], [], [], defaultdict(list)
+        self.events = []
 
 
 def _content(item: Detected) -> dict[str, Any]:
@@ -392,8 +400,12 @@ class _Run:
         self.seen_count = 0
         self.silence_by_id = {s.id: s for s in self.silences}
         self.seen_on = tanggal(self.as_of)
-        self.log = EventLog(at=self.now, actor=self.actor, check_run_id=self.check_run_id)
-        self.writes = _Writes(self.conn, self.log, self.mark_seen)
+        self.writes = _Writes(self.conn, self.now, self.actor, self.check_run_id, self.mark_seen_all)
+        # What every finding this run inserts shares (the insert's last columns, bound once).
+        bound = self.writes.bound
+        self.inserted_tail = (bound["first_seen"](self.as_of), bound["last_seen"](self.as_of), self.check_run_id,
+                              bound["opened_at"](self.now))
+        self.found_note = f"ditemukan pada pemeriksaan {self.seen_on}"
 
     def chunk(self, chunk: list[Detected]) -> None:
         # A first run (no finding stored before it) has nothing to look up: the spool's fingerprints
@@ -422,18 +434,34 @@ class _Run:
         self.seen_ids[finding_id] = 1
         self.seen_count += 1
 
+    def mark_seen_all(self, finding_ids: Sequence[int]) -> None:
+        """:meth:`mark_seen` for new findings' ids (distinct)."""
+        if not finding_ids:
+            return
+        top = max(finding_ids)
+        if top >= len(self.seen_ids):
+            self.seen_ids.extend(bytes(top + 1 - len(self.seen_ids) + 4096))
+        seen = self.seen_ids
+        for finding_id in finding_ids:
+            seen[finding_id] = 1
+        self.seen_count += len(finding_ids)
+
     def insert(self, item: Detected, silence: ActiveSilence | None) -> str:
-        status = SILENCED if silence else OPEN
-        bound = self.writes.bound
+        writes = self.writes
         # In the order of _INSERTED.
-        self.writes.inserts.append((
-            item.fingerprint, item.rule, item.subject, status, item.severity, item.title, item.opd,
-            item.amount_at_risk, item.details, item.digest, None if silence is None else silence.id,
-            None if silence is None else bound["silenced_until"](silence.until), bound["first_seen"](self.as_of),
-            bound["last_seen"](self.as_of), self.check_run_id, bound["opened_at"](self.now),
-        ))
-        note = f"ditemukan pada pemeriksaan {self.seen_on}"
-        self.writes.insert_notes.append((status, _with_silence(note, silence)))
+        if silence is None:
+            status = OPEN
+            writes.inserts.append((item.fingerprint, item.rule, item.subject, status, item.severity, item.title,
+                                   item.opd, item.amount_at_risk, item.details, item.digest, None, None,
+                                   *self.inserted_tail))
+            writes.insert_notes.append(self.found_note)
+        else:
+            status = SILENCED
+            writes.inserts.append((item.fingerprint, item.rule, item.subject, status, item.severity, item.title,
+                                   item.opd, item.amount_at_risk, item.details, item.digest, silence.id,
+                                   writes.bound["silenced_until"](silence.until), *self.inserted_tail))
+            writes.insert_notes.append(_with_silence(self.found_note, silence))
+        writes.insert_statuses.append(status)
         self.report.new += 1
         return status
 
@@ -445,7 +473,7 @@ class _Run:
             "resolved_reason": None, "ack_note": None,
         })
         note = f"muncul kembali pada pemeriksaan {self.seen_on}"
-        self.log.add(row.id, RESOLVED, status, _with_silence(note, silence))
+        self.writes.event(row.id, RESOLVED, status, _with_silence(note, silence))
         self.report.reopened += 1
         return status
 
@@ -459,7 +487,7 @@ class _Run:
             values.update(_content(item))
             self.report.refreshed += 1
         if item.severity != row.severity:
-            self.log.add(row.id, row.status, row.status, f"severity {row.severity} → {item.severity}")
+            self.writes.event(row.id, row.status, row.status, f"severity {row.severity} → {item.severity}")
             if severity_rank(item.severity) > severity_rank(row.severity):
                 self.report.severity_rose += 1
             else:
@@ -486,7 +514,7 @@ class _Run:
             self.report.silenced += 1
         if status != row.status:
             values["status"] = status
-            self.log.add(row.id, row.status, status, "; ".join(notes))
+            self.writes.event(row.id, row.status, status, "; ".join(notes))
         if (self.previous_as_of or row.last_seen) != self.as_of:
             if values:
                 values.update(last_seen=self.as_of, last_check_run_id=self.check_run_id)
@@ -521,7 +549,7 @@ def _resolve(run: _Run, resolution_reasons: ResolutionReasons) -> None:
             if run.previous_as_of is not None:  # the last run that saw it: written down for good
                 values["last_seen"] = run.previous_as_of
             run.writes.update(fid, values)
-            run.log.add(fid, status, RESOLVED, reason)
+            run.writes.event(fid, status, RESOLVED, reason)
             run.report.resolved += 1
             run.report.by_rule[rule][RESOLVED] += 1
         run.writes.write()
