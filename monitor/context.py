@@ -319,12 +319,19 @@ class Records:
     kampung: Sequence[KampungState]
 
 
-def load_records(conn: Connection) -> Records:
+def load_records(
+    conn: Connection, contracts_loaded: Callable[[Table[ContractState]], object] | None = None
+) -> Records:
     """Contracts (with their addenda applied), registrations, agreements and Kampung Bahagia activities
-    in memory; payments streamed from ``conn``, which must stay open while the records are used."""
+    in memory; payments streamed from ``conn``, which must stay open while the records are used.
+    ``contracts_loaded`` is called with the contracts before the registrations are read (the check
+    run starts work on them aside)."""
     intern = Interner()
+    contracts = load_contracts(conn, intern)
+    if contracts_loaded is not None:
+        contracts_loaded(contracts)
     return Records(
-        contracts=load_contracts(conn, intern),
+        contracts=contracts,
         registrations=load_registrations(conn, intern),
         payments=StreamedPayments(conn, Interner()),  # its own: the big one is freed after loading
         agreements=load_agreements(conn),

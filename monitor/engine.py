@@ -33,7 +33,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import islice
@@ -50,8 +50,9 @@ from monitor.columns import ByKey
 from monitor.context import Records, load_records
 from monitor.findings import FINDING, lock_for_writing
 from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
+from monitor.matching.features import ContractSide
 from monitor.models import CheckRun, utcnow
-from monitor.parallel import FORK_MIN_RECORDS, ForkedSpool, fork_is_safe
+from monitor.parallel import FORK_MIN_RECORDS, Aside, ForkedSpool, fork_is_safe
 from monitor.premium import required_premium
 from monitor.reconcile import ReconcileReport, ResolutionReasons, Spool, SpooledFindings, reconcile
 from monitor.resolution import resolution_reasons
@@ -237,11 +238,16 @@ def _run(
     # The reader stays open to the end: payments stream from it, and resolutions look facts up in it.
     with app.engine.connect() as reader:
         _read_snapshot(reader)
-        records = load_records(reader)
-        with Session(bind=reader) as session:
-            decisions = load_decisions(session)
-        lap("load")
-        links = match(records.contracts, records.registrations, decisions)
+        with ExitStack() as stack:
+            # The contracts' side of matching is computed aside while the registrations load.
+            contract_side: list[Aside] = []
+            records = load_records(reader, lambda contracts: contract_side.append(
+                stack.enter_context(ContractSide.aside(contracts))))
+            with Session(bind=reader) as session:
+                decisions = load_decisions(session)
+            lap("load")
+            links = match(records.contracts, records.registrations, decisions,
+                          ContractSide.from_bytes(contract_side[0].result()))
         lap("match")
         ctx = build_context(settings, records, links, as_of, config)
         # A first run inserts every finding: its write is the long pole (see _spool_findings).

@@ -21,6 +21,7 @@ from typing import Any
 from checks.base import CANCELLED, Ambiguity, ContractState, Link, RegistrationLookups, RegistrationState
 from monitor.columns import MadeWhenLookedAt, Table, column
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, Assessment, Evaluator, project_points
+from monitor.matching.features import ContractSide
 
 EQUALLY_GOOD = 0.01  # scores closer than this are a tie: ask a human
 # A registration left without a contract is a re-registration of the one holding its best candidate
@@ -213,7 +214,8 @@ class MatchResult:
 class Assignment:
     """The state of one matching run: who holds what, what is settled, what a human must decide."""
 
-    def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState]) -> None:
+    def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState],
+                 contract_side: ContractSide | None = None) -> None:
         self.contracts = contracts
         self.registrations = registrations
         # The columns read once per pair (a table's own: see monitor.columns).
@@ -222,7 +224,7 @@ class Assignment:
         self.registration_numbers = column(registrations, "nomor_registrasi")
         self._statuses = column(registrations, "status")
         self._registered_on = column(registrations, "tanggal_daftar")
-        self.ev = Evaluator(contracts, registrations)
+        self.ev = Evaluator(contracts, registrations, contract_side)
         # Per contract index: the registration index holding it, the stage of that link and its
         # project points (flat arrays: a million contracts cost a few megabytes).
         self.holder = array("i", [FREE]) * len(contracts)

@@ -25,7 +25,7 @@ from rapidfuzz.distance import LCSseq, Levenshtein
 
 from checks.base import ContractState, RegistrationState
 from monitor.columns import column
-from monitor.matching.features import NO_KEY, NO_VENDOR, Features
+from monitor.matching.features import NO_KEY, NO_VENDOR, ContractSide, Features
 from monitor.matching.normalize import title_key
 
 # Number relations, strongest first.
@@ -66,12 +66,13 @@ class Evaluator:
     sides. The vendor name is compared only when the NPWP cannot tell (missing on either side):
     an agreeing NPWP identifies the contractor better than any spelling of its name."""
 
-    def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState]) -> None:
+    def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState],
+                 contract_side: ContractSide | None = None) -> None:
         self.contracts = contracts
         self.registrations = registrations
         # The columns the comparisons read (a table's own: see monitor.columns).
         self.c_title, self.r_title = column(contracts, "nama_paket"), column(registrations, "nama_proyek")
-        self.f = Features(contracts, registrations)
+        self.f = Features(contracts, registrations, contract_side)
         self._title: dict[str, str] = {}
         self._details: dict[tuple[Any, ...], Mapping[str, Any]] = {}
 

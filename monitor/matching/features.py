@@ -9,9 +9,11 @@ into the id of the normalized name.
 
 from __future__ import annotations
 
+import marshal
 from array import array
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import NamedTuple
 
 from checks.base import ContractState, RegistrationState
 from monitor.columns import column
@@ -26,8 +28,47 @@ NO_KEY = -1  # the hash of a blank contract number (no str hashes to -1)
 HASH_ASIDE_MIN_RECORDS = FORK_MIN_RECORDS
 
 
+class ContractSide(NamedTuple):
+    """The contracts' arrays (see :class:`Features`): computed from the contracts alone, so a check
+    run has them computed aside while it loads the registrations (:meth:`aside`)."""
+
+    hash: array[int]
+    npwp: array[int]
+    signed: array[int]
+    start: array[int]
+    end: array[int]
+
+    @classmethod
+    def of(cls, contracts: Sequence[ContractState]) -> ContractSide:
+        # Day ordinals: contract signed, work starts (SPMK, else signed), work ends (the later of the
+        # original and current end: coverage may follow either).
+        signed = _ordinals(contracts, "tanggal_kontrak")
+        return cls(
+            hash=array("q", map(_key_hash, column(contracts, "nomor_kontrak"))),
+            npwp=_npwps(column(contracts, "npwp_penyedia"), {}),
+            signed=signed,
+            start=array("i", [signed_on if mulai is None else mulai.toordinal()
+                              for mulai, signed_on in zip(column(contracts, "tanggal_mulai"), signed, strict=True)]),
+            end=_column("i", map(max, _ordinals(contracts, "tanggal_selesai"),
+                                 _ordinals(contracts, "tanggal_selesai_awal"))),
+        )
+
+    @classmethod
+    def aside(cls, contracts: Sequence[ContractState]) -> Aside:
+        """Start computing the contract side in a forked process (on a big run, where forking is
+        safe: :class:`monitor.parallel.Aside`); :meth:`from_bytes` of its result is the side."""
+        return Aside(lambda: marshal.dumps([values.tobytes() for values in cls.of(contracts)]),
+                     wanted=len(contracts) >= HASH_ASIDE_MIN_RECORDS)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ContractSide:
+        return cls(*(_from_bytes(typecode, values) for typecode, values in zip("qqiii", marshal.loads(data),
+                                                                                 strict=True)))
+
+
 class Features:
-    def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState]) -> None:
+    def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState],
+                 contract_side: ContractSide | None = None) -> None:
         self.vendor_names: list[str] = []  # vendor id -> normalized name
         self._vendor_ids: dict[str, int] = {}
         self._raw_vendor: dict[str, int] = {}
@@ -43,34 +84,21 @@ class Features:
         # that need it (contract_key, registration_key).
         self.c_number = column(contracts, "nomor_kontrak")
         self.r_number = column(registrations, "nomor_kontrak")
-        # Two million keys: the registrations' are hashed by a forked process meanwhile (on a big run).
+        # Two million keys: the registrations' are hashed by a forked process meanwhile (on a big run),
+        # while this one makes the contract side (unless the caller made it aside already).
         r_number = self.r_number
         with Aside(lambda: array("q", map(_key_hash, r_number)).tobytes(),
                    wanted=len(registrations) >= HASH_ASIDE_MIN_RECORDS) as r_hashes:
-            self.c_hash = array("q", map(_key_hash, self.c_number))
-            self.r_hash = array("q")
-            self.r_hash.frombytes(r_hashes.result())
-        # Raw NPWP -> its integer, while the two columns are made (then freed: hundreds of thousands).
-        npwps: dict[str | None, int] = {}
-        self.c_npwp = _npwps(column(contracts, "npwp_penyedia"), npwps)
+            side = ContractSide.of(contracts) if contract_side is None else contract_side
+            self.r_npwp = _npwps(column(registrations, "npwp_penyedia"), {})
+            self.r_value = _column("q", column(registrations, "nilai_kontrak_terdaftar"))
+            self.r_daftar = _ordinals(registrations, "tanggal_daftar")
+            self.r_masa_awal = _ordinals(registrations, "masa_awal")
+            self.r_masa_akhir = _ordinals(registrations, "masa_akhir")
+            self.r_hash = _from_bytes("q", r_hashes.result())
+        self.c_hash, self.c_npwp, self.c_signed, self.c_start, self.c_end = side
         self.c_nilai = _column("q", column(contracts, "nilai"))
         self.c_nilai_awal = _column("q", column(contracts, "nilai_awal"))
-        # Day ordinals: contract signed, work starts (SPMK, else signed), work ends (the later of the
-        # original and current end: coverage may follow either).
-        self.c_signed = _ordinals(contracts, "tanggal_kontrak")
-        self.c_start = array("i", [
-            signed if mulai is None else mulai.toordinal()
-            for mulai, signed in zip(column(contracts, "tanggal_mulai"), self.c_signed, strict=True)
-        ])
-        self.c_end = _column("i", map(max, _ordinals(contracts, "tanggal_selesai"),
-                                    _ordinals(contracts, "tanggal_selesai_awal")))
-
-        self.r_npwp = _npwps(column(registrations, "npwp_penyedia"), npwps)
-        del npwps
-        self.r_value = _column("q", column(registrations, "nilai_kontrak_terdaftar"))
-        self.r_daftar = _ordinals(registrations, "tanggal_daftar")
-        self.r_masa_awal = _ordinals(registrations, "masa_awal")
-        self.r_masa_akhir = _ordinals(registrations, "masa_akhir")
 
     def contract_key(self, ci: int) -> str | None:
         """The key of contract ``ci``'s number (``None`` when blank)."""
@@ -114,6 +142,12 @@ class Features:
             self._raw_vendor[raw] = found
         return found
 
+
+
+def _from_bytes(typecode: str, data: bytes) -> array[int]:
+    values = array(typecode)
+    values.frombytes(data)
+    return values
 
 
 def _npwps(raws: Sequence[str | None], known: dict[str | None, int]) -> array[int]:

@@ -43,7 +43,7 @@ from monitor.matching.assignment import _METHOD_CODES, FREE, Assignment, Candida
 from monitor.matching.blocking import fuzzy_candidates
 from monitor.matching.decisions import Decision
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, VALUE_AGREES, Assessment, acceptable_by_npwp
-from monitor.matching.features import NO_KEY, Features
+from monitor.matching.features import NO_KEY, ContractSide, Features
 from monitor.parallel import FORK_MIN_RECORDS, Aside, fork_is_safe
 
 NPWP_VALUE_RATIO = 0.85  # stage 2 only considers contracts within 15% of the registered value
@@ -57,14 +57,16 @@ def match(
     contracts: Sequence[ContractState],
     registrations: Sequence[RegistrationState],
     decisions: Sequence[Decision] = (),
+    contract_side: ContractSide | None = None,
 ) -> MatchResult:
-    """Link contracts to registrations (see the module docstring). Pure: no database."""
+    """Link contracts to registrations (see the module docstring). Pure: no database. A caller that
+    computed the contracts' :class:`~monitor.matching.features.ContractSide` meanwhile passes it."""
     # Matching a million records creates millions of small objects and no reference cycles; the
     # cyclic collector would rescan every live object each time it ran, so it waits until we are done.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _Matcher(contracts, registrations).run(decisions)
+        return _Matcher(contracts, registrations, contract_side).run(decisions)
     finally:
         if enabled:
             gc.enable()
@@ -73,8 +75,9 @@ def match(
 class _Matcher(Assignment):
     """The stages, in order."""
 
-    def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState]) -> None:
-        super().__init__(contracts, registrations)
+    def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState],
+                 contract_side: ContractSide | None = None) -> None:
+        super().__init__(contracts, registrations, contract_side)
         # Registrations whose number matched only contracts with a disagreeing value (stage 4).
         self.deferred: dict[int, list[Candidate]] = {}
         # Registrations whose typed number is some contract's (normalized): they name a contract.

@@ -24,7 +24,7 @@ from monitor.engine import CheckFailed, build_context, run_check
 from monitor.matching import features, match
 from monitor.matching.features import Features
 from monitor.models import Base, CheckRun
-from monitor.parallel import Aside, ForkedSpool
+from monitor.parallel import Aside, ForkedSpool, fork_is_safe
 from monitor.reconcile import CHUNK, Spool
 from tests.engine.helpers import (
     add_contract,
@@ -354,3 +354,37 @@ def test_the_matchers_number_hashes_are_the_same_computed_aside(monkeypatch: pyt
 
     assert aside.r_hash == here.r_hash and aside.c_hash == here.c_hash
     assert list(aside.r_hash[:-1]) == list(aside.c_hash) and aside.r_hash[-1] == features.NO_KEY
+
+
+def test_the_contract_side_computed_aside_while_loading_is_the_one_made_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    contracts = [contract(f"{n:03d}/SPK-PUPR/III/2026", npwp=f"01.234.567.8-9{n:02d}.000",
+                          tanggal_mulai=None if n % 3 == 0 else date(2026, 3, n % 28 + 1),
+                          tanggal_selesai=date(2026, 9, n % 28 + 1)) for n in range(1, 30)]
+    if not fork_is_safe():
+        pytest.skip("another thread runs in this process: nothing is computed aside")
+    here = features.ContractSide.of(contracts)
+    monkeypatch.setattr(features, "HASH_ASIDE_MIN_RECORDS", 0)
+    with features.ContractSide.aside(contracts) as computing:
+        assert computing._pid is not None  # it did fork
+        side = features.ContractSide.from_bytes(computing.result())
+
+    assert side == here and len(set(here.npwp)) == 29 and here.start[2] == here.signed[2]
+    given = Features(contracts, [registration()], side)
+    assert (given.c_hash, given.c_npwp, given.c_start, given.c_end) == (here.hash, here.npwp, here.start, here.end)
+
+
+def test_a_run_computing_the_contract_side_aside_stores_what_a_run_computing_it_here_does(
+    app: App, records: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_check(app, AS_OF)
+    here = _stored(app)
+    with transaction(app.sessions) as session:
+        for table in ("finding_event", "finding", "match_link"):
+            session.execute(Base.metadata.tables[table].delete())
+    monkeypatch.setattr(features, "HASH_ASIDE_MIN_RECORDS", 0)
+
+    run_check(app, AS_OF)
+
+    assert _stored(app) == here and here
