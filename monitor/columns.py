@@ -195,3 +195,11 @@ def column(records: Sequence[Any], name: str) -> Sequence[Any]:
 
 def int_column(values: Iterable[int] = ()) -> array[int]:
     return array("q", values)
+
+
+def array_from_bytes(typecode: str, data: bytes) -> array[Any]:
+    """An array of ``typecode`` from the bytes of one (``array.tobytes``): how arrays come back from
+    a forked process."""
+    values: array[Any] = array(typecode)
+    values.frombytes(data)
+    return values

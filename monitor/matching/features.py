@@ -16,7 +16,7 @@ from datetime import date
 from typing import NamedTuple
 
 from checks.base import ContractState, RegistrationState
-from monitor.columns import column
+from monitor.columns import array_from_bytes, column
 from monitor.matching.normalize import contract_number_key, npwp_key, vendor_key
 from monitor.parallel import FORK_MIN_RECORDS, Aside
 
@@ -62,7 +62,7 @@ class ContractSide(NamedTuple):
 
     @classmethod
     def from_bytes(cls, data: bytes) -> ContractSide:
-        return cls(*(_from_bytes(typecode, values) for typecode, values in zip("qqiii", marshal.loads(data),
+        return cls(*(array_from_bytes(typecode, values) for typecode, values in zip("qqiii", marshal.loads(data),
                                                                                  strict=True)))
 
 
@@ -95,7 +95,7 @@ class Features:
             self.r_daftar = _ordinals(registrations, "tanggal_daftar")
             self.r_masa_awal = _ordinals(registrations, "masa_awal")
             self.r_masa_akhir = _ordinals(registrations, "masa_akhir")
-            self.r_hash = _from_bytes("q", r_hashes.result())
+            self.r_hash = array_from_bytes("q", r_hashes.result())
         self.c_hash, self.c_npwp, self.c_signed, self.c_start, self.c_end = side
         self.c_nilai = _column("q", column(contracts, "nilai"))
         self.c_nilai_awal = _column("q", column(contracts, "nilai_awal"))
@@ -142,12 +142,6 @@ class Features:
             self._raw_vendor[raw] = found
         return found
 
-
-
-def _from_bytes(typecode: str, data: bytes) -> array[int]:
-    values = array(typecode)
-    values.frombytes(data)
-    return values
 
 
 def _npwps(raws: Sequence[str | None], known: dict[str | None, int]) -> array[int]:

@@ -23,6 +23,11 @@ Within a stage, pairs are assigned one-to-one (:mod:`monitor.matching.assignment
 human as an :class:`~checks.base.Ambiguity`, and a re-registration supersedes the older one; a final
 pass catches re-registrations matched in different stages. A registration with status ``batal``
 may still link: whether it protects the contract is the rules' business.
+
+On a big run stages 1 to 3 use the machine's second core: stages 1 and 2 split by key (a forked
+process takes half of the number keys, then of the NPWPs: :meth:`_Matcher._in_two_parts`), stage 3
+looks for candidates for half of the free contracts in a forked process; the links are the same as
+in one process.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from types import MappingProxyType
 from typing import Any
 
 from checks.base import Ambiguity, ContractState, RegistrationState
-from monitor.columns import column
+from monitor.columns import array_from_bytes, column
 from monitor.matching.assignment import _METHOD_CODES, FREE, Assignment, Candidate, MatchResult
 from monitor.matching.blocking import fuzzy_candidates
 from monitor.matching.decisions import Decision
@@ -188,8 +193,8 @@ class _Matcher(Assignment):
          settled, named) = marshal.loads(outcome)
         shared = [MappingProxyType(mapping) for mapping in details]
         for ci, ri, point, method, score, at in zip(
-                _ints("i", contracts), _ints("i", registrations), _ints("b", points), methods,
-                _floats(scores), _ints("i", details_at), strict=True):
+                array_from_bytes("i", contracts), array_from_bytes("i", registrations), array_from_bytes("b", points),
+                methods, array_from_bytes("d", scores), array_from_bytes("i", details_at), strict=True):
             self.holder[ci], self.holder_stage[ci], self.holder_points[ci] = ri, stage, point
             self.link_method[ci], self.link_score[ci], self.link_details[ci] = method, score, shared[at]
         for ri, found in deferred:
@@ -380,18 +385,6 @@ NONE, SEVERAL = -1, -2  # no contract has the registration's number key; several
 def _in_part(key: int, part: Part | None) -> bool:
     """Is this key (a number key's hash, an NPWP) in ``part`` (all are when there is none)?"""
     return part is None or key % part[1] == part[0]
-
-
-def _ints(typecode: str, data: bytes) -> array[int]:
-    values = array(typecode)
-    values.frombytes(data)
-    return values
-
-
-def _floats(data: bytes) -> array[float]:
-    values = array("d")
-    values.frombytes(data)
-    return values
 
 
 def _or_into(flags: bytearray, other: bytes) -> None:
