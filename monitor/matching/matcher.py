@@ -314,7 +314,7 @@ class _Matcher(Assignment):
     def _by_npwp(self, part: Part | None) -> None:
         f = self.ev.f
         pending = {ri: npwp for ri, npwp in enumerate(f.r_npwp)
-                   if npwp and not self.settled[ri] and f.r_value[ri] > 0 and _in_part(npwp, part)}
+                   if npwp and not self.settled[ri] and f.r_value[ri] > 0 and _in_part(_spread(npwp), part)}
         if not pending:
             return
         wanted = set(pending.values())
@@ -382,8 +382,14 @@ def _value_agrees(a: Assessment) -> bool:
 NONE, SEVERAL = -1, -2  # no contract has the registration's number key; several do (see _same_keys)
 
 
+def _spread(key: int) -> int:
+    """An integer key with its bits mixed (Fibonacci hashing), for keys whose low bits follow a
+    pattern: NPWPs end in their branch code, 000 for most, so their parity is one part for all."""
+    return (key * 0x9E3779B97F4A7C15) >> 32
+
+
 def _in_part(key: int, part: Part | None) -> bool:
-    """Is this key (a number key's hash, an NPWP) in ``part`` (all are when there is none)?"""
+    """Is this key (a number key's hash, a spread NPWP) in ``part`` (all are when there is none)?"""
     return part is None or key % part[1] == part[0]
 
 

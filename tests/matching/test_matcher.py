@@ -329,3 +329,10 @@ def test_stages_one_and_two_leave_the_same_state_whether_forked_or_not(monkeypat
     assert after_stages() == alone
     assert len(alone[4]) == 6 and len(alone[5]) == 12  # type: ignore[arg-type]
     assert alone[1].count(2) == 6  # type: ignore[union-attr]
+
+
+def test_npwps_ending_alike_still_split_in_two_even_parts() -> None:
+    """Most NPWPs end in branch code 000: split by their parity, one process would get them all."""
+    npwps = [int(f"01{n:07d}{n % 10}331000") for n in range(2_000)]
+    first = sum(matcher._in_part(matcher._spread(npwp), (0, 2)) for npwp in npwps)
+    assert 900 <= first <= 1_100
