@@ -1,5 +1,7 @@
 """The rules in two processes: a forked process runs the rules that do not read the payments, this one
-those that do; the findings, their order and every failure are those of one process."""
+those that do (on a first run, the forked process runs them all on the SP2Ds this one hands over);
+the findings, their order and every failure are those of one process. Also the work the matcher
+does aside (number hashes, the contracts' side)."""
 
 from __future__ import annotations
 
