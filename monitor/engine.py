@@ -100,6 +100,10 @@ class CheckFailed(RuntimeError):
         self.as_of = as_of
         self.error = error
 
+    def __reduce__(self) -> tuple[type[CheckFailed], tuple[int | None, date, str]]:
+        # Pickled whole (the daemon runs the check in a process of its own: monitor.jobs).
+        return CheckFailed, (self.run_id, self.as_of, self.error)
+
 
 def peak_rss_mb() -> int | None:
     """This process's peak resident memory so far, in MiB (``None`` where the OS does not say)."""
@@ -281,9 +285,10 @@ def _spool_findings(
     one streams the payments from the read snapshot for the rest, then writes its own findings and
     the forked process's while that one is still producing them: this process has the write to do,
     so the other one takes all it can. The forked process never touches the database: its context has no
-    payments. Small runs, systems without ``fork``, and processes running other threads (the daemon:
-    forking there could leave a lock another thread holds forever held in the child) run the rules
-    here, one after the other. Either way the findings come in the same order: the rules reading the
+    payments. Small runs, systems without ``fork``, and processes running other threads (forking
+    there could leave a lock another thread holds forever held in the child; the daemon runs its
+    checks in a process of its own for this: :func:`monitor.jobs.check`) run the rules here, one
+    after the other. Either way the findings come in the same order: the rules reading the
     payments first (this process writes its own findings while the other still works), then the
     rest, each group in registry order.
 
