@@ -101,7 +101,7 @@ class CheckFailed(RuntimeError):
         self.error = error
 
     def __reduce__(self) -> tuple[type[CheckFailed], tuple[int | None, date, str]]:
-        # Pickled whole (the daemon runs the check in a process of its own: monitor.jobs).
+        # Pickled whole (the daemon runs the check in a process of its own: monitor.check_process).
         return CheckFailed, (self.run_id, self.as_of, self.error)
 
 
@@ -287,7 +287,7 @@ def _spool_findings(
     so the other one takes all it can. The forked process never touches the database: its context has no
     payments. Small runs, systems without ``fork``, and processes running other threads (forking
     there could leave a lock another thread holds forever held in the child; the daemon runs its
-    checks in a process of its own for this: :func:`monitor.jobs.check`) run the rules here, one
+    checks in a process of its own for this: :mod:`monitor.check_process`) run the rules here, one
     after the other. Either way the findings come in the same order: the rules reading the
     payments first (this process writes its own findings while the other still works), then the
     rest, each group in registry order.

@@ -11,20 +11,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import multiprocessing
 import shutil
 import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
 
 from monitor.bootstrap import App
-from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -152,59 +150,16 @@ def check(app: App, now: datetime) -> JobResult:
     """Evaluate every rule as of today (in the configured time zone) and reconcile the findings.
 
     In the daemon, whose HTTP server runs in other threads, the check runs in a process of its own
-    (:func:`check_in_own_process`): a process with other threads must not fork, and a big check
+    (:mod:`monitor.check_process`): a process with other threads must not fork, and a big check
     uses the machine's second core by forking (:mod:`monitor.parallel`). Its memory is also given
     back to the system when it ends."""
     run_check = _area_function("monitor.engine", "run_check")
     as_of = now.astimezone(app.settings.tz).date()
     if threading.active_count() > 1 and not _in_memory(app.settings.database.url):
-        result = check_in_own_process(app.settings, as_of)
+        result = _area_function("monitor.check_process", "run_in_own_process")(app.settings, as_of)
     else:
         result = run_check(app, as_of=as_of)
     return JobResult(summary=report_dict(result), follow_up=("alerts",))
-
-
-def check_in_own_process(settings: Settings, as_of: date) -> Any:
-    """``run_check`` as of ``as_of`` in a new (spawned, single-threaded) process: its result, or the
-    exception it raised (``CheckFailed`` when the run failed and was recorded as failed)."""
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: safe from a threaded process
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_check_process, args=(settings, as_of, send), name="pantau-check")
-    process.start()
-    send.close()
-    try:
-        outcome = receive.recv()
-    except EOFError:  # it died without a word (killed, out of memory)
-        outcome = None
-    finally:
-        receive.close()
-        process.join()
-    if outcome is None:
-        raise RuntimeError(f"the check process ended with exit code {process.exitcode} without a result")
-    kind, value = outcome
-    if kind == "error":
-        raise value
-    return value
-
-
-def _check_process(settings: Settings, as_of: date, send: Any) -> None:
-    from monitor.bootstrap import bootstrap
-    from monitor.engine import run_check
-    from monitor.logs import configure_logging
-
-    configure_logging(settings.logging)
-    app = bootstrap(settings, migrate=False)  # the daemon brought the schema up to date
-    try:
-        outcome: tuple[str, Any] = ("ok", run_check(app, as_of=as_of))
-    except Exception as exc:
-        outcome = ("error", exc)
-    try:
-        send.send(outcome)
-    except Exception as exc:  # an exception that does not pickle: its text then
-        send.send(("error", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({exc})")))
-    finally:
-        send.close()
-        app.dispose()
 
 
 def _in_memory(url: str) -> bool:

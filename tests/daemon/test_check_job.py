@@ -1,8 +1,9 @@
-"""The check job: in the daemon (a process with other threads) the check runs in a process of its own,
-where it may fork to use the second core; elsewhere in the caller's process."""
+"""The check job: in the daemon (a process with other threads) the check runs in a process of its own
+(monitor.check_process), where it may fork to use the second core; elsewhere in the caller's process."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from monitor import engine, jobs
+from monitor import check_process, engine, jobs
 from monitor.bootstrap import App
 from monitor.db import transaction
 from monitor.engine import CheckFailed
@@ -91,3 +92,12 @@ def test_a_failed_check_crosses_processes_whole() -> None:
     failed = pickle.loads(pickle.dumps(CheckFailed(3, date(2026, 11, 22), "ValueError: rusak")))
     assert (failed.run_id, failed.as_of, failed.error, str(failed)) == (
         3, date(2026, 11, 22), "ValueError: rusak", "pemeriksaan per 2026-11-22 gagal: ValueError: rusak")
+
+
+def test_a_check_process_that_dies_without_a_word_fails_the_job(
+    app: App, other_thread: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(check_process.sys, "executable", shutil.which("false") or "/bin/false")
+
+    with pytest.raises(RuntimeError, match="ended with status 1 without a result"):
+        jobs.check(app, NOW)

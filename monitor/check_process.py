@@ -1,0 +1,73 @@
+"""A check run in a process of its own, for the daemon: its HTTP server runs in other threads, and a
+process with other threads must not fork, while a big check forks to use the second core
+(:mod:`monitor.parallel`). The new process is started fresh (``python -m monitor.check_process``),
+runs the check single-threaded, and gives its memory back to the system when it ends.
+
+Protocol: the settings and the as-of date arrive pickled on the process's standard input; the
+outcome — the :class:`~monitor.engine.CheckRunResult`, or the exception the run raised — leaves
+pickled on the file descriptor named on its command line. Its log goes where the daemon's goes
+(standard error is inherited). Both ends are this program's own: nothing else is unpickled.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from datetime import date
+from typing import Any
+
+from monitor.settings import Settings
+
+
+def run_in_own_process(settings: Settings, as_of: date) -> Any:
+    """``run_check`` as of ``as_of`` in a new process: its result, or the exception it raised there
+    (:class:`~monitor.engine.CheckFailed` when the run failed, recorded as failed)."""
+    read_end, write_end = os.pipe()
+    # The same code as this process: its import path, whatever the new process's working directory.
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "monitor.check_process", str(write_end)],
+                                   stdin=subprocess.PIPE, pass_fds=(write_end,), env=environment)
+    finally:
+        os.close(write_end)
+    with os.fdopen(read_end, "rb") as answers:
+        assert process.stdin is not None
+        with process.stdin:
+            process.stdin.write(pickle.dumps((settings, as_of)))
+        data = answers.read()  # until the new process ends (and its end of the pipe closes)
+    status = process.wait()
+    if not data:
+        raise RuntimeError(f"the check process ended with status {status} without a result")
+    kind, value = pickle.loads(data)  # our own child wrote it
+    if kind == "error":
+        raise value
+    return value
+
+
+def main(argv: list[str]) -> int:
+    from monitor.bootstrap import bootstrap
+    from monitor.engine import run_check
+    from monitor.logs import configure_logging
+
+    with os.fdopen(int(argv[1]), "wb") as answers:
+        settings, as_of = pickle.load(sys.stdin.buffer)
+        configure_logging(settings.logging)
+        app = bootstrap(settings, migrate=False)  # the daemon brought the schema up to date
+        try:
+            outcome: tuple[str, Any] = ("ok", run_check(app, as_of=as_of))
+        except Exception as exc:
+            outcome = ("error", exc)
+        finally:
+            app.dispose()
+        try:
+            data = pickle.dumps(outcome)
+        except Exception as exc:  # an exception that does not pickle: its text then
+            data = pickle.dumps(("error", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({exc})")))
+        answers.write(data)
+    return 0 if outcome[0] == "ok" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
