@@ -34,8 +34,11 @@ def run_in_own_process(settings: Settings, as_of: date) -> Any:
         os.close(write_end)
     with os.fdopen(read_end, "rb") as answers:
         assert process.stdin is not None
-        with process.stdin:
-            process.stdin.write(pickle.dumps((settings, as_of)))
+        try:
+            with process.stdin:
+                process.stdin.write(pickle.dumps((settings, as_of)))
+        except BrokenPipeError:  # it ended already: what it left (nothing) says so below
+            pass
         data = answers.read()  # until the new process ends (and its end of the pipe closes)
     status = process.wait()
     if not data:
