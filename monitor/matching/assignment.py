@@ -106,8 +106,8 @@ class Links(MadeWhenLookedAt[Link]):
     ) -> Iterator[tuple[ContractState, RegistrationState | None]]:
         """Every contract (a row of ``contracts``, the table matched) with its linked registration or
         ``None``, in table order, without an id lookup per contract."""
-        row_at = registrations.row_at
-        return zip(contracts, map(lambda ri: None if ri == FREE else row_at(ri), self._holder), strict=True)
+        # FREE is negative: row_at_or_none gives None for it.
+        return zip(contracts, map(registrations.row_at_or_none, self._holder), strict=True)
 
     def registered_since_lookup(self, registrations: Table[RegistrationState]) -> Callable[[int], date | None]:
         """Contract id -> the tanggal_daftar of its linked registration unless that is ``batal``, read

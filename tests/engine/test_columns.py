@@ -29,6 +29,7 @@ def test_a_table_gives_back_the_rows_it_holds(ids: list[int]) -> None:
     assert list(table) == rows and len(table) == len(rows)
     assert table[1] == rows[1] and table[-1] == rows[-1] and list(table[1:3]) == rows[1:3]
     assert table.column("nomor_registrasi") == [r.nomor_registrasi for r in rows]
+    assert [table.row_at_or_none(at) for at in (-1, 0, len(rows) - 1)] == [None, rows[0], rows[-1]]
     by_id = table.by_id()
     assert all(by_id[r.id] == r for r in rows) and list(by_id.values()) == rows
     for missing in (0, ids[0] - 1, ids[-1] + 1, 5, 100):
