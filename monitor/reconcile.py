@@ -408,6 +408,10 @@ class _Run:
         self.found_note = f"ditemukan pada pemeriksaan {self.seen_on}"
 
     def chunk(self, chunk: list[Detected]) -> None:
+        if self.first and not self.silences:
+            self.insert_all(chunk)
+            self.writes.write()
+            return
         # A first run (no finding stored before it) has nothing to look up: the spool's fingerprints
         # are distinct, so this run's own inserts are never found again.
         stored = {} if self.first else self.writes.driver.stored([item.fingerprint for item in chunk])
@@ -445,6 +449,21 @@ class _Run:
         for finding_id in finding_ids:
             seen[finding_id] = 1
         self.seen_count += len(finding_ids)
+
+    def insert_all(self, chunk: list[Detected]) -> None:
+        """:meth:`insert` for a whole chunk of a first run with no silence in force: every finding
+        is new and open (the first run writes hundreds of thousands; this is its loop, in C)."""
+        writes, tail, count = self.writes, self.inserted_tail, len(chunk)
+        # In the order of _INSERTED, as insert() makes them.
+        writes.inserts.extend([
+            (fingerprint, rule, subject, OPEN, severity, title, opd, amount, details, digest, None, None, *tail)
+            for fingerprint, rule, subject, severity, title, opd, amount, details, digest in chunk
+        ])
+        writes.insert_statuses.extend(repeat(OPEN, count))
+        writes.insert_notes.extend(repeat(self.found_note, count))
+        self.report.new += count
+        for rule, found in Counter(item.rule for item in chunk).items():
+            self.report.by_rule[rule][OPEN] += found
 
     def insert(self, item: Detected, silence: ActiveSilence | None) -> str:
         writes = self.writes

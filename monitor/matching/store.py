@@ -83,8 +83,10 @@ def save_links(session: Session, result: MatchResult | Iterable[Link]) -> LinkCh
     for chunk in _chunks(iter(changed)):
         session.execute(update(MatchLink), chunk)
     if new:
+        # Every link new (a first run): they are made again in order rather than looked up one by one.
+        fresh = links if len(new) == len(by_contract) else map(by_contract.__getitem__, new)
         _insert(conn, table, ((link.contract_id, link.registration_id, link.method, link.score, as_json(link.details))
-                              for link in map(by_contract.__getitem__, new)))
+                              for link in fresh))
     return LinkChanges(inserted=len(new), updated=len(changed), deleted=len(stale))
 
 
