@@ -5,7 +5,8 @@ runs the check single-threaded, and gives its memory back to the system when it 
 
 Protocol: the settings and the as-of date arrive pickled on the process's standard input; the
 outcome — the :class:`~monitor.engine.CheckRunResult`, or the exception the run raised — leaves
-pickled on the file descriptor named on its command line. Its log goes where the daemon's goes
+pickled on the file descriptor named on its command line, after a byte saying which (as a
+:class:`monitor.parallel.Aside` answers). Its log goes where the daemon's goes
 (standard error is inherited). Both ends are this program's own: nothing else is unpickled.
 """
 
@@ -18,6 +19,7 @@ import sys
 from datetime import date
 from typing import Any
 
+from monitor.parallel import DONE, FAILED, pickled_exception
 from monitor.settings import Settings
 
 
@@ -43,10 +45,9 @@ def run_in_own_process(settings: Settings, as_of: date) -> Any:
     status = process.wait()
     if not data:
         raise RuntimeError(f"the check process ended with status {status} without a result")
-    kind, value = pickle.loads(data)  # our own child wrote it
-    if kind == "error":
-        raise value
-    return value
+    if data[:1] == FAILED:
+        raise pickle.loads(data[1:])  # our own child wrote it
+    return pickle.loads(data[1:])
 
 
 def main(argv: list[str]) -> int:
@@ -59,17 +60,13 @@ def main(argv: list[str]) -> int:
         configure_logging(settings.logging)
         app = bootstrap(settings, migrate=False)  # the daemon brought the schema up to date
         try:
-            outcome: tuple[str, Any] = ("ok", run_check(app, as_of=as_of))
+            data = DONE + pickle.dumps(run_check(app, as_of=as_of))
         except Exception as exc:
-            outcome = ("error", exc)
+            data = FAILED + pickled_exception(exc)
         finally:
             app.dispose()
-        try:
-            data = pickle.dumps(outcome)
-        except Exception as exc:  # an exception that does not pickle: its text then
-            data = pickle.dumps(("error", RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]} ({exc})")))
         answers.write(data)
-    return 0 if outcome[0] == "ok" else 1
+    return 0 if data[:1] == DONE else 1
 
 
 if __name__ == "__main__":

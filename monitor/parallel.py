@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from typing import IO
 
-from monitor.reconcile import Detected, Spool, read_chunks, tempfile_for_spool
+from monitor.reconcile import Detected, Spool, frame, read_chunks, read_frames, tempfile_for_spool
 
 _HEADER = struct.Struct("<cQ")  # message kind, payload length
 _OFFSET = struct.Struct("<Q")
@@ -99,7 +99,7 @@ def _run_aside(compute: Callable[[], bytes], file: IO[bytes]) -> None:
         try:
             data = DONE + compute()
         except BaseException as exc:  # handed to the parent, which raises it as its own
-            data = FAILED + _pickled(exc)
+            data = FAILED + pickled_exception(exc)
         file.write(data)
         file.flush()
         status = 0
@@ -107,7 +107,8 @@ def _run_aside(compute: Callable[[], bytes], file: IO[bytes]) -> None:
         os._exit(status)  # no atexit handlers, no finalizers: the parent's connections are the parent's
 
 
-def _pickled(exc: BaseException) -> bytes:
+def pickled_exception(exc: BaseException) -> bytes:
+    """``exc`` pickled for the process that started this one; its text, where it does not pickle."""
     try:
         return pickle.dumps(exc)
     except Exception:
@@ -162,7 +163,7 @@ class ForkedSpool:
         the file's length then told on a pipe. The forked process reads them one at a time."""
         assert self._handed is not None and self._handed_fd is not None, "start(hand_over=True) first"
         for part in parts:
-            self._handed.write(_OFFSET.pack(len(part)) + part)
+            self._handed.write(frame(part))
         self._handed.flush()
         fd, self._handed_fd = self._handed_fd, None
         try:
@@ -182,14 +183,7 @@ class ForkedSpool:
             if len(header) < _OFFSET.size:
                 raise RuntimeError("the check run's process handed nothing over")
             (self._handed_length,) = _OFFSET.unpack(header)
-        fd, at, end = self._handed.fileno(), 0, self._handed_length
-        while at < end:
-            (length,) = _OFFSET.unpack(os.pread(fd, _OFFSET.size, at))
-            part = os.pread(fd, length, at + _OFFSET.size)
-            if len(part) != length:
-                raise OSError("the data handed over was cut short")
-            at += _OFFSET.size + length
-            yield part
+        yield from read_frames(self._handed.fileno(), 0, self._handed_length)
 
     def chunks(self) -> Iterator[list[Detected]]:
         assert self._answers is not None, "start() first"
@@ -271,7 +265,7 @@ def _run_forked(work: Callable[[Spool], None], file: IO[bytes], write_end: int) 
                 summary = marshal.dumps((spool.count, spool.duplicates, spool.fingerprints,
                                          round(time.perf_counter() - started, 3)))
             except BaseException as exc:  # handed to the parent, which raises it as its own
-                send(FAILED, _pickled(exc))
+                send(FAILED, pickled_exception(exc))
             else:
                 send(DONE, summary)
                 status = 0

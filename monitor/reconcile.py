@@ -140,8 +140,7 @@ class Spool:
     def _flush(self) -> None:
         if self._buffer:
             # Length-prefixed: marshal.loads on bytes is several times faster than marshal.load on a file.
-            data = marshal.dumps(self._buffer)
-            self._file.write(_LENGTH.pack(len(data)) + data)
+            self._file.write(frame(marshal.dumps(self._buffer)))
             self._buffer = []
             if self._on_chunk is not None:
                 self._file.flush()
@@ -153,15 +152,27 @@ def tempfile_for_spool() -> IO[bytes]:
     return tempfile.TemporaryFile(prefix="pantau-check-")
 
 
-def read_chunks(fd: int, start: int, end: int) -> Iterator[list[Detected]]:
-    """The chunks a spool wrote to file ``fd`` between offsets ``start`` and ``end``. Positional reads
-    (``pread``): another process may be appending to the same open file, through the shared offset."""
+def frame(data: bytes) -> bytes:
+    """``data`` prefixed with its length, as spool files hold their parts (:func:`read_frames`)."""
+    return _LENGTH.pack(len(data)) + data
+
+
+def read_frames(fd: int, start: int, end: int) -> Iterator[bytes]:
+    """The parts (:func:`frame`) written to file ``fd`` between offsets ``start`` and ``end``, one at a
+    time. Positional reads (``pread``): another process may be appending to the same open file,
+    through the shared offset."""
     while start < end:
         (length,) = _LENGTH.unpack(os.pread(fd, _LENGTH.size, start))
         data = os.pread(fd, length, start + _LENGTH.size)
         if len(data) != length:
             raise OSError(f"spool file cut short at offset {start}")
         start += _LENGTH.size + length
+        yield data
+
+
+def read_chunks(fd: int, start: int, end: int) -> Iterator[list[Detected]]:
+    """The chunks a spool wrote to file ``fd`` between offsets ``start`` and ``end``."""
+    for data in read_frames(fd, start, end):
         yield [Detected._make(row) for row in marshal.loads(data)]
 
 
