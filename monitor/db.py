@@ -25,6 +25,12 @@ def normalize_url(url: str) -> str:
     return url
 
 
+def is_in_memory(url: str) -> bool:
+    """A SQLite database held in one process's memory: no file another process could open."""
+    parsed = make_url(normalize_url(url))
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

@@ -20,9 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from monitor.bootstrap import App
+from monitor.db import is_in_memory
 
 log = logging.getLogger(__name__)
 
@@ -155,17 +154,11 @@ def check(app: App, now: datetime) -> JobResult:
     back to the system when it ends."""
     run_check = _area_function("monitor.engine", "run_check")
     as_of = now.astimezone(app.settings.tz).date()
-    if threading.active_count() > 1 and not _in_memory(app.settings.database.url):
+    if threading.active_count() > 1 and not is_in_memory(app.settings.database.url):
         result = _area_function("monitor.check_process", "run_in_own_process")(app.settings, as_of)
     else:
         result = run_check(app, as_of=as_of)
     return JobResult(summary=report_dict(result), follow_up=("alerts",))
-
-
-def _in_memory(url: str) -> bool:
-    """A SQLite database in this process's memory, which another process cannot open."""
-    parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
 def _area_function(module: str, name: str) -> Any:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from monitor.db import normalize_url
+from monitor.db import is_in_memory, normalize_url
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def leadership_for(database_url: str) -> Leadership:
     if url.get_backend_name() == "postgresql":
         return PostgresLeader(database_url)
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
+        if not is_in_memory(database_url):
             return SoleLeader(lock_sqlite(str(Path(url.database).resolve())))
         return SoleLeader()
     raise ValueError(f"unsupported database for the daemon: {url.get_backend_name()}")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, select
@@ -41,3 +42,11 @@ def test_money_and_aware_times_round_trip_exactly(engine: Engine) -> None:
         assert contract.nilai_kontrak == 98_765_432_109_876
         batch = session.scalars(select(ImportBatch)).one()
         assert batch.started_at == started and batch.started_at.tzinfo is not None
+
+
+@pytest.mark.parametrize(("url", "in_memory"), [
+    ("sqlite://", True), ("sqlite:///:memory:", True), ("sqlite:///var/pantau.db", False),
+    ("postgresql+psycopg://pantau@localhost/pantau", False),
+])
+def test_only_a_sqlite_database_without_a_file_is_in_memory(url: str, in_memory: bool) -> None:
+    assert db.is_in_memory(url) is in_memory
