@@ -152,7 +152,7 @@ def leadership_for(database_url: str) -> Leadership:
     if url.get_backend_name() == "postgresql":
         return PostgresLeader(database_url)
     if url.get_backend_name() == "sqlite":
-        if not is_in_memory(database_url):
+        if url.database is not None and not is_in_memory(database_url):
             return SoleLeader(lock_sqlite(str(Path(url.database).resolve())))
         return SoleLeader()
     raise ValueError(f"unsupported database for the daemon: {url.get_backend_name()}")
