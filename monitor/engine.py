@@ -39,7 +39,7 @@ from datetime import date, datetime
 from itertools import islice
 from typing import Any, cast, overload
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,7 @@ from checks.base import CheckContext, PaymentState, Rule
 from monitor.bootstrap import App
 from monitor.columns import ByKey
 from monitor.context import Records, load_records
-from monitor.findings import FINDING, lock_for_writing
+from monitor.findings import lock_for_writing, none_stored
 from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
 from monitor.matching.features import ContractSide
 from monitor.models import CheckRun, utcnow
@@ -255,7 +255,7 @@ def _run(
         lap("match")
         ctx = build_context(settings, records, links, as_of, config)
         # A first run inserts every finding: its write is the long pole (see _spool_findings).
-        first = reader.execute(select(FINDING.c.id).limit(1)).first() is None
+        first = none_stored(reader)
         with _spool_findings(ctx, registry, enabled, len(records.contracts) + len(records.registrations),
                              hand_over_payments=first) as spool:
             lap("rules")
@@ -299,7 +299,7 @@ def _spool_findings(
     process only writes. Their findings then come last."""
     elsewhere, here = _by_payments(registry, enabled)
     if not fork_is_safe() or size < PARALLEL_RULES_MIN_RECORDS or not elsewhere:
-        return _spooled(ctx, registry)
+        return _spooled(ctx, here, elsewhere)
     wanted: list[Callable[[CheckContext], Callable[[int | None, date], bool]]] = [
         method for rule_id in here if callable(method := getattr(registry[rule_id](), "payments_wanted", None))]
     if hand_over_payments and here and len(wanted) == len(here):
@@ -368,13 +368,12 @@ def _by_payments(
             {rule_id: registry[rule_id] for rule_id in enabled if rule_id in reading})
 
 
-def _spooled(ctx: CheckContext, registry: Mapping[str, type[Rule]]) -> Spool:
-    not_reading, reading = _by_payments(registry, [rule_id for rule_id in registry
-                                                   if ctx.config(rule_id).get("enabled", True)])
+def _spooled(ctx: CheckContext, *groups: Mapping[str, type[Rule]]) -> Spool:
+    """The findings of each group of rules in turn, here (in one process)."""
     spool = Spool()
     try:
-        spool.extend(all_findings(ctx, reading))
-        spool.extend(all_findings(ctx, not_reading))
+        for rules in groups:
+            spool.extend(all_findings(ctx, rules))
     except BaseException:
         spool.close()
         raise

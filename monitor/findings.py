@@ -310,6 +310,11 @@ _SEVERITY_ORDER = case({severity: rank for rank, severity in enumerate(reversed(
                        else_=len(SEVERITIES))
 
 
+def none_stored(conn: Connection) -> bool:
+    """No finding is stored yet: the next run is a first run, and every finding it makes is new."""
+    return conn.execute(select(FINDING.c.id).limit(1)).first() is None
+
+
 def latest_run_as_of() -> Any:
     """The as-of date of the latest successful check run, as a scalar subquery (NULL before any)."""
     r = CHECK_RUN.c

@@ -48,6 +48,7 @@ from monitor.findings import (
     active_silences,
     first_match,
     latest_run_as_of,
+    none_stored,
     silenced_note,
     status_before_acknowledgement,
     stored_content,
@@ -405,7 +406,7 @@ class _Run:
     def __post_init__(self) -> None:
         # An active finding was last seen by the latest successful run (monitor.findings.last_seen_now).
         self.previous_as_of: date | None = self.conn.execute(select(latest_run_as_of())).scalar()
-        self.first = self.conn.execute(select(_F.id).limit(1)).first() is None
+        self.first = none_stored(self.conn)
         # Ids of the active findings this run saw again, as a bitmap: the rest are resolved.
         self.seen_ids = bytearray()
         self.seen_count = 0
