@@ -36,7 +36,7 @@ import gc
 import marshal
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import astuple, replace
 from operator import attrgetter, itemgetter
 from types import MappingProxyType
@@ -177,8 +177,7 @@ class _Matcher(Assignment):
                 at = numbered[id(mapping)] = len(details)
                 details.append(dict(mapping))
             details_at.append(at)
-        deferred = [(ri, [(score, ci, astuple(a)) for score, ci, a in found])
-                    for ri, found in list(self.deferred.items())[deferred_before:]]
+        deferred = _portable(list(self.deferred.items())[deferred_before:])
         return marshal.dumps((
             contracts.tobytes(), registrations.tobytes(), points.tobytes(), bytes(methods), scores.tobytes(),
             details_at.tobytes(), details, deferred,
@@ -197,9 +196,7 @@ class _Matcher(Assignment):
                 methods, array_from_bytes("d", scores), array_from_bytes("i", details_at), strict=True):
             self.holder[ci], self.holder_stage[ci], self.holder_points[ci] = ri, stage, point
             self.link_method[ci], self.link_score[ci], self.link_details[ci] = method, score, shared[at]
-        for ri, found in deferred:
-            # Made again, never one of the evidence module's shared assessments (explain() caches those by id).
-            self.deferred[ri] = [(score, ci, replace(Assessment(*fields), shared=False)) for score, ci, fields in found]
+        self.deferred.update(_restored(deferred))
         self.ambiguous.extend(Ambiguity(rid, tuple(cids), score) for rid, cids, score in ambiguous)
         self.superseded.update(superseded)
         _or_into(self.settled, settled)
@@ -361,14 +358,12 @@ class _Matcher(Assignment):
 
             def other_half() -> bytes:
                 found = fuzzy_candidates(self.ev, pending, free, self.forbidden, lambda ci: _in_part(ci, (1, 2)))
-                return marshal.dumps([(ri, [(score, ci, astuple(a)) for score, ci, a in candidates])
-                                      for ri, candidates in found.items()])
+                return marshal.dumps(_portable(found.items()))
 
             with Aside(other_half) as other:
                 found = fuzzy_candidates(self.ev, pending, free, self.forbidden, lambda ci: _in_part(ci, (0, 2)))
-                for ri, candidates in marshal.loads(other.result()):
-                    found.setdefault(ri, []).extend(
-                        (score, ci, replace(Assessment(*fields), shared=False)) for score, ci, fields in candidates)
+                for ri, candidates in _restored(marshal.loads(other.result())):
+                    found.setdefault(ri, []).extend(candidates)
         else:
             found = fuzzy_candidates(self.ev, pending, free, self.forbidden)
         ordered = {ri: sorted(found[ri], key=itemgetter(1)) for ri in sorted(found)}
@@ -391,6 +386,18 @@ def _spread(key: int) -> int:
 def _in_part(key: int, part: Part | None) -> bool:
     """Is this key (a number key's hash, a spread NPWP) in ``part`` (all are when there is none)?"""
     return part is None or key % part[1] == part[0]
+
+
+def _portable(found: Iterable[tuple[int, list[Candidate]]]) -> list[tuple[int, list[tuple[Any, ...]]]]:
+    """Candidates per registration as plain tuples, for another process (see :func:`_restored`)."""
+    return [(ri, [(score, ci, astuple(a)) for score, ci, a in candidates]) for ri, candidates in found]
+
+
+def _restored(found: Iterable[tuple[int, list[tuple[Any, ...]]]]) -> Iterator[tuple[int, list[Candidate]]]:
+    """Candidates made again from :func:`_portable`: never one of the evidence module's shared
+    assessments (``explain()`` caches those by identity)."""
+    for ri, candidates in found:
+        yield ri, [(score, ci, replace(Assessment(*fields), shared=False)) for score, ci, fields in candidates]
 
 
 def _or_into(flags: bytearray, other: bytes) -> None:
