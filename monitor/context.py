@@ -232,12 +232,16 @@ class StreamedPayments(Sequence[PaymentState]):
     def _select(self) -> Select[Any]:
         p = Payment.__table__.c
         c = Contract.__table__.c
-        return (
-            select(p.id, p.nomor_sp2d, _day_column(self._conn, p.tanggal_sp2d), p.nomor_kontrak, p.opd, p.nilai,
-                   p.uraian, c.id)
-            .select_from(Payment.__table__.outerjoin(
-                Contract.__table__, and_(c.opd == p.opd, c.nomor_kontrak == p.nomor_kontrak)))
-        )
+        return self._with_contract(p.id, p.nomor_sp2d, _day_column(self._conn, p.tanggal_sp2d), p.nomor_kontrak,
+                                   p.opd, p.nilai, p.uraian, c.id)
+
+    @staticmethod
+    def _with_contract(*columns: ColumnElement[Any]) -> Select[Any]:
+        """These columns of each SP2D joined to its contract, by (opd, nomor_kontrak), if known."""
+        p = Payment.__table__.c
+        c = Contract.__table__.c
+        return select(*columns).select_from(Payment.__table__.outerjoin(
+            Contract.__table__, and_(c.opd == p.opd, c.nomor_kontrak == p.nomor_kontrak)))
 
     def _states(self, statement: Select[Any], *, numbers_inline: bool = False) -> Iterator[PaymentState]:
         same, day = self._intern.same, self._intern.day
@@ -254,10 +258,7 @@ class StreamedPayments(Sequence[PaymentState]):
         are read for every SP2D, the rest only for the SP2Ds kept (see ``CheckContext.payments_where``)."""
         p = Payment.__table__.c
         c = Contract.__table__.c
-        narrow = (select(p.id, _day_column(self._conn, p.tanggal_sp2d), c.id)
-                  .select_from(Payment.__table__.outerjoin(
-                      Contract.__table__, and_(c.opd == p.opd, c.nomor_kontrak == p.nomor_kontrak)))
-                  .order_by(p.id))
+        narrow = self._with_contract(p.id, _day_column(self._conn, p.tanggal_sp2d), c.id).order_by(p.id)
         day = self._intern.day
         kept = int_column()
         for partition in raw_partitions(self._conn, narrow):
