@@ -72,6 +72,15 @@ def finding(subject: str = "PUPR|K-1", *, rule: str = "test.scripted", severity:
                    details=MappingProxyType(dict(details or {"nomor_kontrak": subject.split("|")[-1]})))
 
 
+class DeclaredRule:
+    """What a rule declares besides its ``id`` and ``run()``, for the tests' own rules."""
+
+    title: ClassVar[str] = "Temuan uji"
+    severity: ClassVar[str] = "medium"
+    rationale: ClassVar[str] = "Aturan untuk menguji."
+    default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+
+
 @dataclass
 class Script:
     """What the scripted rules yield on the next run; ``fail_after`` makes the second rule raise after
@@ -84,22 +93,15 @@ class Script:
     def registry(self) -> dict[str, type[RuleProtocol]]:
         script = self
 
-        class Scripted:
+        class Scripted(DeclaredRule):
             id: ClassVar[str] = "test.scripted"
-            title: ClassVar[str] = "Temuan uji"
-            severity: ClassVar[str] = "medium"
-            rationale: ClassVar[str] = "Aturan untuk menguji siklus temuan."
-            default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
             def run(self, ctx: CheckContext) -> Iterator[Finding]:
                 yield from script.findings
 
-        class Other:
+        class Other(DeclaredRule):
             id: ClassVar[str] = "test.other"
-            title: ClassVar[str] = "Temuan uji lain"
             severity: ClassVar[str] = "low"
-            rationale: ClassVar[str] = "Aturan kedua, yang bisa gagal di tengah jalan."
-            default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
             def run(self, ctx: CheckContext) -> Iterator[Finding]:
                 for index, item in enumerate(script.other):

@@ -4,9 +4,8 @@ two concurrent runs serialize their writes."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 import pytest
@@ -18,7 +17,15 @@ from monitor.bootstrap import App
 from monitor.db import transaction
 from monitor.engine import CheckFailed, run_check
 from monitor.models import CheckRun, FindingEvent, MatchLink
-from tests.engine.helpers import Script, add_contract, add_registration, finding, findings_by_subject, snapshot
+from tests.engine.helpers import (
+    DeclaredRule,
+    Script,
+    add_contract,
+    add_registration,
+    finding,
+    findings_by_subject,
+    snapshot,
+)
 
 D1, D2 = date(2026, 3, 2), date(2026, 3, 3)
 
@@ -90,14 +97,10 @@ def test_a_crash_while_writing_rolls_back_every_write(
 def test_two_concurrent_runs_serialize_and_leave_one_consistent_state(app: App) -> None:
     both_computed = threading.Barrier(2, timeout=30)
 
-    class Meeting:
+    class Meeting(DeclaredRule):
         """Both runs reach the rules before either writes, so their writes contend."""
 
         id: ClassVar[str] = "test.meeting"
-        title: ClassVar[str] = "Temuan uji"
-        severity: ClassVar[str] = "medium"
-        rationale: ClassVar[str] = "Dua pemeriksaan sekaligus."
-        default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
         def run(self, ctx: CheckContext) -> Iterator[Finding]:
             both_computed.wait()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -29,6 +29,7 @@ from monitor.models import Base, CheckRun
 from monitor.parallel import Aside, ForkedSpool, fork_is_safe
 from monitor.reconcile import CHUNK, Spool
 from tests.engine.helpers import (
+    DeclaredRule,
     add_contract,
     add_payment,
     add_registration,
@@ -114,22 +115,16 @@ def test_a_run_in_two_processes_stores_what_a_run_in_one_does(
 def _pid_rules(reads_payments: bool = True) -> dict[str, type[RuleProtocol]]:
     """Two rules naming the process that ran them; the second reads the payments."""
 
-    class First:
+    class First(DeclaredRule):
         id: ClassVar[str] = "test.first"
-        title: ClassVar[str] = "Aturan pertama"
         severity: ClassVar[str] = "low"
-        rationale: ClassVar[str] = "Menguji proses aturan."
-        default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
         def run(self, ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(self.id, "first", "low", "Pertama", details=MappingProxyType({"pid": os.getpid()}))
 
-    class Payments:
+    class Payments(DeclaredRule):
         id: ClassVar[str] = "test.payments"
-        title: ClassVar[str] = "Aturan SP2D"
         severity: ClassVar[str] = "low"
-        rationale: ClassVar[str] = "Menguji proses aturan."
-        default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
 
         def run(self, ctx: CheckContext) -> Iterator[Finding]:
             yield Finding(self.id, "payments", "low", f"{len(list(ctx.payments))} SP2D",
@@ -216,12 +211,9 @@ def test_on_a_first_run_the_payment_rule_runs_in_the_forked_process_on_the_sp2ds
 def _wanting(reads_whole: bool = False) -> type[RuleProtocol]:
     """A rule reading the payments that says which it wants: SP2Ds of contracts with an odd id."""
 
-    class Wanting:
+    class Wanting(DeclaredRule):
         id: ClassVar[str] = "test.wanting"
-        title: ClassVar[str] = "Aturan SP2D terpilih"
         severity: ClassVar[str] = "low"
-        rationale: ClassVar[str] = "Menguji proses aturan."
-        default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
         reads_payments: ClassVar[bool] = True
 
         def payments_wanted(self, ctx: CheckContext) -> Any:
