@@ -41,6 +41,7 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check monitor checks alerts tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

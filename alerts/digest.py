@@ -29,9 +29,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from alerts.routing import BPKAD_SEVERITIES, PAYMENT_UNREGISTERED, Escalation, FindingRef, Role, Router, address_key
-from checks.base import severity_rank
 from monitor.bootstrap import App
 from monitor.models import Finding, FindingEvent, Notification, OutboxMessage
+from monitor.records import severity_rank
 from monitor.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from typing import Any
 from alerts.digest import ESCALATED, NEW, REASONS, REMINDER, REOPENED, RESOLVED, ROSE, Digest, DigestItem
 from alerts.i18n import Formatter, formatter
 from alerts.routing import FALLBACK_NO_ADDRESS, FALLBACK_NONE, FALLBACK_UNKNOWN, Role
-from checks.base import SEVERITIES, severity_rank
+from monitor.records import SEVERITIES, severity_rank
 from monitor.settings import Settings
 
 # A digest stays readable: beyond this many findings per rule it names the command listing the rest.

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select
 
 from alerts.outbox import enqueue_due_digests, flush_outbox
-from checks.base import fingerprint
 from monitor.bootstrap import bootstrap
 from monitor.models import Finding, Notification, OutboxMessage
+from monitor.records import fingerprint
 from monitor.settings import load_settings
 
 RULES = ("jakon.unregistered", "jakon.premium_shortfall", "jakon.late_registration", "jakon.coverage_gap",

@@ -139,7 +139,7 @@ def reset_results(path: Path) -> None:
 
 def run_once(path: Path, as_of: date) -> dict[str, Any]:
     """One check run in this process (the child): its figures as a dict."""
-    from monitor.engine import run_check
+    from monitor.check.run import run_check
 
     app = bootstrap(_settings(path), migrate=False)
     started = time.perf_counter()

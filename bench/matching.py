@@ -5,7 +5,7 @@ add at BPJS, and ground truth to measure precision and recall.
                                        [--shuffled]
 
 Prints generation time, matching time (wall and CPU, per stage), peak RSS and precision/recall.
-Not a test. The generated records are laid out in memory as monitor.context loads them (rows in
+Not a test. The generated records are laid out in memory as monitor.check.context loads them (rows in
 id order, vendor names, NPWPs and dates interned), since at this size memory traffic is the cost.
 """
 
@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from checks.base import ContractState, RegistrationState
 from monitor.matching.matcher import _Matcher
+from monitor.records import ContractState, RegistrationState
 
 ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 OPDS = [f"OPD{i:02d}" for i in range(30)]
@@ -87,7 +87,7 @@ def generate(n: int, seed: int, fuzzy_share: float = 0.08, registered: float = 0
     truth: set[tuple[int, int]] = set()
 
     def register(c: ContractState, number: str | None, day: int, status: str = "aktif") -> None:
-        # Like monitor.context, which interns what repeats (vendor names, NPWPs) when it loads rows.
+        # Like monitor.check.context, which interns what repeats (vendor names, NPWPs) when it loads rows.
         form, name = c.penyedia.split(". ", 1)
         vendor = f"{name.upper()}, {form}" if rng.random() < 0.5 else f"{form} {name.upper()}"
         if rng.random() < 0.06:
@@ -150,7 +150,7 @@ def generate(n: int, seed: int, fuzzy_share: float = 0.08, registered: float = 0
     return Year(contracts, registrations, truth)
 
 
-# Text the export gives each row anew. monitor.context interns vendor names, NPWPs and dates and
+# Text the export gives each row anew. monitor.check.context interns vendor names, NPWPs and dates and
 # shares a typed contract number with the contract's when they are equal; so does this generator.
 _TEXT = ("nomor_registrasi", "nama_proyek")
 

@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import insert
 
 from monitor.bootstrap import bootstrap
-from monitor.collector import DatabaseCollector
+from monitor.daemon.collector import DatabaseCollector
 from monitor.models import CheckRun, Contract, Finding, MatchLink, Registration
 from monitor.settings import Opd, Settings
 

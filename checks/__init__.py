@@ -21,7 +21,7 @@ from typing import Any
 
 from checks.agreement_expired import AgreementExpired
 from checks.agreement_expiring import AgreementExpiring
-from checks.base import SEVERITIES, CheckContext, Finding, Rule
+from checks.base import CheckContext, Rule
 from checks.common import OptionError
 from checks.data_ambiguous_match import AmbiguousMatch
 from checks.data_orphan_registration import OrphanRegistration
@@ -32,6 +32,7 @@ from checks.jakon_premium_shortfall import PremiumShortfall
 from checks.jakon_unregistered import Unregistered
 from checks.kampung_no_sk_rt import KampungNoSkRt
 from checks.kampung_unregistered import KampungUnregistered
+from monitor.records import SEVERITIES, Finding
 from monitor.settings import Settings, SettingsError
 
 __all__ = ["REGISTRY", "RegistryError", "all_findings", "build_registry", "rule_config", "validate_registry"]

@@ -26,8 +26,9 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from checks.agreement_expiring import REG_AGREEMENT, agreement_details, counterparty, ended, renewed
-from checks.base import CheckContext, Finding
-from checks.common import tanggal
+from checks.base import CheckContext
+from monitor.records import Finding
+from monitor.regulation.wording import tanggal
 
 
 class AgreementExpired:

@@ -32,8 +32,10 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import AgreementState, CheckContext, Finding
-from checks.common import OptionError, check_severity, iso, options, tanggal
+from checks.base import CheckContext
+from checks.common import OptionError, check_severity, iso, options
+from monitor.records import AgreementState, Finding
+from monitor.regulation.wording import tanggal
 
 REG_AGREEMENT = (
     "Kerja sama Pemerintah Kota Jambi dengan BPJS Ketenagakerjaan (MoU/PKS) menjadi dasar perlindungan "

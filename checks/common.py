@@ -1,20 +1,18 @@
 """What several rules share: their options, the contract scope, the regulations they cite, and the
-Indonesian wording of money and dates.
+fields of the records their findings carry.
 
-Formatting is cheap on purpose (rupiah by string grouping, dates cached per day): rules format
-only the findings they yield, but a bad year can yield hundreds of thousands of them.
+Money and dates are formatted by :mod:`monitor.regulation.wording` (cheap on purpose: rules format
+only the findings they yield, but a bad year can yield hundreds of thousands of them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
-from checks.base import CANCELLED, SEVERITIES, CheckContext, ContractState, KampungState, RegistrationState, Rule
-from monitor.wording import rupiah as rupiah  # re-exported for the rules
-from monitor.wording import tanggal as tanggal
+from checks.base import CheckContext, Rule
+from monitor.records import CANCELLED, SEVERITIES, ContractState, KampungState, RegistrationState
 
 # --- the regulations the findings cite ----------------------------------------------------------
 
@@ -135,13 +133,6 @@ def active_registration(ctx: CheckContext, contract: ContractState) -> Registrat
 
 
 # --- wording -------------------------------------------------------------------------------------
-
-
-def percent(fraction: Decimal) -> str:
-    """``Decimal("0.0021")`` → ``0,21%``; at least two decimals, as the regulations write rates."""
-    value = fraction * 100
-    text = f"{value:.2f}" if value == value.quantize(Decimal("0.01")) else format(value.normalize(), "f")
-    return text.replace(".", ",") + "%"
 
 
 def iso(day: date | None) -> str | None:

@@ -26,8 +26,9 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext, Finding
+from checks.base import CheckContext
 from checks.common import iso, registration_details
+from monitor.records import Finding
 
 
 class AmbiguousMatch:

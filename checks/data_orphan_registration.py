@@ -28,8 +28,9 @@ from collections.abc import Collection, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext, Finding
+from checks.base import CheckContext
 from checks.common import registration_details
+from monitor.records import Finding
 
 TINDAKAN = (
     "Periksa nomor kontrak yang tercatat di BPJS{typed}. Jika ini proyek APBD Kota Jambi, tautkan manual dengan "

@@ -36,7 +36,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext, ContractState, Finding, RegistrationState
+from checks.base import CheckContext
 from checks.common import (
     CITE_AMENDMENT,
     REG_AMENDMENT,
@@ -47,8 +47,9 @@ from checks.common import (
     linked_contracts,
     options,
     registration_details,
-    tanggal,
 )
+from monitor.records import ContractState, Finding, RegistrationState
+from monitor.regulation.wording import tanggal
 
 
 class CoverageGap:

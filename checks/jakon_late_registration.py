@@ -30,7 +30,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext, Finding
+from checks.base import CheckContext
 from checks.common import (
     CITE_DEADLINE,
     REG_DEADLINE,
@@ -42,8 +42,9 @@ from checks.common import (
     linked_contracts,
     options,
     registration_details,
-    tanggal,
 )
+from monitor.records import Finding
+from monitor.regulation.wording import tanggal
 
 
 class LateRegistration:

@@ -33,7 +33,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext, ContractState, Finding, PaymentState, RegistrationState
+from checks.base import CheckContext
 from checks.common import (
     CITE_APBD,
     CITE_DEADLINE,
@@ -44,9 +44,9 @@ from checks.common import (
     contract_details,
     options,
     registered_by,
-    rupiah,
-    tanggal,
 )
+from monitor.records import ContractState, Finding, PaymentState, RegistrationState
+from monitor.regulation.wording import rupiah, tanggal
 
 
 class PaymentUnregistered:

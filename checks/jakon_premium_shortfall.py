@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext, ContractState, Finding, RegistrationState
+from checks.base import CheckContext
 from checks.common import (
     CITE_AMENDMENT,
     CITE_PREMIUM,
@@ -44,9 +44,9 @@ from checks.common import (
     linked_contracts,
     options,
     registration_details,
-    rupiah,
-    tanggal,
 )
+from monitor.records import ContractState, Finding, RegistrationState
+from monitor.regulation.wording import rupiah, tanggal
 
 
 class PremiumShortfall:

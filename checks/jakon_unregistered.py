@@ -36,7 +36,7 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext, ContractState, Finding, RegistrationState
+from checks.base import CheckContext
 from checks.common import (
     CITE_DEADLINE,
     CITE_PREMIUM,
@@ -47,9 +47,9 @@ from checks.common import (
     contract_details,
     options,
     registered_by,
-    rupiah,
-    tanggal,
 )
+from monitor.records import ContractState, Finding, RegistrationState
+from monitor.regulation.wording import rupiah, tanggal
 
 
 class Unregistered:

@@ -26,8 +26,10 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext, Finding
-from checks.common import REG_KAMPUNG, kampung_details, options, place, tanggal
+from checks.base import CheckContext
+from checks.common import REG_KAMPUNG, kampung_details, options, place
+from monitor.records import Finding
+from monitor.regulation.wording import tanggal
 
 
 class KampungNoSkRt:

@@ -29,8 +29,10 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext, Finding, KampungState, RegistrationState
-from checks.common import REG_KAMPUNG, check_non_negative, kampung_details, options, place, registered_by, rupiah
+from checks.base import CheckContext
+from checks.common import REG_KAMPUNG, check_non_negative, kampung_details, options, place, registered_by
+from monitor.records import Finding, KampungState, RegistrationState
+from monitor.regulation.wording import rupiah
 
 
 class KampungUnregistered:

@@ -41,7 +41,7 @@ class JsonFormatter(logging.Formatter):
 
 
 class TextFormatter(logging.Formatter):
-    """``2026-03-25 06:00:01 INFO monitor.daemon: job check ok (job=check duration_s=1.2)``."""
+    """``2026-03-25 06:00:01 INFO monitor.daemon.service: job check ok (job=check duration_s=1.2)``."""
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")

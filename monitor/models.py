@@ -305,7 +305,7 @@ class Finding(Base):
     content_hash: Mapped[str] = mapped_column(String(40))
     first_seen: Mapped[date] = mapped_column(Date)
     # As of the row's last write; an active finding was also seen by every successful run since:
-    # read it through monitor.findings.last_seen_now().
+    # read it through monitor.check.findings.last_seen_now().
     last_seen: Mapped[date] = mapped_column(Date)
     opened_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]

@@ -19,7 +19,7 @@ COMMAND_MODULES = (
     "monitor.cli.domain",
     "monitor.cli.match",
     "monitor.cli.findings",
-    "alerts.cli",
+    "monitor.cli.alerts",
     "monitor.cli.daemon",
 )
 

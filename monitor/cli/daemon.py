@@ -15,10 +15,10 @@ from monitor.settings import SettingsError
 @pass_cli
 def run_command(obj: CliContext, once: bool) -> None:
     """Jalankan daemon: tugas terjadwal, /metrics, /healthz dan /readyz. Hentikan dengan Ctrl-C atau SIGTERM."""
-    from monitor.daemon import main_loop
-    from monitor.leader import DaemonAlreadyRunning, leadership_for
+    from monitor.daemon.leader import DaemonAlreadyRunning, leadership_for
+    from monitor.daemon.scheduler import scheduled_jobs
+    from monitor.daemon.service import main_loop
     from monitor.logs import configure_logging
-    from monitor.scheduler import scheduled_jobs
 
     settings = obj.settings
     configure_logging(settings.logging)

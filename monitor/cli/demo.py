@@ -11,7 +11,7 @@ import click
 
 from monitor.demo import DEFAULT_AS_OF, DEFAULT_CONTRACTS, DEFAULT_SEED, FORMATS, fiscal_year, write_demo
 from monitor.demo.writer import AUTO_CSV_ABOVE, Format
-from monitor.wording import tanggal
+from monitor.regulation.wording import tanggal
 
 _KIND_NAMES = {
     "contracts": "kontrak",

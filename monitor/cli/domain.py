@@ -11,9 +11,8 @@ from typing import Any
 
 import click
 
-from checks.common import percent, rupiah
 from monitor.ingest.values import BadValue, parse_money
-from monitor.premium import (
+from monitor.regulation.premium import (
     KAMPUNG_RATE,
     WAGE_JKK_RATE,
     WAGE_JKM_RATE,
@@ -22,6 +21,7 @@ from monitor.premium import (
     premium_breakdown,
     wage_premium,
 )
+from monitor.regulation.wording import percent, rupiah
 
 ROUNDING_NOTE = "Pembulatan: setengah ke atas ke rupiah penuh (aturan pembulatan BPJS tidak dipublikasikan)."
 

@@ -15,14 +15,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
-from checks.base import SEVERITIES
-from checks.common import rupiah, tanggal
-from monitor import findings as store
+from monitor.check import findings as store
+from monitor.check.run import CheckFailed, CheckRunResult, default_as_of, run_check
 from monitor.cli.common import EXIT_FAILED, CliContext, ConfigError, pass_cli
 from monitor.cli.export import write_csv, write_json
 from monitor.db import transaction
-from monitor.engine import CheckFailed, CheckRunResult, default_as_of, run_check
 from monitor.models import utcnow
+from monitor.records import SEVERITIES
+from monitor.regulation.wording import rupiah, tanggal
 from monitor.settings import SettingsError
 
 EXPORT_FIELDS = ("id", "rule", "severity", "status", "opd", "subject", "title", "amount_at_risk", "first_seen",

@@ -7,17 +7,16 @@ whatever the number of workers.
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from monitor.compute.memory import gc_paused
 from monitor.demo.malformed import malformed_rows
 from monitor.demo.plan import CHUNK_CONTRACTS, ChunkPlan, YearContext, chunk_plans, year_context
 from monitor.demo.records import KINDS, Chunk
@@ -26,19 +25,6 @@ from monitor.demo.writer import FileSet, Format, render_csv
 from monitor.demo.year import RULES, make_chunk
 
 TRUTH_FILE = "ground_truth.json"
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """The generator makes millions of small objects and no reference cycles: the cyclic
-    collector would only rescan them, again and again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def head(contracts: int, seed: int, as_of: date, year: int) -> dict[str, Any]:

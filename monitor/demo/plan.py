@@ -18,7 +18,7 @@ from typing import NamedTuple
 from monitor.demo.names import Vendor, make_vendors
 from monitor.demo.numbers import Numbering
 from monitor.demo.reference import Reference, kota_jambi
-from monitor.workdays import WorkingCalendar
+from monitor.regulation.workdays import WorkingCalendar
 
 CHUNK_CONTRACTS = 10_000
 DAY = timedelta(days=1)

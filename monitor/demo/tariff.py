@@ -1,7 +1,7 @@
 """The Jakon premium in integer arithmetic, for generating a million realistic iuran amounts fast.
 
 The same marginal tiers and the same rounding (half up to a whole rupiah) as
-:func:`monitor.premium.required_premium`, which is the reference: a test holds the two equal. Rates
+:func:`monitor.regulation.premium.required_premium`, which is the reference: a test holds the two equal. Rates
 are in units of 0.01% so every band's premium is an exact integer fraction of 10,000.
 """
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gc
 from collections import Counter
-from collections.abc import Callable, Generator, Iterator, Mapping
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Generator, Mapping
+from contextlib import closing
 from pathlib import Path
 
 from monitor.bootstrap import App
+from monitor.compute.memory import gc_paused
 from monitor.ingest.kinds import KINDS, HeaderMatcher, KindSpec, normalize_header
 from monitor.ingest.loader import BatchWriter
 from monitor.ingest.pipeline import ParsedChunk, ParseResult, ParseSetup, can_fork, parse_in_worker, parse_rows
@@ -25,23 +25,6 @@ _MAX_UNKNOWN_OPD_NOTES = 50
 MAX_REPORTED_ERRORS = 10_000
 # Files from this size on are parsed by a worker process, when one can be forked.
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a file streams through.
-
-    An import allocates millions of small lists and tuples, none in reference cycles; the
-    collector, triggered every few hundred allocations, rescans them all and tripled the time of
-    a million-row import. Reference counting still frees everything as usual.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def spec_for(kind: str) -> KindSpec:
@@ -97,7 +80,7 @@ def ingest_file(
             report.notes["ignored_columns"] = ignored
         in_worker = path.stat().st_size >= PARALLEL_MIN_BYTES and can_fork()
         columns = record_columns(spec, mapping)
-        with BatchWriter(app.engine, spec, columns, report, table.sha256, started) as writer, _gc_paused():
+        with BatchWriter(app.engine, spec, columns, report, table.sha256, started) as writer, gc_paused():
             setup = ParseSetup(
                 kind=spec.name, path=path, layout=table.layout, aliases=matcher.configured,
                 opds=app.settings.opd, chunk_rows=app.settings.ingest.chunk_rows, batch_id=writer.batch_id,

@@ -12,17 +12,19 @@ threads (the daemon's scheduler) can deadlock the child, and spawning would re-r
 
 from __future__ import annotations
 
-import gc
-import multiprocessing
-import threading
+import os
+import pickle
+import signal
 import traceback
 from collections.abc import Generator, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import islice
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from monitor.compute.memory import gc_paused
+from monitor.compute.processes import fork_is_safe, forked
 from monitor.ingest.kinds import KINDS, HeaderMatcher
 from monitor.ingest.reader import Row, open_table
 from monitor.ingest.report import IngestError, RowError
@@ -102,60 +104,74 @@ def parse_rows(
 
 
 def can_fork() -> bool:
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    return fork_is_safe()
 
 
 def parse_in_worker(setup: ParseSetup, result: ParseResult) -> Generator[ParsedChunk, None, None]:
     """The same chunks as :func:`parse_rows`, parsed by a forked worker process (see
     :func:`can_fork`).
 
-    The worker is one chunk ahead at most (a pipe holds no more). It is ended if the caller stops
-    early; its failures arrive as :class:`IngestError` here.
+    The worker is one chunk ahead at most (a pipe holds little more). It is ended if the caller stops
+    early, and dies with this process (:func:`~monitor.compute.processes.forked`); its failures
+    arrive as :class:`IngestError` here.
     """
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    worker = context.Process(target=_work, args=(setup, sender), name="pantau-ingest-parse", daemon=True)
-    worker.start()
-    sender.close()
+    read_end, write_end = os.pipe()
+
+    def child() -> int:
+        os.close(read_end)
+        with gc_paused(), os.fdopen(write_end, "wb") as out:
+            return _work(setup, out)
+
+    pid: int | None = forked(child)
+    os.close(write_end)
     try:
-        while True:
-            try:
-                tag, payload = receiver.recv()
-            except EOFError:  # killed (out of memory?): not the file's fault as far as we know
-                worker.join(timeout=5)
-                raise RuntimeError(f"ingest worker for {setup.path} died (exit code {worker.exitcode})") from None
-            if tag == "chunk":
-                yield payload
-            elif tag == "done":
-                result.unknown_opd = payload
-                return
-            elif tag == "failed":
-                raise IngestError(payload)
-            else:
-                raise RuntimeError(f"ingest worker crashed:\n{payload}")
+        with os.fdopen(read_end, "rb") as answers:
+            while True:
+                try:
+                    tag, payload = pickle.load(answers)
+                except EOFError:  # killed (out of memory?): not the file's fault as far as we know
+                    status, pid = _reap(pid), None
+                    raise RuntimeError(f"ingest worker for {setup.path} died (exit status {status})") from None
+                if tag == "chunk":
+                    yield payload
+                elif tag == "done":
+                    result.unknown_opd = payload
+                    return
+                elif tag == "failed":
+                    raise IngestError(payload)
+                else:
+                    raise RuntimeError(f"ingest worker crashed:\n{payload}")
     finally:
-        receiver.close()
-        if worker.is_alive():
-            worker.terminate()
-        worker.join()
+        if pid is not None:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            _reap(pid)
 
 
-def _work(setup: ParseSetup, sender: Connection) -> None:
-    """The worker process: parse the file and send the chunks."""
-    gc.disable()  # see importer._gc_paused
+def _reap(pid: int | None) -> int | None:
+    return None if pid is None else os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def _work(setup: ParseSetup, out: IO[bytes]) -> int:
+    """The worker process: parse the file and send the chunks; its exit status."""
+
+    def send(tag: str, payload: Any) -> None:
+        pickle.dump((tag, payload), out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
     try:
         spec = KINDS[setup.kind]
         matcher = HeaderMatcher(spec, setup.aliases)
         result = ParseResult()
         with open_table(setup.path, score=matcher.score, layout=setup.layout) as table:
             for chunk in parse_rows(setup, table.header, table.rows, result):
-                sender.send(("chunk", chunk))
-        sender.send(("done", result.unknown_opd))
+                send("chunk", chunk)
+        send("done", result.unknown_opd)
     except IngestError as exc:
-        sender.send(("failed", str(exc)))
+        send("failed", str(exc))
     except BrokenPipeError:
-        pass  # the caller stopped listening
+        return 1  # the caller stopped listening (or died)
     except BaseException:
-        sender.send(("crashed", traceback.format_exc()))
-    finally:
-        sender.close()
+        send("crashed", traceback.format_exc())
+        return 1
+    return 0

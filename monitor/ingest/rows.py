@@ -19,8 +19,8 @@ from typing import Any
 
 from monitor.ingest.kinds import KindSpec
 from monitor.ingest.values import BadValue, show
+from monitor.regulation.wording import tanggal
 from monitor.settings import Opd
-from monitor.wording import tanggal
 
 Problem = tuple[str, str]  # (column label as in the file, message)
 Record = list[Any]

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from monitor.wording import rupiah
+from monitor.regulation.wording import rupiah
 
 # Cells that mean "nothing here" in Indonesian spreadsheets.
 _BLANKS = frozenset({"", "-", "--", "–", "—", "#N/A", "N/A", "n/a"})

@@ -18,10 +18,10 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
-from checks.base import CANCELLED, Ambiguity, ContractState, Link, RegistrationLookups, RegistrationState
-from monitor.columns import MadeWhenLookedAt, Table, column
+from monitor.compute.columns import MadeWhenLookedAt, Table, column
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, Assessment, Evaluator, project_points
 from monitor.matching.features import ContractSide
+from monitor.records import CANCELLED, Ambiguity, ContractState, Link, RegistrationLookups, RegistrationState
 
 EQUALLY_GOOD = 0.01  # scores closer than this are a tie: ask a human
 # A registration left without a contract is a re-registration of the one holding its best candidate
@@ -50,7 +50,7 @@ class Links(MadeWhenLookedAt[Link]):
         self._contract_position = _positions(a.contracts)
         self._registration_position = _positions(a.registrations)
         self._contract_of: array[int] | None = None
-        # A table is in id order (monitor.columns.Table): its links are in contract id order as made.
+        # A table is in id order (monitor.compute.columns.Table): its links are in contract id order as made.
         self.in_contract_id_order = isinstance(a.contracts, Table)
 
     def _make(self, ci: int) -> Link:
@@ -218,7 +218,7 @@ class Assignment:
                  contract_side: ContractSide | None = None) -> None:
         self.contracts = contracts
         self.registrations = registrations
-        # The columns read once per pair (a table's own: see monitor.columns).
+        # The columns read once per pair (a table's own: see monitor.compute.columns).
         self.contract_ids = column(contracts, "id")
         self.registration_ids = column(registrations, "id")
         self.registration_numbers = column(registrations, "nomor_registrasi")

@@ -23,10 +23,10 @@ from typing import Any
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq, Levenshtein
 
-from checks.base import ContractState, RegistrationState
-from monitor.columns import column
+from monitor.compute.columns import column
 from monitor.matching.features import NO_KEY, NO_VENDOR, ContractSide, Features
 from monitor.matching.normalize import title_key
+from monitor.records import ContractState, RegistrationState
 
 # Number relations, strongest first.
 EXACT, NORMALIZED, NEAR, SIMILAR, DIFFERENT = "exact", "normalized", "near", "similar", "different"
@@ -70,7 +70,7 @@ class Evaluator:
                  contract_side: ContractSide | None = None) -> None:
         self.contracts = contracts
         self.registrations = registrations
-        # The columns the comparisons read (a table's own: see monitor.columns).
+        # The columns the comparisons read (a table's own: see monitor.compute.columns).
         self.c_title, self.r_title = column(contracts, "nama_paket"), column(registrations, "nama_proyek")
         self.f = Features(contracts, registrations, contract_side)
         self._title: dict[str, str] = {}

@@ -15,16 +15,16 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from checks.base import ContractState, RegistrationState
-from monitor.columns import array_from_bytes, column
+from monitor.compute.columns import array_from_bytes, column
+from monitor.compute.processes import FORK_MIN_RECORDS, Aside
 from monitor.matching.normalize import contract_number_key, npwp_key, vendor_key
-from monitor.parallel import FORK_MIN_RECORDS, Aside
+from monitor.records import ContractState, RegistrationState
 
 NO_VENDOR = -1  # a vendor name with nothing left after normalization
 NO_NPWP = 0
 _UNSET = -2  # vendor id not looked up yet
 NO_KEY = -1  # the hash of a blank contract number (no str hashes to -1)
-# From this many registrations their numbers' keys are hashed in a forked process (monitor.parallel.Aside).
+# From this many registrations their numbers' keys are hashed in a forked process (monitor.compute.processes.Aside).
 HASH_ASIDE_MIN_RECORDS = FORK_MIN_RECORDS
 
 
@@ -56,7 +56,7 @@ class ContractSide(NamedTuple):
     @classmethod
     def aside(cls, contracts: Sequence[ContractState]) -> Aside:
         """Start computing the contract side in a forked process (on a big run, where forking is
-        safe: :class:`monitor.parallel.Aside`); :meth:`from_bytes` of its result is the side."""
+        safe: :class:`monitor.compute.processes.Aside`); :meth:`from_bytes` of its result is the side."""
         return Aside(lambda: marshal.dumps([values.tobytes() for values in cls.of(contracts)]),
                      wanted=len(contracts) >= HASH_ASIDE_MIN_RECORDS)
 
@@ -77,7 +77,7 @@ class Features:
         self._c_vendor = array("i", [_UNSET]) * len(contracts)
         self._r_vendor = array("i", [_UNSET]) * len(registrations)
 
-        # One pass per column (a table's own column, see monitor.columns): the loops run in C, which at
+        # One pass per column (a table's own column, see monitor.compute.columns): the loops run in C, which at
         # a million records is several times faster than a Python loop filling every column at once.
         # Contract numbers are compared by their keys (contract_number_key); a key is held as its hash,
         # eight bytes where the key itself is a string of seventy, and made again for the few pairs

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from checks.base import KampungState, RegistrationState
-from monitor.columns import column
+from monitor.compute.columns import column
+from monitor.records import KampungState, RegistrationState
 
 
 def registration_number_key(raw: str | None) -> str | None:
@@ -23,10 +23,10 @@ def link_kampung(
 ) -> dict[int, int]:
     """Activity id -> registration id, for activities whose ``nomor_registrasi`` names a known
     registration (exactly, or after trimming spaces and folding case). Accepts
-    ``CheckContext.registrations_by_number``, a :class:`~monitor.columns.Table` or any sequence of
+    ``CheckContext.registrations_by_number``, a :class:`~monitor.compute.columns.Table` or any sequence of
     registrations."""
     pool = list(registrations.values()) if isinstance(registrations, Mapping) else registrations
-    # A table's own columns (monitor.columns): a million registrations, no row made for each.
+    # A table's own columns (monitor.compute.columns): a million registrations, no row made for each.
     pool_ids, pool_numbers = column(pool, "id"), column(pool, "nomor_registrasi")
     wanted_exact = {a.nomor_registrasi.strip() for a in activities if a.nomor_registrasi}
     wanted = {key for a in activities if (key := registration_number_key(a.nomor_registrasi))}

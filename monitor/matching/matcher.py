@@ -32,7 +32,6 @@ in one process.
 
 from __future__ import annotations
 
-import gc
 import marshal
 from array import array
 from bisect import bisect_left, bisect_right
@@ -42,14 +41,15 @@ from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Any
 
-from checks.base import Ambiguity, ContractState, RegistrationState
-from monitor.columns import array_from_bytes, column
+from monitor.compute.columns import array_from_bytes, column
+from monitor.compute.memory import gc_paused
+from monitor.compute.processes import FORK_MIN_RECORDS, Aside, fork_is_safe
 from monitor.matching.assignment import _METHOD_CODES, FREE, Assignment, Candidate, MatchResult
 from monitor.matching.blocking import fuzzy_candidates
 from monitor.matching.decisions import Decision
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, VALUE_AGREES, Assessment, acceptable_by_npwp
 from monitor.matching.features import NO_KEY, ContractSide, Features
-from monitor.parallel import FORK_MIN_RECORDS, Aside, fork_is_safe
+from monitor.records import Ambiguity, ContractState, RegistrationState
 
 NPWP_VALUE_RATIO = 0.85  # stage 2 only considers contracts within 15% of the registered value
 # From this many registrations, stages 1, 2 and 3 run in two processes (each over half of the keys or contracts).
@@ -66,15 +66,8 @@ def match(
 ) -> MatchResult:
     """Link contracts to registrations (see the module docstring). Pure: no database. A caller that
     computed the contracts' :class:`~monitor.matching.features.ContractSide` meanwhile passes it."""
-    # Matching a million records creates millions of small objects and no reference cycles; the
-    # cyclic collector would rescan every live object each time it ran, so it waits until we are done.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         return _Matcher(contracts, registrations, contract_side).run(decisions)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class _Matcher(Assignment):
@@ -416,7 +409,7 @@ def _same_keys(
     by bisection: an array of positions instead of a dictionary of a million keys.
 
     One contract with the hash: the number typed exactly as the contract's (most share its string,
-    see :class:`monitor.context.Interner`) or a key compared equal. Several: one number in several
+    see :class:`monitor.check.context.Interner`) or a key compared equal. Several: one number in several
     OPDs, told apart by the evidence in the caller, which compares their keys (two different keys
     sharing a 64-bit hash are as good as never seen, and would only reach the caller's comparison).
     With ``part``, only the keys whose hash is in that part (the rest stay ``NONE``)."""

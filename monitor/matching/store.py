@@ -21,10 +21,10 @@ from sqlalchemy import Table, Text, cast, delete, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from checks.base import Link
-from monitor.context import raw_rows
+from monitor.db import raw_rows
 from monitor.matching.assignment import MatchResult
 from monitor.models import Contract, MatchLink, Registration
+from monitor.records import Link
 
 CHUNK = 5_000  # rows per statement: under SQLite's bound-parameter limit, small enough for memory
 COLUMNS = ("contract_id", "registration_id", "method", "score", "details")

@@ -21,10 +21,10 @@ from alerts.digest import Digest, DigestItem, FindingView
 from alerts.outbox import CycleResult, FlushResult, enqueue_due_digests, flush_outbox, send_cycle
 from alerts.routing import Role
 from alerts.transports import SmtpTransport, Transport
-from checks.base import fingerprint
 from monitor.bootstrap import App
 from monitor.db import transaction
 from monitor.models import Finding, FindingEvent, OutboxMessage
+from monitor.records import fingerprint
 from monitor.settings import SmtpSettings
 
 # 07:00 in Jambi (WIB, UTC+7): when the daily cycle runs.

@@ -10,21 +10,20 @@ from datetime import date
 from typing import Any
 
 from checks import REGISTRY
-from checks.base import (
+from checks.base import CheckContext, Rule
+from monitor.records import (
     AgreementState,
     Ambiguity,
-    CheckContext,
     ContractState,
     Finding,
     KampungState,
     Link,
     PaymentState,
     RegistrationState,
-    Rule,
 )
-from monitor.premium import kampung_premium, required_premium
+from monitor.regulation.premium import kampung_premium, required_premium
+from monitor.regulation.workdays import WorkingCalendar, deadline_function
 from monitor.settings import DeadlineSettings
-from monitor.workdays import WorkingCalendar, deadline_function
 
 CALENDAR = WorkingCalendar()
 DEADLINE = deadline_function(CALENDAR, DeadlineSettings())

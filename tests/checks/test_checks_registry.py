@@ -12,7 +12,8 @@ import pytest
 from rule_fixtures import DEADLINE_DAY, activity, agreement, context, contract, payment, registration
 
 from checks import REGISTRY, RULES, RegistryError, all_findings, build_registry, rule_config, validate_registry
-from checks.base import CheckContext, Finding
+from checks.base import CheckContext
+from monitor.records import Finding
 from monitor.settings import Settings, SettingsError, load_settings
 
 IDS = [

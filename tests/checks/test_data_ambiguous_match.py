@@ -4,8 +4,8 @@ from datetime import date
 
 from rule_fixtures import context, contract, registration, run, subjects
 
-from checks.base import Ambiguity
 from checks.data_ambiguous_match import AmbiguousMatch
+from monitor.records import Ambiguity
 
 AS_OF = date(2026, 6, 1)
 

@@ -5,8 +5,8 @@ from datetime import date
 
 from rule_fixtures import activity, context, contract, registration, run, subjects
 
-from checks.base import Ambiguity, Link
 from checks.data_orphan_registration import OrphanRegistration
+from monitor.records import Ambiguity, Link
 
 AS_OF = date(2026, 6, 1)
 

@@ -4,8 +4,8 @@ from datetime import date
 
 from rule_fixtures import DEADLINE_DAY, NEXT_WORKING_DAY, context, contract, registration, run, subjects
 
-from checks.base import Ambiguity
 from checks.jakon_unregistered import Unregistered
+from monitor.records import Ambiguity
 
 
 def test_it_flags_exactly_the_contracts_past_their_deadline_with_no_valid_registration() -> None:

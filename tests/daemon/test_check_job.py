@@ -1,5 +1,5 @@
 """The check job: in the daemon (a process with other threads) the check runs in a process of its own
-(monitor.check_process), where it may fork to use the second core; elsewhere in the caller's process."""
+(monitor.check.process), where it may fork to use the second core; elsewhere in the caller's process."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from monitor import check_process, engine, jobs
 from monitor.bootstrap import App
+from monitor.check import process as check_process
+from monitor.check import run as engine
+from monitor.check.run import CheckFailed
+from monitor.daemon import jobs
 from monitor.db import transaction
-from monitor.engine import CheckFailed
 from monitor.models import CheckRun, Finding
 from monitor.settings import DatabaseSettings
-from tests.engine.helpers import add_contract
+from tests.check.helpers import add_contract
 
 NOW = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
 

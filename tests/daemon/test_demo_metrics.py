@@ -16,10 +16,10 @@ from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import select
 
 from monitor.bootstrap import App
-from monitor.collector import DatabaseCollector
+from monitor.check.run import run_check
+from monitor.daemon.collector import DatabaseCollector
+from monitor.daemon.jobs import inbox
 from monitor.demo import write_demo
-from monitor.engine import run_check
-from monitor.jobs import inbox
 from monitor.models import Finding
 from monitor.settings import load_settings
 

@@ -10,9 +10,9 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import create_engine
 
 from monitor.bootstrap import App
-from monitor.collector import DatabaseCollector
+from monitor.daemon.collector import DatabaseCollector
+from monitor.daemon.http import HttpServer, readiness
 from monitor.db import make_session_factory, transaction
-from monitor.http import HttpServer, readiness
 from monitor.models import CheckRun
 
 

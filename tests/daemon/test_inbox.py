@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.bootstrap import App
-from monitor.jobs import inbox
+from monitor.daemon.jobs import inbox
 from monitor.models import Contract, ImportBatch
 
 NOW = datetime(2026, 3, 25, 1, 0, tzinfo=UTC)

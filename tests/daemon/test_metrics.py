@@ -8,11 +8,11 @@ from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import BigInteger, literal, select, text
 
 from monitor.bootstrap import App
-from monitor.collector import DatabaseCollector, premium_sql
+from monitor.daemon.collector import DatabaseCollector, premium_sql
+from monitor.daemon.metrics import DaemonMetrics
 from monitor.db import transaction
-from monitor.metrics import DaemonMetrics
 from monitor.models import CheckRun, Contract
-from monitor.premium import required_premium
+from monitor.regulation.premium import required_premium
 
 
 def scrape(app: App, **kwargs: object) -> dict:

@@ -24,10 +24,10 @@ SLOW_DAEMON = """
 import asyncio, sys, time
 from apscheduler.triggers.interval import IntervalTrigger
 from monitor.bootstrap import bootstrap
-from monitor.daemon import Daemon
-from monitor.leader import leadership_for
+from monitor.daemon.service import Daemon
+from monitor.daemon.leader import leadership_for
 from monitor.logs import configure_logging
-from monitor.scheduler import ScheduledJob
+from monitor.daemon.scheduler import ScheduledJob
 from monitor.settings import JobSchedule, load_settings
 
 def slow(app, now):

@@ -14,11 +14,11 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 
 from monitor.bootstrap import App
-from monitor.daemon import JOB_DEFAULTS
-from monitor.jobs import JobResult
-from monitor.metrics import DaemonMetrics
+from monitor.daemon.jobs import JobResult
+from monitor.daemon.metrics import DaemonMetrics
+from monitor.daemon.scheduler import JobRunner, ScheduledJob
+from monitor.daemon.service import JOB_DEFAULTS
 from monitor.models import JobRun
-from monitor.scheduler import JobRunner, ScheduledJob
 from monitor.settings import JobSchedule
 
 
@@ -182,8 +182,8 @@ def test_drain_gives_up_after_the_grace_period(app: App) -> None:
 def test_job_runs_older_than_the_retention_are_pruned(app: App) -> None:
     from datetime import UTC, timedelta
 
+    from monitor.daemon.scheduler import JOB_RUN_RETENTION
     from monitor.db import transaction
-    from monitor.scheduler import JOB_RUN_RETENTION
 
     now = datetime.now(UTC)
     with transaction(app.sessions) as session:

@@ -7,8 +7,8 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.jobs import guess_kind
-from monitor.scheduler import JOBS, missed_run, parse_interval, scheduled_jobs
+from monitor.daemon.jobs import guess_kind
+from monitor.daemon.scheduler import JOBS, missed_run, parse_interval, scheduled_jobs
 from monitor.settings import Settings, SettingsError, load_settings
 
 
@@ -30,7 +30,7 @@ def test_default_jobs_and_their_triggers(tmp_path: Path) -> None:
     assert isinstance(outbox, IntervalTrigger) and outbox.interval == timedelta(minutes=1)
     # The monev report is a slot for later: there, but off.
     assert jobs["monev"].trigger is None and not jobs["monev"].schedule.enabled
-    assert jobs["check"].func.__name__ == "check" and JOBS["check"].func == "monitor.jobs:check"
+    assert jobs["check"].func.__name__ == "check" and JOBS["check"].func == "monitor.daemon.jobs:check"
 
 
 def test_config_switches_jobs_off_and_between_cron_and_interval(tmp_path: Path) -> None:

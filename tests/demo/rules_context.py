@@ -9,19 +9,19 @@ from types import MappingProxyType
 from typing import Any
 
 from checks import REGISTRY, all_findings
-from checks.base import (
+from checks.base import CheckContext
+from monitor.demo import DemoYear
+from monitor.records import (
     AgreementState,
     Ambiguity,
-    CheckContext,
     ContractState,
     KampungState,
     Link,
     PaymentState,
     RegistrationState,
 )
-from monitor.demo import DemoYear
-from monitor.premium import required_premium
-from monitor.workdays import WorkingCalendar
+from monitor.regulation.premium import required_premium
+from monitor.regulation.workdays import WorkingCalendar
 
 
 def _contracts(year: DemoYear) -> list[ContractState]:

@@ -12,10 +12,10 @@ import pytest
 from pydantic import BaseModel
 
 import checks
+from monitor.daemon.scheduler import JOBS
 from monitor.demo import opd_directory, opd_directory_toml
-from monitor.scheduler import JOBS
+from monitor.regulation.workdays import WorkingCalendar
 from monitor.settings import Settings, load_settings
-from monitor.workdays import WorkingCalendar
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 

@@ -10,12 +10,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from monitor import premium
 from monitor.demo import KINDS, RULES, DemoYear, build_year
 from monitor.demo.numbers import mistype, one_character_apart, reformat
 from monitor.demo.tariff import kampung_premium, required_premium
 from monitor.matching.normalize import contract_number_key
-from monitor.workdays import WorkingCalendar
+from monitor.regulation import premium
+from monitor.regulation.workdays import WorkingCalendar
 
 CALENDAR = WorkingCalendar()
 

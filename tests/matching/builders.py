@@ -8,8 +8,8 @@ from datetime import date
 from itertools import count
 from typing import Any
 
-from checks.base import ContractState, Link, RegistrationState
 from monitor.matching import Decision, MatchResult, match
+from monitor.records import ContractState, Link, RegistrationState
 
 _ids = count(1)
 

@@ -10,11 +10,11 @@ from types import MappingProxyType
 import pytest
 from click.testing import CliRunner, Result
 
-from checks.base import Link
 from monitor.bootstrap import App
 from monitor.cli import cli
 from monitor.db import transaction
 from monitor.matching import load_decisions, save_links
+from monitor.records import Link
 from tests.matching.test_store import add_contract, add_registration
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from checks.base import KampungState, RegistrationState
-from monitor.columns import Table
+from monitor.compute.columns import Table
 from monitor.matching import link_kampung
+from monitor.records import KampungState, RegistrationState
 from tests.matching.builders import registration
 
 

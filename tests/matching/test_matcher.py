@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
+from monitor.compute.processes import fork_is_safe
 from monitor.matching import Decision, matcher
 from monitor.matching.matcher import _in_part as in_part  # as written (the fixture may replace it)
 from monitor.matching.matcher import _spread as spread
-from monitor.parallel import fork_is_safe
 from tests.matching.builders import contract, link_of, pairs, registration, run
 
 

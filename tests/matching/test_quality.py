@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from checks.base import ContractState, RegistrationState
+from monitor.compute.processes import fork_is_safe
 from monitor.demo import DemoYear, build_year
 from monitor.matching import features, match
 from monitor.matching import matcher as matcher_module
@@ -20,7 +20,7 @@ from monitor.matching.decisions import Decision
 from monitor.matching.features import NO_KEY
 from monitor.matching.matcher import _Matcher
 from monitor.matching.normalize import contract_number_key
-from monitor.parallel import fork_is_safe
+from monitor.records import ContractState, RegistrationState
 
 SEEDS = (1, 2, 3)
 CONTRACTS = 2_000

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import event, insert, select
 from sqlalchemy.engine import Connection
 
-from checks.base import Link
 from monitor.bootstrap import App
 from monitor.db import transaction
 from monitor.matching import DecisionError, load_decisions, load_links, record_decision, save_links
 from monitor.models import Contract, MatchDecision, MatchLink, Registration
+from monitor.records import Link
 
 
 def add_contract(conn: Connection, nomor: str, opd: str = "PUPR", **extra: Any) -> int:
