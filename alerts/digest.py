@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from alerts.routing import BPKAD_SEVERITIES, PAYMENT_UNREGISTERED, Escalation, FindingRef, Role, Router, address_key
+from alerts.routing import BPKAD_SEVERITIES, Escalation, FindingRef, Role, Router, about_payments, address_key
 from monitor.bootstrap import App
 from monitor.models import Finding, FindingEvent, Notification, OutboxMessage
 from monitor.records import severity_rank
@@ -317,7 +317,7 @@ def opd_totals(session: Session, router: Router) -> tuple[OpdTotal, ...]:
         total = acc[router.opd_label(opd)]
         total[0] += count
         total[1] += count if severity in BPKAD_SEVERITIES else 0
-        total[2] += count if rule == PAYMENT_UNREGISTERED else 0
+        total[2] += count if about_payments(rule) else 0
         total[3] += int(amount)
     return tuple(sorted(
         (OpdTotal(opd, *values) for opd, values in acc.items()), key=lambda t: (-t.amount_at_risk, -t.open, t.opd)

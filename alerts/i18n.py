@@ -2,7 +2,8 @@
 
 Money and dates follow Indonesian conventions in both languages ("Rp1.250.000", "24 September 2026"):
 Babel's ``en_ID`` locale writes them the same way as ``id_ID``. A missing message key is an error, never
-a silently empty sentence (tests check that both catalogs carry the same keys).
+a silently empty sentence (tests check that both catalogs carry the same keys). The rules' own names
+and advice are the rules' (:class:`checks.base.Rule`: ``names``, ``advice``), in both languages.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
+
+from checks import REGISTRY
 
 LOCALES = {"id": "id_ID", "en": "en_ID"}
 
@@ -144,61 +147,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "subject.resolved": "{count} selesai",
         "subject.digest": "Temuan Jakon",
         "subject.bpkad": "Temuan Jakon se-kota",
-        "rule.jakon.unregistered": "Kontrak belum terdaftar Jakon",
-        "rule.jakon.late_registration": "Pendaftaran Jakon terlambat",
-        "rule.jakon.premium_shortfall": "Iuran Jakon kurang bayar",
-        "rule.jakon.coverage_gap": "Masa perlindungan Jakon tidak menutup masa kontrak",
-        "rule.jakon.payment_unregistered": "SP2D untuk kontrak tanpa kepesertaan Jakon",
-        "rule.agreement.expiring": "Perjanjian akan berakhir",
-        "rule.agreement.expired": "Perjanjian sudah berakhir",
-        "rule.kampung.no_sk_rt": "Kegiatan Kampung Bahagia tanpa SK RT",
-        "rule.kampung.unregistered": "Kegiatan Kampung Bahagia belum terlindungi Jakon",
-        "rule.data.orphan_registration": "Registrasi BPJS tanpa kontrak",
-        "rule.data.ambiguous_match": "Pasangan kontrak dan registrasi meragukan",
         "advice.default": "Periksa temuan ini dan tindak lanjuti sesuai ketentuan.",
-        "advice.jakon.unregistered": (
-            "Minta penyedia segera mendaftarkan proyek ke BPJS Ketenagakerjaan (program Jakon: JKK dan JKM) "
-            "dan membayar iuran, paling sedikit 50% saat mendaftar; simpan bukti kepesertaan di berkas kontrak."
-        ),
-        "advice.jakon.late_registration": (
-            "Pendaftaran sudah ada tetapi melewati batas 14 hari kerja setelah SPK: pastikan iuran lunas "
-            "dan ingatkan PPK agar kontrak berikutnya didaftarkan tepat waktu."
-        ),
-        "advice.jakon.premium_shortfall": (
-            "Minta penyedia melunasi kekurangan iuran (nilai berisiko) ke BPJS Ketenagakerjaan: 50% saat "
-            "mendaftar, 100% sebelum masa pelaksanaan berakhir."
-        ),
-        "advice.jakon.coverage_gap": (
-            "Laporkan adendum atau perpanjangan waktu ke BPJS Ketenagakerjaan agar masa kepesertaan "
-            "diperpanjang dan iuran dihitung ulang."
-        ),
-        "advice.jakon.payment_unregistered": (
-            "SP2D sudah terbit untuk kontrak yang belum terdaftar Jakon: tahan pembayaran berikutnya sampai "
-            "ada bukti kepesertaan, dan konfirmasi ke PPK serta BPJS Ketenagakerjaan Cabang Jambi."
-        ),
-        "advice.agreement.expiring": (
-            "Siapkan perpanjangan perjanjian sebelum tanggal berakhir, lalu catat status diperpanjang "
-            "atau nomor penggantinya."
-        ),
-        "advice.agreement.expired": (
-            "Perjanjian berakhir tanpa perpanjangan tercatat: perpanjang segera, atau catat nomor "
-            "penggantinya bila sudah diperpanjang."
-        ),
-        "advice.kampung.no_sk_rt": (
-            "Minta Ketua RT menerbitkan SK yang memuat nama warga peserta sebelum kegiatan dimulai "
-            "(Perwal 18/2025); tanpa SK, kepesertaan tidak dapat diproses."
-        ),
-        "advice.kampung.unregistered": (
-            "Daftarkan kegiatan ke BPJS Ketenagakerjaan (iuran Jakon 0,24% dari nilai kegiatan) dan lunasi "
-            "kekurangannya."
-        ),
-        "advice.data.orphan_registration": (
-            "Periksa nomor kontrak pada pendaftaran BPJS; bila ini kontrak APBD, hubungkan dengan "
-            "`pantau match confirm`."
-        ),
-        "advice.data.ambiguous_match": (
-            "Tentukan pasangan yang benar dengan `pantau match confirm` atau `pantau match reject`."
-        ),
     },
     "en": {
         "app": "Pantau",
@@ -323,60 +272,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "subject.resolved": "{count} resolved",
         "subject.digest": "Jakon findings",
         "subject.bpkad": "City-wide Jakon findings",
-        "rule.jakon.unregistered": "Contract not registered for Jakon",
-        "rule.jakon.late_registration": "Late Jakon registration",
-        "rule.jakon.premium_shortfall": "Jakon premium underpaid",
-        "rule.jakon.coverage_gap": "Jakon coverage does not span the contract",
-        "rule.jakon.payment_unregistered": "SP2D for a contract without Jakon registration",
-        "rule.agreement.expiring": "Agreement ending soon",
-        "rule.agreement.expired": "Agreement expired",
-        "rule.kampung.no_sk_rt": "Kampung Bahagia activity without SK RT",
-        "rule.kampung.unregistered": "Kampung Bahagia activity not covered by Jakon",
-        "rule.data.orphan_registration": "BPJS registration without a contract",
-        "rule.data.ambiguous_match": "Ambiguous contract and registration match",
         "advice.default": "Review this finding and act on it as the regulation requires.",
-        "advice.jakon.unregistered": (
-            "Ask the vendor to register the project with BPJS Ketenagakerjaan (Jakon: JKK and JKM) now and "
-            "pay the premium, at least 50% on registration; keep the proof in the contract file."
-        ),
-        "advice.jakon.late_registration": (
-            "Registered, but after the 14-working-day deadline from the SPK: make sure the premium is paid "
-            "and remind the PPK to register the next contracts on time."
-        ),
-        "advice.jakon.premium_shortfall": (
-            "Ask the vendor to pay the missing premium (the amount at risk) to BPJS Ketenagakerjaan: 50% on "
-            "registration, 100% before the implementation period ends."
-        ),
-        "advice.jakon.coverage_gap": (
-            "Report the amendment or extension to BPJS Ketenagakerjaan so the coverage period is extended "
-            "and the premium recalculated."
-        ),
-        "advice.jakon.payment_unregistered": (
-            "An SP2D was issued for a contract without Jakon registration: hold further payments until there "
-            "is proof of registration, and confirm with the PPK and BPJS Ketenagakerjaan Cabang Jambi."
-        ),
-        "advice.agreement.expiring": (
-            "Prepare the renewal before the end date, then record it (status diperpanjang or the new number)."
-        ),
-        "advice.agreement.expired": (
-            "The agreement ended with no renewal recorded: renew it now, or record the replacing number if it "
-            "was renewed."
-        ),
-        "advice.kampung.no_sk_rt": (
-            "Ask the RT head to issue the SK naming the participating residents before the work starts "
-            "(Perwal 18/2025); without it their cover cannot be processed."
-        ),
-        "advice.kampung.unregistered": (
-            "Register the activity with BPJS Ketenagakerjaan (Jakon premium 0.24% of its value) and pay what "
-            "is missing."
-        ),
-        "advice.data.orphan_registration": (
-            "Check the contract number on the BPJS registration; if it is an APBD contract, link it with "
-            "`pantau match confirm`."
-        ),
-        "advice.data.ambiguous_match": (
-            "Decide the right pair with `pantau match confirm` or `pantau match reject`."
-        ),
     },
 }
 
@@ -428,12 +324,14 @@ class Formatter:
         return self.t(key) if self.has(key) else severity
 
     def rule(self, rule: str) -> str:
-        key = f"rule.{rule}"
-        return self.t(key) if self.has(key) else rule
+        """The rule's short name in this language (from the rule itself); its id if it is not known."""
+        known = REGISTRY.get(rule)
+        return rule if known is None else known.names.in_language(self.language)
 
     def advice(self, rule: str) -> str:
-        key = f"advice.{rule}"
-        return self.t(key if self.has(key) else "advice.default")
+        """What to do about a finding of this rule, in this language (from the rule itself)."""
+        known = REGISTRY.get(rule)
+        return self.t("advice.default") if known is None else known.advice.in_language(self.language)
 
 
 # A digest formats thousands of amounts and dates; Babel parses its patterns on every call, so the

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from fnmatch import fnmatchcase
+from functools import cache
 
+from checks import REGISTRY
 from monitor.settings import Opd, Settings
 
-PAYMENT_UNREGISTERED = "jakon.payment_unregistered"
-# BPKAD sees these whatever the rule: it can still hold a payment.
+# BPKAD sees these whatever the rule (and every finding of a rule that says ``for_bpkad``): it can
+# still hold a payment.
 BPKAD_SEVERITIES = frozenset({"critical", "high"})
 # Escalation is for findings nobody has taken up: an acknowledgement or a silence stops it.
 ESCALATING_STATUSES = frozenset({"open", "reopened"})
@@ -23,6 +25,18 @@ ESCALATING_STATUSES = frozenset({"open", "reopened"})
 FALLBACK_UNKNOWN = "unknown"  # the OPD is not in the directory
 FALLBACK_NO_ADDRESS = "no_address"  # in the directory, without an email
 FALLBACK_NONE = "none"  # the finding names no OPD
+
+
+@cache
+def bpkad_rules() -> frozenset[str]:
+    """The rules whose every finding BPKAD sees (``Rule.for_bpkad``)."""
+    return frozenset(rule_id for rule_id, rule in REGISTRY.items() if rule.for_bpkad)
+
+
+def about_payments(rule_id: str) -> bool:
+    """Whether the rule's findings are about SP2Ds (``Rule.subject_kind``)."""
+    rule = REGISTRY.get(rule_id)
+    return rule is not None and rule.subject_kind == "payment"
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -123,7 +137,7 @@ class Router:
                 yield address, Role("escalation")
 
     def is_for_bpkad(self, finding: FindingRef) -> bool:
-        return finding.rule == PAYMENT_UNREGISTERED or finding.severity in BPKAD_SEVERITIES
+        return finding.severity in BPKAD_SEVERITIES or finding.rule in bpkad_rules()
 
     def is_bpkad(self, address: str) -> bool:
         return address_key(address) in {address_key(a) for a in self.alerts.bpkad}

@@ -5,23 +5,24 @@
 bad metadata, then :func:`rule_config` to build each rule's effective options from the settings, and
 :func:`all_findings` to run every enabled rule.
 
-Adding a rule: write ``checks/<area>_<name>.py`` with a module docstring that documents it (why, the
-regulation, what counts, its options, an example finding) and a class with ``id``, ``title``,
-``severity``, ``rationale``, ``default_config`` (its own options; ``enabled`` and ``severity`` every
-rule has) and ``run(ctx)``; optionally a classmethod ``validate_config(config)`` raising
-:class:`checks.common.OptionError` for values of the right type that the rule still cannot use. Then
-list the class in :data:`RULES`.
+Adding a rule is one module, one line here and one test file: write ``checks/<area>_<name>.py`` with
+a module docstring that documents it (why, the regulation, what counts, its options, an example
+finding) and a subclass of :class:`checks.base.Rule` declaring what the rule base asks (id,
+severity, titles, names and advice in both languages, subject kind, what it reads, options,
+``explain``) and ``run(ctx)``; then list the class in :data:`RULES`. The e-mails, metrics, resolution
+and the tests read everything else from the class.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from checks.agreement_expired import AgreementExpired
 from checks.agreement_expiring import AgreementExpiring
-from checks.base import CheckContext, Rule
+from checks.base import LANGUAGES, READS, SUBJECT_KINDS, CheckContext, Rule, Words
 from checks.common import OptionError
 from checks.data_ambiguous_match import AmbiguousMatch
 from checks.data_orphan_registration import OrphanRegistration
@@ -54,7 +55,7 @@ RULES: tuple[type[Rule], ...] = (
 # Options every rule has; a rule's default_config must not redefine them.
 COMMON_OPTIONS = ("enabled", "severity")
 _ID = re.compile(r"^[a-z]+\.[a-z][a-z_]*$")
-_METADATA = ("id", "title", "severity", "rationale", "default_config")
+_METADATA = ("id", "title", "severity", "rationale", "names", "advice", "subject_kind", "reads", "default_config")
 
 
 class RegistryError(Exception):
@@ -103,8 +104,18 @@ def validate_registry(registry: Mapping[str, type[Rule]]) -> None:
         reserved = set(rule.default_config) & set(COMMON_OPTIONS)
         if reserved:
             raise RegistryError(f"{where}: default_config must not define {sorted(reserved)[0]!r}")
-        if not callable(getattr(rule, "run", None)):
+        if not (isinstance(rule, type) and issubclass(rule, Rule)):
+            raise RegistryError(f"{where}: a rule must subclass checks.base.Rule")
+        if inspect.isabstract(rule):
             raise RegistryError(f"{where}: no run(ctx) method")
+        for name in ("names", "advice"):
+            words = getattr(rule, name)
+            if not isinstance(words, Words) or not all(words.in_language(language) for language in LANGUAGES):
+                raise RegistryError(f"{where}: {name} must be Words with a text in each of {', '.join(LANGUAGES)}")
+        if rule.subject_kind not in SUBJECT_KINDS:
+            raise RegistryError(f"{where}: unknown subject_kind {rule.subject_kind!r} ({', '.join(SUBJECT_KINDS)})")
+        if not isinstance(rule.reads, frozenset) or not rule.reads or not rule.reads <= set(READS):
+            raise RegistryError(f"{where}: reads must be a non-empty frozenset of {', '.join(READS)}")
         try:
             _validate_options(rule, {**rule.default_config})
         except OptionError as exc:
@@ -125,9 +136,7 @@ def _plain(value: Any) -> Any:
 
 
 def _validate_options(rule: type[Rule], config: Mapping[str, Any]) -> None:
-    validate = getattr(rule, "validate_config", None)
-    if validate is not None:
-        validate(config)
+    rule.validate_config(config)
 
 
 def rule_config(settings: Settings, registry: Mapping[str, type[Rule]] = REGISTRY) -> dict[str, dict[str, Any]]:

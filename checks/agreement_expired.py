@@ -26,17 +26,38 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from checks.agreement_expiring import REG_AGREEMENT, agreement_details, counterparty, ended, renewed
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
+from checks.facts import ResolutionFacts, agreement_renewed
 from monitor.records import Finding
 from monitor.regulation.wording import tanggal
 
 
-class AgreementExpired:
+class AgreementExpired(Rule):
     id: ClassVar[str] = "agreement.expired"
     title: ClassVar[str] = "Perjanjian kerja sama telah berakhir tanpa perpanjangan"
     severity: ClassVar[str] = "high"
     rationale: ClassVar[str] = REG_AGREEMENT
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+
+    subject_kind: ClassVar[str] = "agreement"
+    reads: ClassVar[frozenset[str]] = frozenset({"agreements"})
+    names = Words(
+        id="Perjanjian sudah berakhir",
+        en="Agreement expired",
+    )
+    advice = Words(
+        id=(
+            "Perjanjian berakhir tanpa perpanjangan tercatat: perpanjang segera, atau catat nomor "
+            "penggantinya bila sudah diperpanjang."
+        ),
+        en=(
+            "The agreement ended with no renewal recorded: renew it now, or record the replacing "
+            "number if it was renewed."
+        ),
+    )
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        return agreement_renewed(facts, subject)
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         severity = ctx.severity(self)

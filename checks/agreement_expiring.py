@@ -32,8 +32,9 @@ from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
 from checks.common import OptionError, check_severity, iso, options
+from checks.facts import ResolutionFacts, agreement_renewed
 from monitor.records import AgreementState, Finding
 from monitor.regulation.wording import tanggal
 
@@ -76,7 +77,7 @@ def agreement_details(agreement: AgreementState) -> dict[str, Any]:
     }
 
 
-class AgreementExpiring:
+class AgreementExpiring(Rule):
     id: ClassVar[str] = "agreement.expiring"
     title: ClassVar[str] = "Perjanjian kerja sama segera berakhir tanpa perpanjangan"
     severity: ClassVar[str] = "medium"
@@ -84,6 +85,26 @@ class AgreementExpiring:
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType(
         {"windows": (90, 60, 30, 7), "window_severities": ("low", "medium", "high", "critical")}
     )
+
+    subject_kind: ClassVar[str] = "agreement"
+    reads: ClassVar[frozenset[str]] = frozenset({"agreements"})
+    names = Words(
+        id="Perjanjian akan berakhir",
+        en="Agreement ending soon",
+    )
+    advice = Words(
+        id=(
+            "Siapkan perpanjangan perjanjian sebelum tanggal berakhir, lalu catat status "
+            "diperpanjang atau nomor penggantinya."
+        ),
+        en=(
+            "Prepare the renewal before the end date, then record it (status diperpanjang or the "
+            "new number)."
+        ),
+    )
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        return agreement_renewed(facts, subject)
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> None:

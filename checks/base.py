@@ -1,16 +1,25 @@
-"""The contract between the check engine and the rules.
+"""The contract between the check run and the rules: :class:`Rule`, and the :class:`CheckContext` it reads.
 
-A rule is a class with ``id``, ``title``, ``severity``, ``rationale``, ``default_config`` and
-``run(ctx) -> Iterator[Finding]``. Rules read the :class:`CheckContext` and yield immutable
-:class:`Finding`s; they never write to the database, send mail or format output.
+A rule is one module (``checks/<area>_<name>.py``): its docstring documents it, and its class —
+a subclass of :class:`Rule` — declares everything anyone else needs to know about it: its ``id``,
+``severity``, ``title``, ``rationale`` (the regulation), ``names`` and ``advice`` in Indonesian and
+English, the kind of thing its findings are about (``subject_kind``), the records it reads
+(``reads``), its options (``default_config`` and ``validate_config``), what a resolution of it means
+(``explain``), and whether BPKAD sees all of its findings (``for_bpkad``). The e-mails, the metrics,
+resolution and the registry's tests read these from the class; no other module keeps a list of rules.
+
+Rules read the :class:`CheckContext` and yield immutable :class:`Finding`s; they never write to the
+database, send mail or format output.
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, ClassVar, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from monitor.records import (
     AgreementState,
@@ -24,6 +33,17 @@ from monitor.records import (
     RegistrationState,
 )
 from monitor.regulation.premium import kampung_premium as _kampung_premium
+
+if TYPE_CHECKING:
+    from checks.facts import ResolutionFacts
+
+# What a rule's findings are about (``Rule.subject_kind``); the subject names one of these.
+SUBJECT_KINDS = ("contract", "payment", "agreement", "kampung", "registration")
+# The records a rule may read (``Rule.reads``). ``unprotected_payments`` is the SP2Ds issued while their
+# contract had no valid registration (:meth:`CheckContext.unprotected_payments`): the check run can
+# fetch just those where it runs the rule; ``payments`` is every SP2D.
+READS = ("contracts", "registrations", "links", "ambiguities", "payments", "unprotected_payments",
+         "agreements", "kampung")
 
 
 @dataclass
@@ -75,6 +95,24 @@ class CheckContext:
             return where(keep)
         return (payment for payment in self.payments if keep(payment.contract_id, payment.tanggal_sp2d))
 
+    def unprotected(self) -> Callable[[int | None, date], bool]:
+        """``unprotected(contract_id, tanggal_sp2d)``: an SP2D of a known contract, issued by the check
+        date, on a day its contract had no valid registration (none linked, ``batal``, or made later)."""
+        as_of, registered_since = self.as_of, self.registered_since
+
+        def unprotected(contract_id: int | None, day: date) -> bool:
+            if contract_id is None or day > as_of:
+                return False
+            since = registered_since(contract_id)
+            return since is None or since > day
+
+        return unprotected
+
+    def unprotected_payments(self) -> Iterator[PaymentState]:
+        """The SP2Ds :meth:`unprotected` keeps, in order. Most SP2Ds are for protected contracts: only
+        their contract and day are read (and the check run may fetch these few aside)."""
+        return self.payments_where(self.unprotected())
+
     def registration_for(self, contract: ContractState) -> RegistrationState | None:
         return self.registration_of(contract.id)
 
@@ -100,13 +138,45 @@ class CheckContext:
         return registration.tanggal_daftar if registration is not None and registration.valid else None
 
 
-class Rule(Protocol):
-    """What every rule module's class provides (see ``checks/__init__.py`` for the registry)."""
+@dataclass(frozen=True, slots=True)
+class Words:
+    """A text in each language the e-mails speak (see ``alerts.i18n``): Bahasa Indonesia and English."""
 
-    id: ClassVar[str]
-    title: ClassVar[str]
-    severity: ClassVar[str]
-    rationale: ClassVar[str]
-    default_config: ClassVar[Mapping[str, Any]]
+    id: str
+    en: str
 
-    def run(self, ctx: CheckContext) -> Iterator[Finding]: ...
+    def in_language(self, language: str) -> str:
+        return str(getattr(self, language))
+
+
+LANGUAGES = ("id", "en")
+
+
+class Rule(ABC):
+    """The base of every rule (see the module docstring). Subclasses set the class attributes below and
+    implement :meth:`run`; :func:`checks.validate_registry` refuses a rule missing any of them."""
+
+    id: ClassVar[str]  # area.name, lower case: jakon.unregistered
+    severity: ClassVar[str]  # default; [rules."<id>"] severity overrides it
+    title: ClassVar[str]  # one line, Indonesian: what the rule reports
+    rationale: ClassVar[str]  # the regulation it enforces, Indonesian, cited in full
+    names: ClassVar[Words]  # a short name per language, for digests, tables and metrics' readers
+    advice: ClassVar[Words]  # what to do about one of its findings, per language
+    subject_kind: ClassVar[str]  # one of SUBJECT_KINDS
+    reads: ClassVar[frozenset[str]]  # which of READS it reads
+    default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})  # its own options (not enabled/severity)
+    for_bpkad: ClassVar[bool] = False  # BPKAD's digest carries all of its findings, whatever their severity
+
+    @classmethod  # noqa: B027 (an optional hook: most rules need no check beyond the option types)
+    def validate_config(cls, config: Mapping[str, Any]) -> None:
+        """Refuse (:class:`checks.common.OptionError`) option values of the right type it still cannot use."""
+
+    @abstractmethod
+    def run(self, ctx: CheckContext) -> Iterator[Finding]:
+        """Every finding of this rule as of ``ctx.as_of``."""
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        """Why a finding of this rule about ``subject`` is no longer detected, in Indonesian, from the
+        facts of the run that resolves it; ``None`` where no fact is clear (the run then says only
+        that it was not detected again)."""
+        return None

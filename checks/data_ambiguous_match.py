@@ -26,12 +26,13 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
 from checks.common import iso, registration_details
+from checks.facts import ResolutionFacts, registration_linked
 from monitor.records import Finding
 
 
-class AmbiguousMatch:
+class AmbiguousMatch(Rule):
     id: ClassVar[str] = "data.ambiguous_match"
     title: ClassVar[str] = "Registrasi Jakon cocok dengan lebih dari satu kontrak"
     severity: ClassVar[str] = "medium"
@@ -40,6 +41,23 @@ class AmbiguousMatch:
         "belum terdaftar tidak dianggap terdaftar"
     )
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+
+    subject_kind: ClassVar[str] = "registration"
+    reads: ClassVar[frozenset[str]] = frozenset({"ambiguities", "registrations", "contracts"})
+    names = Words(
+        id="Pasangan kontrak dan registrasi meragukan",
+        en="Ambiguous contract and registration match",
+    )
+    advice = Words(
+        id=(
+            "Tentukan pasangan yang benar dengan `pantau match confirm` atau `pantau match "
+            "reject`."
+        ),
+        en="Decide the right pair with `pantau match confirm` or `pantau match reject`.",
+    )
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        return registration_linked(facts, subject)
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         severity = ctx.severity(self)

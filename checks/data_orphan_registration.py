@@ -28,8 +28,9 @@ from collections.abc import Collection, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
 from checks.common import registration_details
+from checks.facts import ResolutionFacts, registration_linked
 from monitor.records import Finding
 
 TINDAKAN = (
@@ -50,7 +51,7 @@ def _superseded(ctx: CheckContext) -> Collection[int | str]:
     return found
 
 
-class OrphanRegistration:
+class OrphanRegistration(Rule):
     id: ClassVar[str] = "data.orphan_registration"
     title: ClassVar[str] = "Registrasi Jakon tanpa kontrak atau kegiatan yang cocok"
     severity: ClassVar[str] = "low"
@@ -59,6 +60,26 @@ class OrphanRegistration:
         "biasanya nomor kontrak salah ketik atau kosong di data BPJS"
     )
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+
+    subject_kind: ClassVar[str] = "registration"
+    reads: ClassVar[frozenset[str]] = frozenset({"registrations", "links", "ambiguities", "kampung"})
+    names = Words(
+        id="Registrasi BPJS tanpa kontrak",
+        en="BPJS registration without a contract",
+    )
+    advice = Words(
+        id=(
+            "Periksa nomor kontrak pada pendaftaran BPJS; bila ini kontrak APBD, hubungkan dengan "
+            "`pantau match confirm`."
+        ),
+        en=(
+            "Check the contract number on the BPJS registration; if it is an APBD contract, link "
+            "it with `pantau match confirm`."
+        ),
+    )
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        return registration_linked(facts, subject)
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         severity = ctx.severity(self)

@@ -36,7 +36,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
 from checks.common import (
     CITE_AMENDMENT,
     REG_AMENDMENT,
@@ -48,16 +48,44 @@ from checks.common import (
     options,
     registration_details,
 )
+from checks.facts import GONE_CONTRACT, UNLINKED, ResolutionFacts
 from monitor.records import ContractState, Finding, RegistrationState
 from monitor.regulation.wording import tanggal
 
 
-class CoverageGap:
+class CoverageGap(Rule):
     id: ClassVar[str] = "jakon.coverage_gap"
     title: ClassVar[str] = "Masa perlindungan Jakon tidak menutup masa pelaksanaan kontrak"
     severity: ClassVar[str] = "medium"
     rationale: ClassVar[str] = REG_AMENDMENT
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType(dict(SCOPE_DEFAULTS))
+
+    subject_kind: ClassVar[str] = "contract"
+    reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links"})
+    names = Words(
+        id="Masa perlindungan Jakon tidak menutup masa kontrak",
+        en="Jakon coverage does not span the contract",
+    )
+    advice = Words(
+        id=(
+            "Laporkan adendum atau perpanjangan waktu ke BPJS Ketenagakerjaan agar masa "
+            "kepesertaan diperpanjang dan iuran dihitung ulang."
+        ),
+        en=(
+            "Report the amendment or extension to BPJS Ketenagakerjaan so the coverage period is "
+            "extended and the premium recalculated."
+        ),
+    )
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        contract = facts.contracts.get(subject)
+        if contract is None:
+            return GONE_CONTRACT
+        registration = facts.registration_of(contract)
+        if registration is None:
+            return UNLINKED
+        return (f"masa perlindungan registrasi {registration.nomor_registrasi} sampai "
+                f"{tanggal(registration.masa_akhir)}, kontrak selesai {tanggal(contract.tanggal_selesai)}")
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         config = options(ctx, self)

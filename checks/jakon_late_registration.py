@@ -30,7 +30,7 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
 from checks.common import (
     CITE_DEADLINE,
     REG_DEADLINE,
@@ -43,16 +43,40 @@ from checks.common import (
     options,
     registration_details,
 )
+from checks.facts import GONE_CONTRACT, UNLINKED, ResolutionFacts
 from monitor.records import Finding
 from monitor.regulation.wording import tanggal
 
 
-class LateRegistration:
+class LateRegistration(Rule):
     id: ClassVar[str] = "jakon.late_registration"
     title: ClassVar[str] = "Kontrak didaftarkan ke BPJS Ketenagakerjaan setelah batas waktu"
     severity: ClassVar[str] = "low"
     rationale: ClassVar[str] = REG_DEADLINE
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({**SCOPE_DEFAULTS, "tolerance_days": 0})
+
+    subject_kind: ClassVar[str] = "contract"
+    reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links"})
+    names = Words(
+        id="Pendaftaran Jakon terlambat",
+        en="Late Jakon registration",
+    )
+    advice = Words(
+        id=(
+            "Pendaftaran sudah ada tetapi melewati batas 14 hari kerja setelah SPK: pastikan "
+            "iuran lunas dan ingatkan PPK agar kontrak berikutnya didaftarkan tepat waktu."
+        ),
+        en=(
+            "Registered, but after the 14-working-day deadline from the SPK: make sure the "
+            "premium is paid and remind the PPK to register the next contracts on time."
+        ),
+    )
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        contract = facts.contracts.get(subject)
+        if contract is None:
+            return GONE_CONTRACT
+        return UNLINKED if facts.registration_of(contract) is None else None
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> None:

@@ -28,12 +28,11 @@ Example finding::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from datetime import date
+from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
 from checks.common import (
     CITE_APBD,
     CITE_DEADLINE,
@@ -45,40 +44,54 @@ from checks.common import (
     options,
     registered_by,
 )
+from checks.facts import ResolutionFacts
 from monitor.records import ContractState, Finding, PaymentState, RegistrationState
 from monitor.regulation.wording import rupiah, tanggal
 
 
-class PaymentUnregistered:
+class PaymentUnregistered(Rule):
     id: ClassVar[str] = "jakon.payment_unregistered"
     title: ClassVar[str] = "SP2D terbit untuk kontrak yang belum terdaftar di BPJS Ketenagakerjaan"
     severity: ClassVar[str] = "critical"
     rationale: ClassVar[str] = f"{REG_APBD}. {REG_DEADLINE}"
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType(dict(SCOPE_DEFAULTS))
-    # Reads ctx.payments, streamed from the engine's connection, through payments_where() only.
-    reads_payments: ClassVar[bool] = True
+    subject_kind: ClassVar[str] = "payment"
+    reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links", "unprotected_payments"})
+    for_bpkad: ClassVar[bool] = True  # BPKAD can still hold the next payment
+    names = Words(
+        id="SP2D untuk kontrak tanpa kepesertaan Jakon",
+        en="SP2D for a contract without Jakon registration",
+    )
+    advice = Words(
+        id=(
+            "SP2D sudah terbit untuk kontrak yang belum terdaftar Jakon: tahan pembayaran "
+            "berikutnya sampai ada bukti kepesertaan, dan konfirmasi ke PPK serta BPJS "
+            "Ketenagakerjaan Cabang Jambi."
+        ),
+        en=(
+            "An SP2D was issued for a contract without Jakon registration: hold further payments "
+            "until there is proof of registration, and confirm with the PPK and BPJS "
+            "Ketenagakerjaan Cabang Jambi."
+        ),
+    )
 
-    def payments_wanted(self, ctx: CheckContext) -> Callable[[int | None, date], bool]:
-        """Which SP2Ds this rule reads, by (contract_id, tanggal_sp2d): those of a known contract,
-        issued by as_of, when the contract had no valid registration. Most SP2Ds are for registered
-        contracts: only these two columns of theirs are read (and the engine can fetch the few wanted
-        before the rules run in another process)."""
-        as_of, registered_since = ctx.as_of, ctx.registered_since
-
-        def unprotected(contract_id: int | None, day: date) -> bool:
-            if contract_id is None or day > as_of:
-                return False
-            since = registered_since(contract_id)
-            return since is None or since > day
-
-        return unprotected
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        payment = facts.payments.get(subject)
+        if payment is None:
+            return "SP2D tidak lagi ada dalam data"
+        contract = None if payment.contract_id is None else facts.ctx.contracts_by_id.get(payment.contract_id)
+        registration = None if contract is None else facts.registration_of(contract)
+        if contract is None or registration is None:
+            return None
+        return (f"registrasi ditemukan untuk kontrak {contract.nomor_kontrak}: {registration.nomor_registrasi} "
+                f"(didaftarkan {tanggal(registration.tanggal_daftar)})")
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         config = options(ctx, self)
         in_scope = ContractScope(config)
         severity = ctx.severity(self)
         contracts = ctx.contracts_by_id
-        for payment in ctx.payments_where(self.payments_wanted(ctx)):
+        for payment in ctx.unprotected_payments():
             contract = None if payment.contract_id is None else contracts.get(payment.contract_id)
             if contract is None or not in_scope(contract):
                 continue

@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
 from checks.common import (
     CITE_AMENDMENT,
     CITE_PREMIUM,
@@ -45,11 +45,12 @@ from checks.common import (
     options,
     registration_details,
 )
+from checks.facts import GONE_CONTRACT, UNLINKED, ResolutionFacts
 from monitor.records import ContractState, Finding, RegistrationState
 from monitor.regulation.wording import rupiah, tanggal
 
 
-class PremiumShortfall:
+class PremiumShortfall(Rule):
     id: ClassVar[str] = "jakon.premium_shortfall"
     title: ClassVar[str] = "Iuran Jakon kurang bayar"
     severity: ClassVar[str] = "medium"
@@ -57,6 +58,33 @@ class PremiumShortfall:
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType(
         {**SCOPE_DEFAULTS, "first_instalment_percent": 50}
     )
+
+    subject_kind: ClassVar[str] = "contract"
+    reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links"})
+    names = Words(
+        id="Iuran Jakon kurang bayar",
+        en="Jakon premium underpaid",
+    )
+    advice = Words(
+        id=(
+            "Minta penyedia melunasi kekurangan iuran (nilai berisiko) ke BPJS Ketenagakerjaan: "
+            "50% saat mendaftar, 100% sebelum masa pelaksanaan berakhir."
+        ),
+        en=(
+            "Ask the vendor to pay the missing premium (the amount at risk) to BPJS "
+            "Ketenagakerjaan: 50% on registration, 100% before the implementation period ends."
+        ),
+    )
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        contract = facts.contracts.get(subject)
+        if contract is None:
+            return GONE_CONTRACT
+        registration = facts.registration_of(contract)
+        if registration is None:
+            return UNLINKED
+        required = facts.ctx.required_premium(contract.nilai)
+        return f"iuran dibayar {rupiah(registration.iuran_dibayar)} dari kewajiban {rupiah(required)}"
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> None:

@@ -36,7 +36,7 @@ from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
 from checks.common import (
     CITE_DEADLINE,
     CITE_PREMIUM,
@@ -48,16 +48,39 @@ from checks.common import (
     options,
     registered_by,
 )
+from checks.facts import ResolutionFacts
 from monitor.records import ContractState, Finding, RegistrationState
 from monitor.regulation.wording import rupiah, tanggal
 
 
-class Unregistered:
+class Unregistered(Rule):
     id: ClassVar[str] = "jakon.unregistered"
     title: ClassVar[str] = "Kontrak APBD belum didaftarkan ke BPJS Ketenagakerjaan (Jakon) setelah batas waktu"
     severity: ClassVar[str] = "high"
     rationale: ClassVar[str] = REG_DEADLINE
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({**SCOPE_DEFAULTS, "grace_days": 0})
+
+    subject_kind: ClassVar[str] = "contract"
+    reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links", "ambiguities"})
+    names = Words(
+        id="Kontrak belum terdaftar Jakon",
+        en="Contract not registered for Jakon",
+    )
+    advice = Words(
+        id=(
+            "Minta penyedia segera mendaftarkan proyek ke BPJS Ketenagakerjaan (program Jakon: "
+            "JKK dan JKM) dan membayar iuran, paling sedikit 50% saat mendaftar; simpan bukti "
+            "kepesertaan di berkas kontrak."
+        ),
+        en=(
+            "Ask the vendor to register the project with BPJS Ketenagakerjaan (Jakon: JKK and "
+            "JKM) now and pay the premium, at least 50% on registration; keep the proof in the "
+            "contract file."
+        ),
+    )
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        return facts.registered(subject)
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> None:

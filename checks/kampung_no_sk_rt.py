@@ -26,18 +26,42 @@ from collections.abc import Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
 from checks.common import REG_KAMPUNG, kampung_details, options, place
+from checks.facts import ResolutionFacts
 from monitor.records import Finding
 from monitor.regulation.wording import tanggal
 
 
-class KampungNoSkRt:
+class KampungNoSkRt(Rule):
     id: ClassVar[str] = "kampung.no_sk_rt"
     title: ClassVar[str] = "Kegiatan Kampung Bahagia tanpa SK RT yang sah"
     severity: ClassVar[str] = "medium"
     rationale: ClassVar[str] = REG_KAMPUNG
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({"opd": ""})
+
+    subject_kind: ClassVar[str] = "kampung"
+    reads: ClassVar[frozenset[str]] = frozenset({"kampung"})
+    names = Words(
+        id="Kegiatan Kampung Bahagia tanpa SK RT",
+        en="Kampung Bahagia activity without SK RT",
+    )
+    advice = Words(
+        id=(
+            "Minta Ketua RT menerbitkan SK yang memuat nama warga peserta sebelum kegiatan "
+            "dimulai (Perwal 18/2025); tanpa SK, kepesertaan tidak dapat diproses."
+        ),
+        en=(
+            "Ask the RT head to issue the SK naming the participating residents before the work "
+            "starts (Perwal 18/2025); without it their cover cannot be processed."
+        ),
+    )
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        activity = facts.kampung.get(subject)
+        if activity is None:
+            return "kegiatan tidak lagi ada dalam data"
+        return None if not activity.nomor_sk_rt else f"SK RT tercatat: {activity.nomor_sk_rt}"
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         config = options(ctx, self)

@@ -29,18 +29,47 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from checks.base import CheckContext
+from checks.base import CheckContext, Rule, Words
 from checks.common import REG_KAMPUNG, check_non_negative, kampung_details, options, place, registered_by
+from checks.facts import ResolutionFacts
 from monitor.records import Finding, KampungState, RegistrationState
 from monitor.regulation.wording import rupiah
 
 
-class KampungUnregistered:
+class KampungUnregistered(Rule):
     id: ClassVar[str] = "kampung.unregistered"
     title: ClassVar[str] = "Peserta Kampung Bahagia belum terlindungi Jakon"
     severity: ClassVar[str] = "high"
     rationale: ClassVar[str] = REG_KAMPUNG
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({"grace_days": 0, "opd": ""})
+
+    subject_kind: ClassVar[str] = "kampung"
+    reads: ClassVar[frozenset[str]] = frozenset({"kampung", "registrations"})
+    names = Words(
+        id="Kegiatan Kampung Bahagia belum terlindungi Jakon",
+        en="Kampung Bahagia activity not covered by Jakon",
+    )
+    advice = Words(
+        id=(
+            "Daftarkan kegiatan ke BPJS Ketenagakerjaan (iuran Jakon 0,24% dari nilai kegiatan) "
+            "dan lunasi kekurangannya."
+        ),
+        en=(
+            "Register the activity with BPJS Ketenagakerjaan (Jakon premium 0.24% of its value) "
+            "and pay what is missing."
+        ),
+    )
+
+    def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
+        activity = facts.kampung.get(subject)
+        if activity is None:
+            return "kegiatan tidak lagi ada dalam data"
+        nomor = activity.nomor_registrasi
+        registration = facts.ctx.registrations_by_number.get(nomor) if nomor else None
+        if registration is None:
+            return None
+        return (f"registrasi {registration.nomor_registrasi} tercatat, iuran dibayar "
+                f"{rupiah(registration.iuran_dibayar)}")
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> None:

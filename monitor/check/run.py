@@ -247,7 +247,8 @@ def _run(
         with _spool_findings(ctx, registry, enabled, len(records.contracts) + len(records.registrations),
                              hand_over_payments=first) as spool:
             lap("rules")
-            reasons = resolution_reasons(ctx, known_rules=set(registry), enabled_rules=set(enabled))
+            reasons = resolution_reasons(ctx, known_rules=set(registry), enabled_rules=set(enabled),
+                                         registry=registry)
             with app.sessions() as session, session.begin():
                 lock_for_writing(session, wait_seconds=WRITE_LOCK_WAIT_SECONDS)
                 lap("wait")
@@ -281,26 +282,26 @@ def _spool_findings(
     rest, each group in registry order.
 
     ``hand_over_payments`` (a first run: every finding is inserted, and the write, not the rules, is
-    the long pole): where every rule reading the payments says which SP2Ds it wants
-    (``payments_wanted``), this process reads only those, while the forked process runs the other
+    the long pole): where every rule reading the payments reads only the unprotected ones
+    (``reads`` has ``unprotected_payments``, not ``payments``), this process reads only those, while
+    the forked process runs the other
     rules, and hands them over; the forked process then runs the payment rules too, and this
     process only writes. Their findings then come last."""
-    elsewhere, here = _by_payments(registry, enabled)
-    if not fork_is_safe() or size < PARALLEL_RULES_MIN_RECORDS or not elsewhere:
-        return _spooled(ctx, here, elsewhere)
-    wanted: list[Callable[[CheckContext], Callable[[int | None, date], bool]]] = [
-        method for rule_id in here if callable(method := getattr(registry[rule_id](), "payments_wanted", None))]
-    if hand_over_payments and here and len(wanted) == len(here):
-        return _payments_handed_over(ctx, elsewhere, here, [payments_wanted(ctx) for payments_wanted in wanted])
+    others, payment_rules = _by_payments(registry, enabled)
+    if not fork_is_safe() or size < PARALLEL_RULES_MIN_RECORDS or not others:
+        return _spooled(ctx, payment_rules, others)
+    if hand_over_payments and payment_rules and all(
+            "payments" not in rule.reads for rule in payment_rules.values()):
+        return _payments_handed_over(ctx, others, payment_rules)
 
     def forked(spool: Spool) -> None:
         ctx.payments = _NoPayments()
-        spool.extend(all_findings(ctx, elsewhere))
+        spool.extend(all_findings(ctx, others))
 
     spool = ForkedSpool()
     try:
         spool.start(forked)
-        spool.own.extend(all_findings(ctx, here))
+        spool.own.extend(all_findings(ctx, payment_rules))
     except BaseException:
         spool.close()
         raise
@@ -308,29 +309,28 @@ def _spool_findings(
 
 
 def _payments_handed_over(
-    ctx: CheckContext, elsewhere: Mapping[str, type[Rule]], here: Mapping[str, type[Rule]],
-    wanted: Sequence[Callable[[int | None, date], bool]],
+    ctx: CheckContext, others: Mapping[str, type[Rule]], payment_rules: Mapping[str, type[Rule]],
 ) -> ForkedSpool:
-    """Every rule in the forked process: first those not reading the payments, then (the SP2Ds they
-    want read here meanwhile, and handed over) those reading them."""
+    """Every rule in the forked process: first those not reading the payments, then (the unprotected
+    SP2Ds they read, fetched here meanwhile and handed over) those reading them."""
     spool = ForkedSpool()
 
     def forked(own: Spool) -> None:
         ctx.payments = _NoPayments()
-        own.extend(all_findings(ctx, elsewhere))
+        own.extend(all_findings(ctx, others))
         ctx.payments = _HandedOver(spool.received)
-        own.extend(all_findings(ctx, here))
+        own.extend(all_findings(ctx, payment_rules))
 
-    keep = wanted[0] if len(wanted) == 1 else lambda contract_id, day: any(w(contract_id, day) for w in wanted)
     try:
         spool.start(forked, hand_over=True)
-        spool.hand_over(_payments_as_parts(ctx.payments_where(keep)))
+        spool.hand_over(_payments_as_parts(ctx.unprotected_payments()))
     except BaseException:
         spool.close()
         raise
     return spool
 
 
+_PAYMENTS = frozenset({"payments", "unprotected_payments"})
 HANDED_OVER_PART = 5_000  # payments per part handed over: the forked process holds one part at a time
 
 
@@ -351,7 +351,7 @@ def _by_payments(
     registry: Mapping[str, type[Rule]], enabled: Sequence[str]
 ) -> tuple[dict[str, type[Rule]], dict[str, type[Rule]]]:
     """The enabled rules that do not read the payments, and those that do (each in registry order)."""
-    reading = {rule_id for rule_id in enabled if getattr(registry[rule_id], "reads_payments", False)}
+    reading = {rule_id for rule_id in enabled if registry[rule_id].reads & _PAYMENTS}
     return ({rule_id: registry[rule_id] for rule_id in enabled if rule_id not in reading},
             {rule_id: registry[rule_id] for rule_id in enabled if rule_id in reading})
 
@@ -371,7 +371,7 @@ def _spooled(ctx: CheckContext, *groups: Mapping[str, type[Rule]]) -> Spool:
 class _NoPayments(Sequence[PaymentState]):
     """The forked rules process's payments: they stream from the parent's connection, which it must not use."""
 
-    refusal = "a rule reading ctx.payments must declare reads_payments = True"
+    refusal = "a rule reading ctx.payments must say so: reads payments or unprotected_payments"
 
     def _refuse(self) -> Any:
         raise RuntimeError(self.refusal)
@@ -391,11 +391,11 @@ class _NoPayments(Sequence[PaymentState]):
 
 
 class _HandedOver(_NoPayments):
-    """The forked rules process's payments on a first run: those the payment rules said they want
-    (``payments_wanted``), read by the run's process and handed over in parts. The rules read them
-    the same way (``ctx.payments_where``); reading them whole is refused: it would see only these."""
+    """The forked rules process's payments on a first run: the unprotected ones (the payment rules read
+    ``unprotected_payments``), read by the run's process and handed over in parts. The rules read them
+    the same way (``ctx.unprotected_payments``); reading them whole is refused: it would see only these."""
 
-    refusal = "a rule saying which payments it wants (payments_wanted) reads them with ctx.payments_where only"
+    refusal = "a rule reading unprotected_payments reads them with ctx.unprotected_payments only"
 
     def __init__(self, parts: Callable[[], Iterator[bytes]]) -> None:
         self._parts = parts

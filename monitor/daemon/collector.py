@@ -32,6 +32,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, exists, func, lite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
+from checks.jakon_unregistered import Unregistered
 from monitor.bootstrap import App
 from monitor.models import (
     Addendum,
@@ -253,7 +254,7 @@ class DatabaseCollector(Collector):
             .outerjoin(
                 Finding,
                 and_(
-                    Finding.rule == "jakon.unregistered",
+                    Finding.rule == Unregistered.id,
                     Finding.status != "resolved",
                     Finding.subject == Contract.opd + "|" + Contract.nomor_kontrak,
                 ),

@@ -16,14 +16,10 @@ from alerts.i18n import MESSAGES, formatter
 from alerts.outbox import render_digest
 from alerts.render import compose, header_safe, render
 from alerts.view import DETAIL_FIELDS, MAX_ITEMS_PER_SECTION, digest_context
+from checks import REGISTRY
 from monitor.settings import AlertSettings, Settings
 
 HOSTILE_TITLE = '<script>alert("x")</script>\r\nBcc: victim@evil.example\r\n\r\n<b>Tebusan</b>'
-RULE_IDS = (
-    "jakon.unregistered", "jakon.late_registration", "jakon.premium_shortfall", "jakon.coverage_gap",
-    "jakon.payment_unregistered", "agreement.expiring", "agreement.expired", "kampung.no_sk_rt",
-    "kampung.unregistered", "data.orphan_registration", "data.ambiguous_match",
-)
 
 
 def render_text(d: Digest, language: str = "id") -> tuple[str, str, str]:
@@ -169,8 +165,12 @@ def test_both_languages_carry_the_same_messages_and_every_rule_and_detail_has_wo
     assert set(MESSAGES["id"]) == set(MESSAGES["en"])
     for language in ("id", "en"):
         fmt = formatter(language, Settings().tz)
-        for rule in RULE_IDS:
-            assert fmt.has(f"rule.{rule}") and fmt.has(f"advice.{rule}"), (language, rule)
+        for rule_id, rule in REGISTRY.items():
+            # Every rule's words come from the rule, in both languages, never the id or the default.
+            assert fmt.rule(rule_id) == rule.names.in_language(language) != rule_id, (language, rule_id)
+            assert fmt.advice(rule_id) == rule.advice.in_language(language) != fmt.t("advice.default")
+        assert fmt.rule("test.unknown") == "test.unknown"
+        assert fmt.advice("test.unknown") == fmt.t("advice.default")
         for key, _kind in DETAIL_FIELDS:
             assert fmt.has(f"detail.{key}"), (language, key)
 

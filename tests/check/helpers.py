@@ -12,8 +12,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.engine import Connection
 
-from checks.base import CheckContext
-from checks.base import Rule as RuleProtocol
+from checks.base import CheckContext, Rule, Words
 from monitor.bootstrap import App
 from monitor.check.findings import last_seen_now
 from monitor.models import Addendum, Contract, FindingEvent, Payment, Registration
@@ -73,13 +72,16 @@ def finding(subject: str = "PUPR|K-1", *, rule: str = "test.scripted", severity:
                    details=MappingProxyType(dict(details or {"nomor_kontrak": subject.split("|")[-1]})))
 
 
-class DeclaredRule:
-    """What a rule declares besides its ``id`` and ``run()``, for the tests' own rules."""
+class DeclaredRule(Rule):
+    """The rule base with test words, for the tests' own rules (which add ``id`` and ``run()``)."""
 
     title: ClassVar[str] = "Temuan uji"
     severity: ClassVar[str] = "medium"
     rationale: ClassVar[str] = "Aturan untuk menguji."
-    default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})
+    names = Words(id="Temuan uji", en="Test finding")
+    advice = Words(id="Periksa temuan uji.", en="Check the test finding.")
+    subject_kind: ClassVar[str] = "contract"
+    reads: ClassVar[frozenset[str]] = frozenset({"contracts"})
 
 
 @dataclass
@@ -91,7 +93,7 @@ class Script:
     other: list[Finding] = field(default_factory=list)
     fail_after: int | None = None
 
-    def registry(self) -> dict[str, type[RuleProtocol]]:
+    def registry(self) -> dict[str, type[Rule]]:
         script = self
 
         class Scripted(DeclaredRule):
@@ -112,7 +114,7 @@ class Script:
                 if script.fail_after is not None:
                     raise RuntimeError("aturan gagal di tengah jalan")
 
-        return {"test.scripted": Scripted, "test.other": Other}  # type: ignore[dict-item]
+        return {"test.scripted": Scripted, "test.other": Other}
 
 
 class StatementLog:

@@ -16,8 +16,7 @@ from typing import Any, ClassVar
 import pytest
 
 from checks import REGISTRY, rule_config
-from checks.base import CheckContext
-from checks.base import Rule as RuleProtocol
+from checks.base import CheckContext, Rule
 from monitor.bootstrap import App
 from monitor.check import run as engine
 from monitor.check.context import load_records
@@ -114,7 +113,7 @@ def test_a_run_in_two_processes_stores_what_a_run_in_one_does(
     assert forked == alone and result.counts["new"] == len(alone) > 0
 
 
-def _pid_rules(reads_payments: bool = True) -> dict[str, type[RuleProtocol]]:
+def _pid_rules(reads_payments: bool = True) -> dict[str, type[Rule]]:
     """Two rules naming the process that ran them; the second reads the payments."""
 
     class First(DeclaredRule):
@@ -132,8 +131,8 @@ def _pid_rules(reads_payments: bool = True) -> dict[str, type[RuleProtocol]]:
             yield Finding(self.id, "payments", "low", f"{len(list(ctx.payments))} SP2D",
                           details=MappingProxyType({"pid": os.getpid()}))
 
-    Payments.reads_payments = reads_payments  # type: ignore[attr-defined]
-    return {"test.first": First, "test.payments": Payments}  # type: ignore[dict-item]
+    Payments.reads = frozenset({"contracts", "payments"} if reads_payments else {"contracts"})
+    return {"test.first": First, "test.payments": Payments}
 
 
 def test_the_rules_not_reading_payments_run_in_another_process(
@@ -192,7 +191,7 @@ def test_a_rule_reading_payments_must_say_so(app: App, records: None, in_two_pro
     # The undeclared one comes first, so it is the forked process's.
     rules = {"test.payments": undeclared, "test.declared": declared}
 
-    with pytest.raises(CheckFailed, match="reads_payments"):
+    with pytest.raises(CheckFailed, match="must say so: reads payments"):
         run_check(app, AS_OF, registry=rules)
 
 
@@ -210,24 +209,22 @@ def test_on_a_first_run_the_payment_rule_runs_in_the_forked_process_on_the_sp2ds
     assert payments and two == [row for row in one if row not in payments] + payments  # theirs come last
 
 
-def _wanting(reads_whole: bool = False) -> type[RuleProtocol]:
-    """A rule reading the payments that says which it wants: SP2Ds of contracts with an odd id."""
+def _wanting(reads_whole: bool = False) -> type[Rule]:
+    """A rule reading only the unprotected payments (as the payment rule does), or all of them while
+    saying it reads only those."""
 
     class Wanting(DeclaredRule):
         id: ClassVar[str] = "test.wanting"
         severity: ClassVar[str] = "low"
-        reads_payments: ClassVar[bool] = True
-
-        def payments_wanted(self, ctx: CheckContext) -> Any:
-            return lambda contract_id, day: contract_id is not None and contract_id % 2 == 1
+        reads: ClassVar[frozenset[str]] = frozenset({"contracts", "links", "unprotected_payments"})
 
         def run(self, ctx: CheckContext) -> Iterator[Finding]:
-            payments = list(ctx.payments) if reads_whole else list(ctx.payments_where(self.payments_wanted(ctx)))
+            payments = list(ctx.payments) if reads_whole else list(ctx.unprotected_payments())
             contracts = [payment.contract_id for payment in payments]
             yield Finding(self.id, "wanting", "low", f"{len(payments)} SP2D",
                           details=MappingProxyType({"pid": os.getpid(), "contracts": contracts}))
 
-    return Wanting  # type: ignore[return-value]
+    return Wanting
 
 
 def test_only_a_first_run_hands_the_payments_over(
@@ -236,22 +233,28 @@ def test_only_a_first_run_hands_the_payments_over(
     """A first run inserts every finding: this process writes while the other runs every rule. Later
     runs write little: the payment rule runs here, beside the forked process."""
     monkeypatch.setattr(engine, "HANDED_OVER_PART", 2)  # handed over, and read, two at a time
+    with transaction(app.sessions) as session:  # paid after JK-3 registered it (1 June): protected
+        add_payment(session.connection(), "SP2D/7/LS/2026", nomor_kontrak="03/SPK-PUPR/III/2026",
+                    tanggal_sp2d=date(2026, 7, 1))
+    with app.engine.connect() as conn:
+        unprotected = [p.contract_id for p in _context(app, conn).unprotected_payments()]
+    assert len(unprotected) == 6  # the seventh SP2D was paid while its contract was protected
     rules = {"test.first": _pid_rules()["test.first"], "test.wanting": _wanting()}
     run_check(app, AS_OF, registry=rules)
     found = findings_by_subject(app)
     assert found["first"].details["pid"] == found["wanting"].details["pid"] != os.getpid()
-    assert found["wanting"].title == "3 SP2D" and all(cid % 2 == 1 for cid in found["wanting"].details["contracts"])
+    assert found["wanting"].details["contracts"] == unprotected
 
     run_check(app, AS_OF, registry=rules)
     found = findings_by_subject(app)
     assert found["wanting"].details["pid"] == os.getpid() != found["first"].details["pid"]
-    assert found["wanting"].title == "3 SP2D"
+    assert found["wanting"].details["contracts"] == unprotected
 
 
-def test_a_rule_saying_which_payments_it_wants_may_not_read_them_all(
+def test_a_rule_reading_only_the_unprotected_payments_may_not_read_them_all(
     app: App, records: None, in_two_processes: None
 ) -> None:
-    with pytest.raises(CheckFailed, match="payments_where"):
+    with pytest.raises(CheckFailed, match="unprotected_payments only"):
         run_check(app, AS_OF, registry={"test.first": _pid_rules()["test.first"], "test.wanting": _wanting(True)})
 
 
