@@ -27,6 +27,7 @@ from checks.common import OptionError
 from checks.data_ambiguous_match import AmbiguousMatch
 from checks.data_orphan_registration import OrphanRegistration
 from checks.jakon_coverage_gap import CoverageGap
+from checks.jakon_deadline_near import DeadlineNear
 from checks.jakon_late_registration import LateRegistration
 from checks.jakon_payment_unregistered import PaymentUnregistered
 from checks.jakon_premium_shortfall import PremiumShortfall
@@ -40,6 +41,7 @@ __all__ = ["REGISTRY", "RegistryError", "all_findings", "build_registry", "rule_
 
 RULES: tuple[type[Rule], ...] = (
     Unregistered,
+    DeadlineNear,
     LateRegistration,
     PremiumShortfall,
     CoverageGap,

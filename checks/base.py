@@ -33,6 +33,7 @@ from monitor.records import (
     RegistrationState,
 )
 from monitor.regulation.premium import kampung_premium as _kampung_premium
+from monitor.regulation.workdays import WorkingCalendar
 
 if TYPE_CHECKING:
     from checks.facts import ResolutionFacts
@@ -75,6 +76,9 @@ class CheckContext:
     registrations_by_number: Mapping[str, RegistrationState] = field(default_factory=dict)
     # The Kampung Bahagia premium for an activity value (Perwal 18/2025: 0.24% flat).
     kampung_premium: Callable[[int], int] = field(default=_kampung_premium)
+    # Working days in (a, b] on the calendar ``deadline`` counts with (weekends, holidays, cuti bersama).
+    working_days_between: Callable[[date, date], int] = field(
+        default_factory=lambda: WorkingCalendar().working_days_between)
     # The engine's faster ways to the same answers, over the matcher's own columns (see
     # RegistrationLookups); a context built without them answers through link_by_contract.
     lookups: RegistrationLookups = field(default_factory=RegistrationLookups)

@@ -134,6 +134,7 @@ def build_context(
         as_of=as_of,
         rule_config=config,
         deadline=deadline_function(calendar, settings.deadline),
+        working_days_between=calendar.working_days_between,
         required_premium=required_premium,
         contracts=records.contracts,
         registrations=registrations,

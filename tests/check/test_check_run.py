@@ -11,6 +11,7 @@ from monitor.check.run import default_as_of, run_check
 from monitor.db import transaction
 from monitor.models import MatchLink
 from monitor.regulation.premium import required_premium
+from monitor.regulation.wording import tanggal
 from tests.check.helpers import (
     StatementLog,
     add_contract,
@@ -41,7 +42,9 @@ def _registration(app: App, registered: date) -> int:
 def test_an_unregistered_contract_is_reported_only_after_its_deadline(app: App) -> None:
     _contract(app)
     run_check(app, DEADLINE)
-    assert SUBJECT not in findings_by_subject(app)
+    assert SUBJECT not in findings_by_subject(app, "jakon.unregistered")
+    # On the deadline day the PPK is warned instead (jakon.deadline_near).
+    assert findings_by_subject(app, "jakon.deadline_near")[SUBJECT].status == "open"
 
     result = run_check(app, date(2026, 10, 26))
 
@@ -49,6 +52,10 @@ def test_an_unregistered_contract_is_reported_only_after_its_deadline(app: App) 
     assert (row.rule, row.status, row.opd, row.amount_at_risk) == (
         "jakon.unregistered", "open", "PUPR", required_premium(1_500_000_000))
     assert result.counts["by_rule"]["jakon.unregistered"] == {"open": 1}
+    warning = findings_by_subject(app, "jakon.deadline_near")[SUBJECT]
+    assert warning.status == "resolved" and warning.resolved_reason.startswith(
+        f"batas pendaftaran {tanggal(DEADLINE)} terlewat tanpa registrasi; kontrak kini dilaporkan sebagai "
+        "jakon.unregistered")
 
 
 def test_a_registration_found_resolves_the_finding_and_says_which(app: App) -> None:

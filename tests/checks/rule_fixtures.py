@@ -143,6 +143,7 @@ def context(
         as_of=as_of,
         rule_config=config or {},
         deadline=DEADLINE,
+        working_days_between=CALENDAR.working_days_between,
         required_premium=required_premium,
         contracts=contracts,
         registrations={r.id: r for r in registrations},

@@ -91,6 +91,7 @@ def truth_context(year: DemoYear, as_of: date | None = None) -> CheckContext:
     return CheckContext(
         as_of=as_of, rule_config=config,
         deadline=lambda c: calendar.add_working_days(c.tanggal_kontrak, 14),
+        working_days_between=calendar.working_days_between,
         required_premium=required_premium, contracts=contracts, registrations=registrations,
         link_by_contract={link.contract_id: link for link in links},
         link_by_registration={link.registration_id: link for link in links},
