@@ -1,7 +1,7 @@
 """The check run on two cores: a forked process runs some of the rules while this one runs the rest,
 and the run's write goes on while the forked process is still producing findings (:class:`ForkedSpool`).
 
-The forked process spools its findings (:class:`~monitor.check.reconcile.Spool`) into a temporary file
+The forked process spools its findings (:class:`~monitor.check.spool.Spool`) into a temporary file
 this process opened before the fork, and after each chunk says on a pipe how far the file is
 written; at the end it sends the spool's counts, or the exception that stopped it. This process
 writes its own rules' chunks first (they are ready when its rules are done), then reads the forked
@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from typing import IO
 
-from monitor.check.reconcile import Detected, Spool, frame, read_chunks, read_frames
+from monitor.check.spool import Detected, Spool, frame, read_chunks, read_frames
 from monitor.compute.processes import DONE, FAILED, anonymous_file, forked, pickled_exception
 
 _HEADER = struct.Struct("<cQ")  # message kind, payload length

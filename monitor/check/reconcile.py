@@ -3,13 +3,13 @@
 A bad year in a big city yields a finding for most contracts, each carrying a kilobyte of details,
 so the run's findings are never all held in memory:
 
-1. :class:`Spool` — while the rules run (before any lock is taken) each finding is deduplicated by
+1. :class:`~monitor.check.spool.Spool` — while the rules run (before any lock is taken) each finding is deduplicated by
    fingerprint, its details serialized and hashed, and parked in a temporary file in chunks.
 2. :func:`reconcile` — under the writers' lock, each chunk is compared with the stored rows of the
    same fingerprints (one indexed ``SELECT … IN``), and its inserts, updates and history rows are
-   decided in Python and written with ``executemany``. Active findings the run did not see are
-   resolved. A finding merely seen again is not written at all: its ``last_seen`` moves with the
-   run itself (see :func:`monitor.check.findings.last_seen_now`).
+   decided in Python and written with ``executemany`` (:class:`~monitor.check.driver.Driver`). Active
+   findings the run did not see are resolved. A finding merely seen again is not written at all: its
+   ``last_seen`` moves with the run itself (see :func:`monitor.check.findings.last_seen_now`).
 
 A run that changes nothing issues no INSERT, UPDATE or DELETE on the findings at all. The lifecycle
 itself is described in :mod:`monitor.check.findings`.
@@ -18,19 +18,17 @@ itself is described in :mod:`monitor.check.findings`.
 from __future__ import annotations
 
 import logging
-import marshal
-import os
-import struct
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from itertools import repeat
-from typing import IO, Any, NamedTuple, Protocol
+from typing import Any
 
-from sqlalchemy import Column, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from monitor.check.driver import Driver, Stored
 from monitor.check.findings import (
     ACKNOWLEDGED,
     ACTIVE,
@@ -47,129 +45,17 @@ from monitor.check.findings import (
     none_stored,
     silenced_note,
     status_before_acknowledgement,
-    stored_content,
 )
-from monitor.compute.processes import anonymous_file
-from monitor.records import Finding as DetectedFinding
+from monitor.check.spool import CHUNK, Detected, SpooledFindings
 from monitor.records import severity_rank
 from monitor.regulation.wording import rupiah, tanggal
 
 log = logging.getLogger(__name__)
 
 _F = FINDING.c
-_LENGTH = struct.Struct("<Q")
-CHUNK = 5_000  # findings per spool chunk and per write: well under every engine's bound-parameter limit
 
 # Why findings no longer hold: (rule, subject) pairs in, one reason each out (e.g. "registrasi ditemukan").
 ResolutionReasons = Callable[[Sequence[tuple[str, str]]], list[str]]
-
-
-class Detected(NamedTuple):
-    """A finding ready to store: its details already serialized (JSON text) and its content hash."""
-
-    fingerprint: str
-    rule: str
-    subject: str
-    severity: str
-    title: str
-    opd: str | None
-    amount_at_risk: int
-    details: str
-    digest: str
-
-
-class Spool:
-    """The run's findings, deduplicated by fingerprint and hashed, parked on disk until the write.
-
-    A rule yielding one subject twice is a rule bug: the first finding is kept and the duplicates are
-    counted (and logged), so the outcome does not depend on memory or chunking."""
-
-    def __init__(self, file: IO[bytes] | None = None, on_chunk: Callable[[int], None] | None = None) -> None:
-        # Closed by close() / the with-block: the spool outlives the call that fills it.
-        self._file: IO[bytes] = anonymous_file() if file is None else file
-        # Told the file's end offset after each chunk is written (and flushed to the file).
-        self._on_chunk = on_chunk
-        self._buffer: list[tuple[Any, ...]] = []
-        self._seen: set[int] = set()  # fingerprints as 128-bit ints: half the memory of the hex strings
-        self.count = 0
-        self.duplicates = 0
-
-    def add(self, finding: DetectedFinding) -> None:
-        key = finding.fingerprint
-        number = int(key, 16)
-        if number in self._seen:
-            self.duplicates += 1
-            if self.duplicates <= 10:
-                log.warning("rule %s yielded %s twice; keeping the first", finding.rule, finding.subject)
-            return
-        self._seen.add(number)
-        details, digest = stored_content(finding)
-        self._buffer.append((key, finding.rule, finding.subject, finding.severity, finding.title, finding.opd,
-                             finding.amount_at_risk, details, digest))
-        self.count += 1
-        if len(self._buffer) >= CHUNK:
-            self._flush()
-
-    def extend(self, findings: Iterable[DetectedFinding]) -> Spool:
-        for finding in findings:
-            self.add(finding)
-        self._flush()
-        return self
-
-    def __contains__(self, fingerprint: str) -> bool:
-        return int(fingerprint, 16) in self._seen
-
-    @property
-    def fingerprints(self) -> set[int]:
-        """The fingerprints spooled, as 128-bit integers."""
-        return self._seen
-
-    def chunks(self) -> Iterator[list[Detected]]:
-        self._flush()
-        self._file.flush()
-        yield from read_chunks(self._file.fileno(), 0, self._file.seek(0, 2))
-
-    def close(self) -> None:
-        self._file.close()
-
-    def __enter__(self) -> Spool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _flush(self) -> None:
-        if self._buffer:
-            # Length-prefixed: marshal.loads on bytes is several times faster than marshal.load on a file.
-            self._file.write(frame(marshal.dumps(self._buffer)))
-            self._buffer = []
-            if self._on_chunk is not None:
-                self._file.flush()
-                self._on_chunk(self._file.tell())
-
-
-def frame(data: bytes) -> bytes:
-    """``data`` prefixed with its length, as spool files hold their parts (:func:`read_frames`)."""
-    return _LENGTH.pack(len(data)) + data
-
-
-def read_frames(fd: int, start: int, end: int) -> Iterator[bytes]:
-    """The parts (:func:`frame`) written to file ``fd`` between offsets ``start`` and ``end``, one at a
-    time. Positional reads (``pread``): another process may be appending to the same open file,
-    through the shared offset."""
-    while start < end:
-        (length,) = _LENGTH.unpack(os.pread(fd, _LENGTH.size, start))
-        data = os.pread(fd, length, start + _LENGTH.size)
-        if len(data) != length:
-            raise OSError(f"spool file cut short at offset {start}")
-        start += _LENGTH.size + length
-        yield data
-
-
-def read_chunks(fd: int, start: int, end: int) -> Iterator[list[Detected]]:
-    """The chunks a spool wrote to file ``fd`` between offsets ``start`` and ``end``."""
-    for data in read_frames(fd, start, end):
-        yield [Detected._make(row) for row in marshal.loads(data)]
 
 
 @dataclass(slots=True)
@@ -198,110 +84,10 @@ class ReconcileReport:
 _COUNTS = tuple(f.name for f in fields(ReconcileReport) if f.name != "by_rule")
 
 
-class Stored(NamedTuple):
-    """What reconciling needs of a stored finding."""
-
-    id: int
-    fingerprint: str
-    status: str
-    severity: str
-    content_hash: str
-    amount_at_risk: int
-    last_seen: date
-    silence_id: int | None
-    silenced_until: date | None
-
-
-_STORED = tuple(_F[name] for name in Stored._fields)
 _INSERTED = ("fingerprint", "rule", "subject", "status", "severity", "title", "opd", "amount_at_risk", "details",
              "content_hash", "silence_id", "silenced_until", "first_seen", "last_seen", "last_check_run_id",
              "opened_at")
 _EVENT = ("finding_id", "at", "from_status", "to_status", "actor", "note", "check_run_id")
-
-
-class _Driver:
-    """Statements sent straight to the DB-API driver with ``executemany`` over plain tuples, in the
-    caller's transaction: at hundreds of thousands of rows per run, SQLAlchemy's per-row parameter
-    processing costs more than the database's own work. Values are converted as SQLAlchemy would
-    (its bind and result processors for the dialect: SQLite keeps dates and times as text), each
-    distinct value once. Works with the two supported drivers: sqlite3 (``?``) and psycopg (``%s``)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.dialect = conn.dialect
-        self.mark = "?" if self.dialect.paramstyle == "qmark" else "%s"
-        # The details arrive as JSON text (see monitor.check.findings.stored_content).
-        self.json_mark = f"CAST({self.mark} AS JSON)" if self.dialect.name == "postgresql" else self.mark
-        self._memo: dict[tuple[str, Any], Any] = {}
-        self._next_ids: dict[str, int] = {}  # table -> the next id new_ids() gives on SQLite
-
-    def marks(self, table: str, names: Sequence[str]) -> list[str]:
-        return [self.json_mark if (table, name) == ("finding", "details") else self.mark for name in names]
-
-    def bind(self, column: Column[Any]) -> Callable[[Any], Any]:
-        """The column's value as the driver takes it (identity for most types)."""
-        processor = column.type.dialect_impl(self.dialect).bind_processor(self.dialect)
-        return self._memoized(column.key, processor) if processor is not None else _same
-
-    def result(self, column: Column[Any]) -> Callable[[Any], Any]:
-        processor = column.type.dialect_impl(self.dialect).result_processor(self.dialect, None)
-        return self._memoized(f"<{column.key}", processor) if processor is not None else _same
-
-    def _memoized(self, name: str, processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
-        memo = self._memo
-
-        def convert(value: Any) -> Any:
-            if value is None:
-                return None
-            key = (name, value)
-            found = memo.get(key, memo)
-            if found is memo:
-                found = memo[key] = processor(value)
-            return found
-
-        return convert
-
-    def insert(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        if rows:
-            sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(self.marks(table, names))})"
-            self.conn.exec_driver_sql(sql, rows)
-
-    def update(self, table: str, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-        """``UPDATE table SET names... WHERE id = ?``: each row is the new values, then the id."""
-        if rows:
-            assignments = ", ".join(f"{name} = {mark}" for name, mark in zip(names, self.marks(table, names),
-                                                                              strict=True))
-            self.conn.exec_driver_sql(f"UPDATE {table} SET {assignments} WHERE id = {self.mark}", rows)
-
-    def stored(self, fingerprints: Sequence[str]) -> dict[str, Stored]:
-        """The stored findings with these fingerprints, by fingerprint."""
-        if not fingerprints:
-            return {}
-        sql = (f"SELECT {', '.join(c.key for c in _STORED)} FROM finding "
-               f"WHERE fingerprint IN ({', '.join([self.mark] * len(fingerprints))})")
-        day, until = self.result(_F.last_seen), self.result(_F.silenced_until)
-        return {
-            row[1]: Stored(row[0], row[1], row[2], row[3], row[4], row[5], day(row[6]), row[7], until(row[8]))
-            for row in self.conn.exec_driver_sql(sql, tuple(fingerprints))
-        }
-
-    def new_ids(self, table: str, count: int) -> list[int]:
-        """Ids for ``count`` rows about to be inserted into ``table``, taken up front so that the rows
-        need no SELECT afterwards (nor INSERT … RETURNING, which SQLite must batch into multi-row
-        VALUES): on PostgreSQL from the table's sequence; on SQLite after the largest id, which is
-        safe under the writers' lock (:func:`monitor.check.findings.lock_for_writing`): no one else inserts."""
-        if self.dialect.name == "postgresql":
-            sql = f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, {int(count)})"
-            return [row[0] for row in self.conn.exec_driver_sql(sql)]
-        start = self._next_ids.get(table)
-        if start is None:
-            start = int(self.conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table}").scalar_one()) + 1
-        self._next_ids[table] = start + count
-        return list(range(start, start + count))
-
-
-def _same(value: Any) -> Any:
-    return value
 
 
 class _Writes:
@@ -310,7 +96,7 @@ class _Writes:
 
     def __init__(self, conn: Connection, at: datetime, actor: str, check_run_id: int,
                  inserted: Callable[[Sequence[int]], None]) -> None:
-        self.driver = _Driver(conn)
+        self.driver = Driver(conn)
         self.inserted = inserted
         self.inserts: list[tuple[Any, ...]] = []
         # Of each insert, in order: its status and the note of its first history row.
@@ -359,17 +145,6 @@ def _content(item: Detected) -> dict[str, Any]:
 def _silence_values(silence: ActiveSilence | None) -> dict[str, Any]:
     return {"silence_id": None if silence is None else silence.id,
             "silenced_until": None if silence is None else silence.until}
-
-
-class SpooledFindings(Protocol):
-    """What :func:`reconcile` reads: a :class:`Spool`, or the findings of rules run in two processes
-    (:class:`monitor.check.forked.ForkedSpool`). ``count`` and ``duplicates`` are final once every chunk
-    has been read."""
-
-    count: int
-    duplicates: int
-
-    def chunks(self) -> Iterator[list[Detected]]: ...
 
 
 def reconcile(

@@ -8,7 +8,7 @@ Phases:
    the metrics endpoint and a concurrent run keep working. The reader stays open until the end
    (payments stream from it).
 2. **compute** — matching and the rules, in memory; each finding is deduplicated, hashed and parked
-   in a spool file (:class:`monitor.check.reconcile.Spool`) as it is yielded, so a million findings never
+   in a spool file (:class:`monitor.check.spool.Spool`) as it is yielded, so a million findings never
    sit in memory at once. On a big run the rules use two cores: a forked process runs every rule but
    the payment rule into a spool of its own while this one streams the payments; on a first run,
    whose write is the long pole, the forked process runs them all (:func:`_spool_findings`).
@@ -48,8 +48,9 @@ from monitor.bootstrap import App
 from monitor.check.context import Records, load_records
 from monitor.check.findings import lock_for_writing, none_stored
 from monitor.check.forked import ForkedSpool
-from monitor.check.reconcile import ReconcileReport, ResolutionReasons, Spool, SpooledFindings, reconcile
+from monitor.check.reconcile import ReconcileReport, ResolutionReasons, reconcile
 from monitor.check.resolution import resolution_reasons
+from monitor.check.spool import Spool, SpooledFindings
 from monitor.compute.columns import ByKey
 from monitor.compute.memory import gc_paused
 from monitor.compute.processes import FORK_MIN_RECORDS, Aside, fork_is_safe

@@ -34,7 +34,7 @@ Candidate = tuple[float, int, Assessment]  # (score, contract index, evidence)
 
 
 METHODS = ("exact", "normalized", "npwp", "fuzzy", "manual")
-_METHOD_CODES = {method: code for code, method in enumerate(METHODS)}
+METHOD_CODES = {method: code for code, method in enumerate(METHODS)}
 _NO_DETAILS: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -359,7 +359,7 @@ class Assignment:
         self.holder[ci] = ri
         self.holder_stage[ci] = stage
         self.holder_points[ci] = points
-        self.link_method[ci] = _METHOD_CODES[method]
+        self.link_method[ci] = METHOD_CODES[method]
         self.link_score[ci] = score
         self.link_details[ci] = details
         self.settled[ri] = 1

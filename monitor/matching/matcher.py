@@ -44,7 +44,7 @@ from typing import Any
 from monitor.compute.columns import array_from_bytes, column
 from monitor.compute.memory import gc_paused
 from monitor.compute.processes import FORK_MIN_RECORDS, Aside, fork_is_safe
-from monitor.matching.assignment import _METHOD_CODES, FREE, Assignment, Candidate, MatchResult
+from monitor.matching.assignment import FREE, METHOD_CODES, Assignment, Candidate, MatchResult
 from monitor.matching.blocking import fuzzy_candidates
 from monitor.matching.decisions import Decision
 from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, VALUE_AGREES, Assessment, acceptable_by_npwp
@@ -220,7 +220,7 @@ class _Matcher(Assignment):
         # The loop below runs a million times: what link() does is written out, with local names.
         holder_stage, holder_points = self.holder_stage, self.holder_points
         link_method, link_score, link_details, method_codes = (
-            self.link_method, self.link_score, self.link_details, _METHOD_CODES)
+            self.link_method, self.link_score, self.link_details, METHOD_CODES)
         explain = self.explain
         named = self.named
         r_hash = f.r_hash

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from checks.base import CheckContext
 from monitor.bootstrap import App
-from monitor.check import reconcile
+from monitor.check import reconcile, spool
 from monitor.check.run import CheckFailed, run_check
 from monitor.db import transaction
 from monitor.models import CheckRun, FindingEvent, MatchLink
@@ -84,6 +84,7 @@ def test_a_crash_while_writing_rolls_back_every_write(
         if len(calls) == 2:
             raise OSError("disk penuh")  # ...and then, at the second chunk, the process fails
 
+    monkeypatch.setattr(spool, "CHUNK", 1)  # the spool's chunks
     monkeypatch.setattr(reconcile, "CHUNK", 1)  # one finding per chunk: the crash comes mid-run
     monkeypatch.setattr(reconcile._Writes, "write", write_then_crash)
 

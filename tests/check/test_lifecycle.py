@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from monitor.bootstrap import App
-from monitor.check import reconcile
+from monitor.check import reconcile, spool
 from monitor.check.findings import (
     FindingsError,
     acknowledge,
@@ -373,6 +373,7 @@ def test_each_run_is_recorded_with_its_counts(app: App, script: Script) -> None:
 
 
 def test_findings_are_reconciled_chunk_by_chunk(app: App, script: Script, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(spool, "CHUNK", 2)  # the spool's chunks
     monkeypatch.setattr(reconcile, "CHUNK", 2)
     script.findings = [finding(f"PUPR|K-{n}") for n in range(7)]
     assert check(app, script, D1)["new"] == 7

@@ -21,8 +21,8 @@ from monitor.bootstrap import App
 from monitor.check import run as engine
 from monitor.check.context import load_records
 from monitor.check.forked import ForkedSpool
-from monitor.check.reconcile import CHUNK, Spool
 from monitor.check.run import CheckFailed, build_context, run_check
+from monitor.check.spool import CHUNK, Spool
 from monitor.compute.processes import Aside, fork_is_safe
 from monitor.db import transaction
 from monitor.matching import features, match
