@@ -15,6 +15,7 @@ from monitor.ingest.pipeline import ParsedChunk, ParseResult, ParseSetup, can_fo
 from monitor.ingest.reader import Row, open_table
 from monitor.ingest.report import ImportReport, IngestError
 from monitor.ingest.rows import record_columns
+from monitor.ingest.values import ValueLimits
 from monitor.models import utcnow
 from monitor.settings import Settings
 
@@ -43,6 +44,10 @@ def matcher_for(spec: KindSpec, settings: Settings) -> HeaderMatcher:
             f"kolom {spec.name}: {', '.join(spec.by_name)}"
         )
     return HeaderMatcher(spec, configured)
+
+
+def limits_of(settings: Settings) -> ValueLimits:
+    return ValueLimits(max_rupiah=settings.ingest.max_rupiah, max_text_chars=settings.ingest.max_text_chars)
 
 
 def ingest_file(
@@ -84,7 +89,7 @@ def ingest_file(
             setup = ParseSetup(
                 kind=spec.name, path=path, layout=table.layout, aliases=matcher.configured,
                 opds=app.settings.opd, chunk_rows=app.settings.ingest.chunk_rows, batch_id=writer.batch_id,
-                file_name=str(path)[:500],
+                file_name=str(path)[:500], limits=limits_of(app.settings),
             )
             result = ParseResult()
             chunks: Generator[ParsedChunk, None, None]

@@ -84,23 +84,30 @@ class KindSpec:
         sql_type = self.table.c[column].type
         return sql_type.length if isinstance(sql_type, String) else None
 
-    def parser(self, column: Column) -> Callable[[object], Any]:
+    def parser(self, column: Column, limits: values.ValueLimits = values.DEFAULT_LIMITS) -> Callable[[object], Any]:
         """The cell parser for ``column`` (not for ``opd``, which needs the directory)."""
-        return _PARSERS[column.type](self, column)
+        return _PARSERS[column.type](self, column, limits)
 
 
-def _enum(spec: KindSpec, column: Column) -> Callable[[object], Any]:
+def _enum(spec: KindSpec, column: Column, limits: values.ValueLimits) -> Callable[[object], Any]:
     assert column.choices is not None, f"{spec.name}.{column.name}: enum without choices"
     return values.enum_parser(column.choices, column.name.replace("_", " "))
 
 
-_PARSERS: dict[str, Callable[[KindSpec, Column], Callable[[object], Any]]] = {
-    "text": lambda spec, column: values.text_parser(spec.max_length(column.name)),
-    "money": lambda spec, column: values.parse_money,
-    "date": lambda spec, column: values.parse_date,
-    "npwp": lambda spec, column: values.parse_npwp,
-    "year": lambda spec, column: values.count_parser(1990, 2100, "tahun"),
-    "count": lambda spec, column: values.count_parser(0, 1_000_000, "jumlah"),
+def _text(spec: KindSpec, column: Column, limits: values.ValueLimits) -> Callable[[object], Any]:
+    # One limit for every text cell, whatever the format; a narrower database column narrows it.
+    length = spec.max_length(column.name)
+    return values.text_parser(limits.max_text_chars if length is None else min(length, limits.max_text_chars))
+
+
+_Factory = Callable[[KindSpec, Column, values.ValueLimits], Callable[[object], Any]]
+_PARSERS: dict[str, _Factory] = {
+    "text": _text,
+    "money": lambda spec, column, limits: values.money_parser(limits.max_rupiah),
+    "date": lambda spec, column, limits: values.parse_date,
+    "npwp": lambda spec, column, limits: values.parse_npwp,
+    "year": lambda spec, column, limits: values.count_parser(1990, 2100, "tahun"),
+    "count": lambda spec, column, limits: values.count_parser(0, 1_000_000, "jumlah"),
     "enum": _enum,
 }
 # ``opd`` has no plain parser: the loader resolves it against the settings' OPD directory.

@@ -29,6 +29,7 @@ from monitor.ingest.kinds import KINDS, HeaderMatcher
 from monitor.ingest.reader import Row, open_table
 from monitor.ingest.report import IngestError, RowError
 from monitor.ingest.rows import OpdDirectory, RowConverter
+from monitor.ingest.values import DEFAULT_LIMITS, ValueLimits
 from monitor.settings import Opd
 
 
@@ -44,6 +45,7 @@ class ParseSetup:
     chunk_rows: int
     batch_id: int
     file_name: str
+    limits: ValueLimits = DEFAULT_LIMITS
 
 
 @dataclass
@@ -73,7 +75,7 @@ def parse_rows(
     """Convert and check for repeated identities, one chunk at a time."""
     spec = KINDS[setup.kind]
     mapping, _ = HeaderMatcher(spec, setup.aliases).map(header)
-    converter = RowConverter(spec, mapping, header, OpdDirectory(setup.opds))
+    converter = RowConverter(spec, mapping, header, OpdDirectory(setup.opds), setup.limits)
     first_line: dict[object, int] = {}  # identity -> line, to reject repeats within the file
     batch_id, kind, file_name = setup.batch_id, setup.kind, setup.file_name
     duplicate_column = converter.labels[converter.columns[converter.identity[-1]]]

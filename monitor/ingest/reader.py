@@ -27,6 +27,12 @@ from monitor.ingest.report import IngestError
 HEADER_SCAN_ROWS = 50
 DELIMITERS = (";", ",", "\t", "|")
 _BLOCK = 1 << 20
+# Python's csv refuses a field over 131,072 characters, which made a long cell look like a missing header.
+# The reader takes any field (a cell is never bigger than its file); the length limit of a cell is the
+# parsers' (``[ingest] max_text_chars``), the same for CSV and XLSX, and rejects only the row.
+_CSV_FIELD_LIMIT = 2**31 - 1
+# A header cell longer than this is not a column name; it is cut so notes and messages stay readable.
+_MAX_HEADER_CHARS = 200
 
 Row = Sequence[object]
 Scorer = Callable[[Row], int]
@@ -74,7 +80,7 @@ def _unique_header(cells: Row) -> list[str]:
     seen: set[str] = set()
     for index, cell in enumerate(cells, start=1):
         label = " ".join(str(cell).split()) if cell is not None else ""
-        label = label or f"kolom {index}"
+        label = label[:_MAX_HEADER_CHARS] or f"kolom {index}"
         base, n = label, 2
         while label in seen:
             label, n = f"{base} ({n})", n + 1
@@ -162,9 +168,14 @@ def detect_encoding(path: Path, first: bytes, utf8: bool) -> str:
     return str(guess.encoding)
 
 
+def _csv_reader(fh: IO[str], delimiter: str) -> Any:
+    csv.field_size_limit(_CSV_FIELD_LIMIT)  # process-wide, and the same value every time
+    return csv.reader(fh, delimiter=delimiter)
+
+
 def _csv_records(fh: IO[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(physical line where the record starts, fields); a quoted field may span lines."""
-    reader = csv.reader(fh, delimiter=delimiter)
+    reader = _csv_reader(fh, delimiter)
     previous = 0
     for fields in reader:
         yield previous + 1, fields
@@ -179,7 +190,7 @@ def _open_csv(path: Path, score: Scorer, layout: dict[str, Any] | None) -> Itera
         sha256 = ""
     encoding, delimiter, header_index = layout["encoding"], layout["delimiter"], layout["header_index"]
     with path.open(encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+        reader = _csv_reader(fh, delimiter)
         for _ in range(header_index):
             next(reader)
         header_line = reader.line_num + 1
@@ -202,10 +213,8 @@ def _detect_csv(path: Path, score: Scorer) -> tuple[str, dict[str, Any]]:
     encoding = detect_encoding(path, first, utf8)
     best: tuple[int, int, str, int] | None = None  # (score, width, delimiter, header record index)
     for delimiter in DELIMITERS:
-        try:
-            with path.open(encoding=encoding, newline="") as fh:
-                sample = list(islice(_csv_records(fh, delimiter), HEADER_SCAN_ROWS))
-        except (csv.Error, UnicodeDecodeError):
+        sample = _sample(path, encoding, delimiter)
+        if not sample:
             continue
         if any("\x00" in "".join(fields) for _, fields in sample):
             raise IngestError(f"{path}: bukan file teks (CSV) atau Excel (.xlsx); isinya biner")
@@ -216,6 +225,19 @@ def _detect_csv(path: Path, score: Scorer) -> tuple[str, dict[str, Any]]:
         raise _not_a_table(path)
     _, _, delimiter, header_index = best
     return sha256, {"encoding": encoding, "delimiter": delimiter, "header_index": header_index}
+
+
+def _sample(path: Path, encoding: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """The first records under ``delimiter``, up to the first one that does not read: a broken data row
+    further down must not hide a header above it (that row fails later, with its line)."""
+    sample: list[tuple[int, list[str]]] = []
+    try:
+        with path.open(encoding=encoding, newline="") as fh:
+            for record in islice(_csv_records(fh, delimiter), HEADER_SCAN_ROWS):
+                sample.append(record)
+    except (csv.Error, UnicodeDecodeError):
+        pass
+    return sample
 
 
 def _csv_rows(path: Path, reader: Any) -> Iterator[tuple[int, Row]]:
