@@ -31,6 +31,7 @@ Delivery guarantee — at-least-once, with one narrow window:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import uuid
@@ -40,7 +41,7 @@ from datetime import datetime, timedelta
 from email import message_from_string
 from email import policy as email_policy
 from email.message import EmailMessage
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
@@ -75,11 +76,17 @@ class FlushResult:
     dead: int = 0  # went dead in this flush (permanent failure or attempts exhausted)
     pending: int = 0  # still waiting after this flush, due or not
 
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
 
 @dataclass(frozen=True)
 class CycleResult:
     enqueued: int
     flush: FlushResult
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"enqueued": self.enqueued, "flush": self.flush.as_dict()}
 
 
 def claim_lease(settings: Settings) -> timedelta:

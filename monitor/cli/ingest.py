@@ -101,11 +101,11 @@ def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, she
             failed = True
             click.echo(f"GAGAL {path}: {exc}", err=True)
             if output == "json":
-                failure = ImportReport(kind=kind, file=str(path)).to_json()
+                failure = ImportReport(kind=kind, file=str(path)).as_dict()
                 click.echo(json.dumps({**failure, "failed": str(exc)}, ensure_ascii=False))
             continue
         if output == "json":
-            click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+            click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
             _print_text(report)
     if failed:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from monitor.bootstrap import App
 from monitor.compute.memory import gc_paused
-from monitor.ingest.kinds import KINDS, HeaderMatcher, KindSpec, normalize_header
+from monitor.ingest.kinds import KINDS, HeaderMatcher, KindSpec, kind_from_name, normalize_header
 from monitor.ingest.loader import BatchWriter
 from monitor.ingest.pipeline import ParsedChunk, ParseResult, ParseSetup, can_fork, parse_in_worker, parse_rows
 from monitor.ingest.reader import Row, open_table
@@ -121,8 +121,14 @@ def _count(report: ImportReport, chunk: ParsedChunk) -> None:
 
 
 def guess_kind(path: Path, settings: Settings | None = None) -> str | None:
-    """The kind whose required columns all appear in the file's header (the most specific one
-    if several do; the file name breaks a tie), or ``None`` when no kind fits."""
+    """The kind of data in a file: the one its name starts with (:func:`~monitor.ingest.kinds.kind_from_name`,
+    the inbox's documented convention), else the kind whose required columns all appear in its header
+    (the most specific one if several do; a word of the file name breaks a tie), else ``None``."""
+    return kind_from_name(Path(path).name) or kind_from_header(path, settings)
+
+
+def kind_from_header(path: Path, settings: Settings | None = None) -> str | None:
+    """The kind whose required columns all appear in the file's header, or ``None``."""
     aliases: Mapping[str, Mapping[str, tuple[str, ...]]] = settings.ingest.aliases if settings else {}
     matchers = {name: HeaderMatcher(spec, aliases.get(name, {})) for name, spec in KINDS.items()}
 

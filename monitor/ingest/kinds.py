@@ -59,7 +59,8 @@ class KindSpec:
     columns: tuple[Column, ...]
     identity: tuple[str, ...]
     orders: tuple[DateOrder, ...] = ()
-    # Words in a file name that suggest this kind (``guess_kind``).
+    # Words in a file name that say this kind: a name starting with one names the kind (the inbox's
+    # convention, :func:`kind_from_name`); inside a name they break a tie between headers (``guess_kind``).
     file_words: tuple[str, ...] = ()
     by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
@@ -334,6 +335,20 @@ KAMPUNG = KindSpec(
 KINDS: dict[str, KindSpec] = {
     spec.name: spec for spec in (CONTRACTS, ADDENDA, REGISTRATIONS, PAYMENTS, AGREEMENTS, KAMPUNG)
 }
+
+
+def kind_from_name(name: str) -> str | None:
+    """The kind a file's name starts with (``kontrak_2026-03.csv``, ``SP2D maret.xlsx``), case and punctuation
+    ignored; the longest word wins (``adendum_kontrak`` is addenda). ``None`` when no kind's word starts it."""
+    stem = normalize_header(name.rsplit(".", 1)[0] if "." in name else name)
+    best: tuple[int, str] | None = None
+    for spec in KINDS.values():
+        for word in map(normalize_header, spec.file_words):
+            # A short word (rt, spk, mou) must end there: "rtlh_2026" is not a Kampung Bahagia file.
+            whole = len(word) > 3 or not stem[len(word):len(word) + 1].isalpha()
+            if stem.startswith(word) and whole and (best is None or len(word) > best[0]):
+                best = (len(word), spec.name)
+    return best[1] if best else None
 
 
 def validate_registry(kinds: Mapping[str, KindSpec] = KINDS) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +29,9 @@ from monitor.ingest.report import IngestError
 HEADER_SCAN_ROWS = 50
 DELIMITERS = (";", ",", "\t", "|")
 _BLOCK = 1 << 20
+# What openpyxl raises for a workbook broken inside (a cut-off copy): a sheet's XML that stops
+# (ParseError, a SyntaxError), a damaged zip member, a missing part.
+_BROKEN_XLSX = (KeyError, ValueError, OSError, SyntaxError, EOFError, zlib.error, zipfile.BadZipFile)
 # Python's csv refuses a field over 131,072 characters, which made a long cell look like a missing header.
 # The reader takes any field (a cell is never bigger than its file); the length limit of a cell is the
 # parsers' (``[ingest] max_text_chars``), the same for CSV and XLSX, and rejects only the row.
@@ -272,8 +277,6 @@ def _sha256_file(path: Path) -> str:
 
 @contextmanager
 def _open_xlsx(path: Path, score: Scorer, sheet: str | None, layout: dict[str, Any] | None) -> Iterator[Table]:
-    import zipfile
-
     from openpyxl import load_workbook
 
     sha256 = _sha256_file(path) if layout is None else ""
@@ -288,12 +291,12 @@ def _open_xlsx(path: Path, score: Scorer, sheet: str | None, layout: dict[str, A
             worksheet.reset_dimensions()  # some writers record a wrong used range; read every row
             numbered = enumerate(worksheet.iter_rows(values_only=True), start=1)
             if layout is None:
-                head = list(islice(numbered, HEADER_SCAN_ROWS))
+                head = list(_guard_xlsx(path, islice(numbered, HEADER_SCAN_ROWS), keep_blank=True))
                 index, value = _find_header(head, score)
                 if not value:
                     raise _not_a_table(path)
             else:
-                head = list(islice(numbered, layout["header_index"] + 1))
+                head = list(_guard_xlsx(path, islice(numbered, layout["header_index"] + 1), keep_blank=True))
                 index = layout["header_index"]
             header_line, header_cells = head[index]
             rest = chain(head[index + 1:], numbered)
@@ -326,11 +329,13 @@ def _pick_sheet(path: Path, workbook: Any, sheet: str | None) -> Any:
     raise IngestError(f"{path}: sheet {sheet!r} tidak ada; yang ada: {names}")
 
 
-def _guard_xlsx(path: Path, rows: Iterator[tuple[int, tuple[object, ...]]]) -> Iterator[tuple[int, Row]]:
+def _guard_xlsx(
+    path: Path, rows: Iterator[tuple[int, tuple[object, ...]]], *, keep_blank: bool = False,
+) -> Iterator[tuple[int, Row]]:
     line = 0
     try:
         for line, cells in rows:
-            if cells and not _is_blank_row(cells):
+            if keep_blank or (cells and not _is_blank_row(cells)):
                 yield line, cells
-    except (KeyError, ValueError, OSError) as exc:
+    except _BROKEN_XLSX as exc:
         raise IngestError(f"{path}: setelah baris {line}: file Excel rusak ({exc})") from None
