@@ -13,6 +13,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -47,12 +48,15 @@ class Reported(Protocol):
     def as_dict(self) -> dict[str, Any]: ...
 
 
-def as_job_result(value: JobResult | Reported | None) -> JobResult:
-    """A job's return value as a :class:`JobResult` (other areas' functions return their own reports)."""
+def as_job_result(value: JobResult | Reported | Mapping[str, Any] | None) -> JobResult:
+    """A job's return value as a :class:`JobResult` (other areas' functions return their own reports, or a
+    summary as a plain mapping)."""
     if isinstance(value, JobResult):
         return value
     if value is None:
         return JobResult()
+    if isinstance(value, Mapping):
+        return JobResult(summary=dict(value))
     if not isinstance(value, Reported):
         raise TypeError(f"a job returned {type(value).__name__}, which has no as_dict()")
     return JobResult(summary=value.as_dict())

@@ -38,7 +38,7 @@ from monitor.bootstrap import App
 from monitor.daemon.jobs import JobResult, as_job_result
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.db import transaction
-from monitor.models import JobRun, utcnow
+from monitor.models import JobRun, aware, utcnow
 from monitor.settings import JobSchedule, Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -169,13 +169,7 @@ def last_started(app: App) -> dict[str, datetime]:
     with app.sessions() as session:
         rows = session.execute(select(JobRun.job, func.max(JobRun.started_at)).group_by(JobRun.job)).all()
     # max() over an aware column comes back naive from SQLite; the column stores UTC.
-    return {job: _aware(at) for job, at in rows if at is not None}
-
-
-def _aware(value: datetime | str) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=utcnow().tzinfo)
+    return {job: aware(at) for job, at in rows if at is not None}
 
 
 def instance_name() -> str:

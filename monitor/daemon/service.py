@@ -56,7 +56,7 @@ class Daemon:
         self.runner = JobRunner(app, self.jobs, self.metrics)
         self.scheduler = AsyncIOScheduler(timezone=self.settings.tz, job_defaults=JOB_DEFAULTS)
         self.registry.register(SchedulerCollector(self._next_runs))
-        self.http = HttpServer(app, self.registry)
+        self.http = HttpServer(app, self.registry, self.collector)
         self.is_leader = False
         self.stop_requested = asyncio.Event()
         self.address: tuple[str, int] | None = None
