@@ -12,7 +12,7 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from monitor.cli.common import EXIT_FAILED, CliContext, pass_cli
+from monitor.cli.common import EXIT_FAILED, EXIT_TERMINATED, CliContext, Terminated, pass_cli, sigterm_unwinds
 from monitor.ingest import KINDS, ImportReport, IngestError, ingest_file
 from monitor.models import ImportBatch, RejectedRow
 
@@ -95,8 +95,13 @@ def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, she
     show_progress = sys.stderr.isatty()
     for path in files:
         try:
-            with _progress(show_progress, f"{path.name}") as progress:
+            # Each file is one transaction: a SIGTERM rolls the current one back and ends its parse worker.
+            with sigterm_unwinds(), _progress(show_progress, f"{path.name}") as progress:
                 report = ingest_file(app, kind, path, sheet=sheet, progress=progress)
+        except Terminated:
+            click.echo(f"Impor dihentikan (SIGTERM) saat membaca {path}; tidak ada yang tersimpan dari berkas ini. "
+                       "Berkas yang sudah selesai sebelumnya tetap tersimpan.", err=True)
+            sys.exit(EXIT_TERMINATED)
         except IngestError as exc:
             failed = True
             click.echo(f"GAGAL {path}: {exc}", err=True)
