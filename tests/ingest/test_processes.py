@@ -18,7 +18,7 @@ from .conftest import CONTRACT_HEADER
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
-ROWS = 70_000  # about 11 MB: past the size from which a worker process parses the file
+ROWS = 150_000  # about 24 MB, several seconds to import: past the size from which a worker parses the file
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def start_import(config: Path, path: Path) -> tuple[subprocess.Popen[bytes], int
     while time.monotonic() < deadline:
         workers = children(importer.pid)
         if workers:
-            time.sleep(1.0)  # well into the file: the worker is parsing, the importer writing
+            time.sleep(0.7)  # well into the file: the worker is parsing, the importer writing
             assert importer.poll() is None, "the import ended before it could be killed"
             return importer, workers[0]
         assert importer.poll() is None, importer.communicate()
