@@ -73,6 +73,12 @@ def _print_text(report: ImportReport) -> None:
     if unknown:
         listed = ", ".join(f"'{name}' ({_n(count)} baris)" for name, count in unknown.items())
         click.echo(f"  OPD tidak ada di direktori (baris tetap diimpor, perlu dicek): {listed}")
+    extra = report.notes.get("extra_cells")
+    if extra:
+        lines = ", ".join(str(line) for line in extra["lines"])
+        unlisted = extra["rows"] - len(extra["lines"])
+        more = f" dan {_n(unlisted)} baris lain" if unlisted > 0 else ""
+        click.echo(f"  Sel di luar kolom judul (diabaikan; periksa apakah kolomnya bergeser): baris {lines}{more}")
     if report.notes.get("ignored_columns"):
         click.echo(f"  Kolom tidak dikenal (diabaikan): {', '.join(report.notes['ignored_columns'])}")
 

@@ -103,6 +103,8 @@ def ingest_file(
                     _count(report, chunk)
                     if progress is not None:
                         progress(report.rows)
+            if result.extra_cells_rows:
+                report.notes["extra_cells"] = {"rows": result.extra_cells_rows, "lines": result.extra_cells_lines}
             if result.unknown_opd:
                 report.notes["unknown_opd"] = dict(
                     Counter(result.unknown_opd).most_common(_MAX_UNKNOWN_OPD_NOTES)
