@@ -219,7 +219,8 @@ class JobRunner:
 
     async def run(self, name: str, trigger: str = "schedule", *, follow: bool = True) -> str:
         """Run job ``name`` (waiting for a running job to end first) and then its follow-ups.
-        Returns the run's status: ok, failed, or skipped when the daemon is stopping."""
+        Returns the run's status: ok, failed, skipped when the daemon is stopping, or stopping when it
+        began to stop during the run (which then finishes within the grace period, or is abandoned)."""
         async with self._lock:
             if self.stopping:
                 return "skipped"
@@ -229,7 +230,14 @@ class JobRunner:
             # Shielded: a scheduler shutting down cancels its tasks, but a started job finishes
             # (or the daemon abandons it, rolled back, when the grace period is over).
             self.current = asyncio.create_task(self._execute(name, trigger))
-            status, follow_ups = await asyncio.shield(self.current)
+            try:
+                status, follow_ups = await asyncio.shield(self.current)
+            except asyncio.CancelledError:
+                if not self.stopping:
+                    raise
+                # A clean stop: the scheduler cancels its wrapper of this run, not the job, which goes on
+                # (drain() waits for it through self.current). Nothing went wrong: no exception to report.
+                return "stopping"
             self.current = None
         if follow:
             for follow_up in follow_ups:
