@@ -45,3 +45,38 @@ def test_a_forked_child_ends_within_seconds_of_its_parents_death(how: signal.Sig
     if survived:
         os.kill(child, signal.SIGKILL)
     assert not survived
+
+
+FRESH_PARENT = """
+import os, sys, time
+from monitor.compute.processes import fresh_process
+read_end, write_end = os.pipe()
+# The daemon's check process, started fresh, waiting for its settings on stdin: the test holds that pipe
+# open, so only the death of this parent can end it.
+child = fresh_process("monitor.check.process", [str(write_end)], pass_fds=(write_end,), stdin=int(sys.argv[1]))
+print(child.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_the_daemons_check_process_ends_within_seconds_of_its_parents_death() -> None:
+    stdin_read, stdin_write = os.pipe()
+    try:
+        parent = subprocess.Popen([sys.executable, "-c", FRESH_PARENT, str(stdin_read)], stdout=subprocess.PIPE,
+                                  pass_fds=(stdin_read,))
+        os.close(stdin_read)
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        time.sleep(1.0)  # let it start and ask for the parent's death signal
+        assert alive(child)
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 5
+        while alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        survived = alive(child)
+        if survived:
+            os.kill(child, signal.SIGKILL)
+        assert not survived
+    finally:
+        os.close(stdin_write)
