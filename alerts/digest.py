@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from alerts.routing import BPKAD_SEVERITIES, Escalation, FindingRef, Role, Router, about_payments, address_key
 from monitor.bootstrap import App
+from monitor.db import exact_sum, exact_total
 from monitor.models import Finding, FindingEvent, Notification, OutboxMessage
 from monitor.records import severity_rank
 from monitor.settings import Settings
@@ -308,17 +309,17 @@ def opd_totals(session: Session, router: Router) -> tuple[OpdTotal, ...]:
     """Active, unsilenced findings per OPD for BPKAD's city-wide view, the largest amount first."""
     f = Finding.__table__.c
     rows = session.execute(
-        select(f.opd, f.rule, f.severity, func.count(), func.coalesce(func.sum(f.amount_at_risk), 0))
+        select(f.opd, f.rule, f.severity, func.count(), *exact_sum(f.amount_at_risk))
         .where(f.status.in_(("open", "reopened", "acknowledged")))
         .group_by(f.opd, f.rule, f.severity)
     )
     acc: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for opd, rule, severity, count, amount in rows:
+    for opd, rule, severity, count, high, low in rows:
         total = acc[router.opd_label(opd)]
         total[0] += count
         total[1] += count if severity in BPKAD_SEVERITIES else 0
         total[2] += count if about_payments(rule) else 0
-        total[3] += int(amount)
+        total[3] += exact_total(high, low)  # a plain sum() overflows 64 bits on SQLite
     return tuple(sorted(
         (OpdTotal(opd, *values) for opd, values in acc.items()), key=lambda t: (-t.amount_at_risk, -t.open, t.opd)
     ))

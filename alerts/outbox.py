@@ -31,6 +31,7 @@ Delivery guarantee — at-least-once, with one narrow window:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
 import uuid
@@ -40,8 +41,9 @@ from datetime import datetime, timedelta
 from email import message_from_string
 from email import policy as email_policy
 from email.message import EmailMessage
-from typing import cast
+from typing import Any, cast
 
+from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -73,13 +75,54 @@ class FlushResult:
     sent: int = 0  # accepted by the transport in this flush
     failed: int = 0  # transient failures, rescheduled with backoff
     dead: int = 0  # went dead in this flush (permanent failure or attempts exhausted)
-    pending: int = 0  # still waiting after this flush, due or not
+    pending: int = 0  # still waiting after this flush, due or not, those being sent elsewhere included
+    sending: int = 0  # of them, claimed by another sender, or left "sending" by one that crashed
+    # The server refused Pantau itself (credentials, TLS): why; the flush stopped and every message waits.
+    blocked: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True)
 class CycleResult:
     enqueued: int
     flush: FlushResult
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"enqueued": self.enqueued, "flush": self.flush.as_dict()}
+
+
+class DeliveryMetrics:
+    """What only the sending process knows, on the registry of the process that owns it (the daemon's):
+    ``pantau_emails_blocked{cause}`` is 1 while the mail server refuses Pantau itself."""
+
+    CAUSES = ("authentication", "tls")
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.blocked = Gauge(
+            "pantau_emails_blocked", "1 while the mail server refuses Pantau itself (credentials or TLS): "
+            "every email waits until the configuration is fixed.", ["cause"], registry=registry,
+        )
+        for cause in self.CAUSES:
+            self.blocked.labels(cause).set(0)
+
+    def refused(self, cause: str) -> None:
+        for known in self.CAUSES:
+            self.blocked.labels(known).set(1 if known == cause else 0)
+
+    def delivered(self) -> None:
+        for cause in self.CAUSES:
+            self.blocked.labels(cause).set(0)
+
+
+_METRICS_KEY = "alerts.metrics"
+
+
+def install_delivery_metrics(app: App, registry: CollectorRegistry) -> DeliveryMetrics:
+    """Give ``app``'s flushes their metrics on ``registry`` (the daemon does, at start)."""
+    metrics = app.extras[_METRICS_KEY] = DeliveryMetrics(registry)
+    return metrics
 
 
 def claim_lease(settings: Settings) -> timedelta:
@@ -174,9 +217,11 @@ def flush_outbox(
     claim lease ran out (their sender died). Each is claimed, sent and recorded on its own."""
     transport = transport or app_transport(app)
     settings = app.settings
+    metrics: DeliveryMetrics | None = app.extras.get(_METRICS_KEY)
     stale_before = now - claim_lease(settings)
     sent = failed = dead = 0
     in_a_row = 0
+    blocked: str | None = None
     for row_id in _due(app, now, stale_before):
         claimed = _claim(app, row_id, now, stale_before)
         if claimed is None:
@@ -187,7 +232,23 @@ def flush_outbox(
             _finish(app, row_id, token, status=SENT, sent_at=now, last_error=None)
             sent += 1
             in_a_row = 0
+            if metrics is not None:
+                metrics.delivered()
             continue
+        if error.refused_sender is not None:
+            # Not this message's fault: put it back as it was (this attempt not counted) and stop, so the
+            # other messages neither die nor cost a connection each; the next flush tries again.
+            _finish(app, row_id, token, status=PENDING, attempts=attempts - 1, next_attempt_at=now,
+                    last_error=error.message)
+            blocked = error.message
+            log.error(
+                "alerts: the mail server refused Pantau itself (%s): %s; every message stays pending until "
+                "[smtp] is fixed", error.refused_sender, error.message,
+                extra={"outbox_id": row_id, "cause": error.refused_sender},
+            )
+            if metrics is not None:
+                metrics.refused(error.refused_sender)
+            break
         if error.permanent or attempts >= settings.alerts.max_attempts:
             reason = error.message if error.permanent else f"gave up after {attempts} attempts: {error.message}"
             _finish(app, row_id, token, status=DEAD, last_error=reason)
@@ -206,10 +267,13 @@ def flush_outbox(
             log.warning("alerts: %d failures in a row; the rest waits for the next flush", in_a_row)
             break
     with app.sessions() as session:
-        pending = session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == PENDING)
-        ) or 0
-    return FlushResult(sent=sent, failed=failed, dead=dead, pending=pending)
+        # A row a crashed sender left "sending" is still waiting: when its lease runs out it is sent again.
+        waiting = dict(session.execute(
+            select(OutboxMessage.status, func.count()).where(OutboxMessage.status.in_((PENDING, SENDING)))
+            .group_by(OutboxMessage.status)
+        ).tuples().all())
+    return FlushResult(sent=sent, failed=failed, dead=dead, pending=waiting.get(PENDING, 0) + waiting.get(SENDING, 0),
+                       sending=waiting.get(SENDING, 0), blocked=blocked)
 
 
 def send_cycle(app: App, now: datetime, transport: Transport | None = None) -> CycleResult:

@@ -28,12 +28,17 @@ T = TypeVar("T")
 
 
 class TransportError(Exception):
-    """Delivery failed. ``permanent``: retrying the same message will not help (5xx, bad address)."""
+    """Delivery failed. ``permanent``: retrying the same message will not help (5xx, bad address).
 
-    def __init__(self, message: str, permanent: bool = False) -> None:
+    ``refused_sender``: the server refused Pantau itself, not this message — its credentials
+    (``authentication``) or the secure connection (``tls``). Every message would fail the same way, and
+    none of them is at fault: the outbox stops and keeps them all until the configuration is fixed."""
+
+    def __init__(self, message: str, permanent: bool = False, refused_sender: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
+        self.refused_sender = refused_sender
 
 
 class Transport(Protocol):
@@ -81,11 +86,19 @@ class SmtpTransport:
             replies = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
             raise TransportError(f"recipients refused: {replies}", permanent=all(_permanent(c) for c in codes)) from exc
         except aiosmtplib.SMTPResponseException as exc:
-            raise TransportError(f"{exc.code} {exc.message}", permanent=_permanent(exc.code)) from exc
+            auth = isinstance(exc, aiosmtplib.SMTPAuthenticationError)
+            refused = "authentication" if auth else _REFUSED.get(exc.code)
+            raise TransportError(f"{exc.code} {exc.message}", permanent=_permanent(exc.code),
+                                 refused_sender=refused) from exc
         except (aiosmtplib.SMTPTimeoutError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected) as exc:
-            raise TransportError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
+            # A certificate the client does not trust, a failed handshake: the secure connection's configuration.
+            refused = "tls" if _caused_by(exc, ssl.SSLError) else None
+            raise TransportError(f"{type(exc).__name__}: {exc}", permanent=False, refused_sender=refused) from exc
         except aiosmtplib.SMTPException as exc:  # e.g. STARTTLS or AUTH not offered: configuration
-            raise TransportError(f"{type(exc).__name__}: {exc}", permanent=True) from exc
+            refused = "tls" if "TLS" in str(exc) else "authentication"
+            raise TransportError(f"{type(exc).__name__}: {exc}", permanent=True, refused_sender=refused) from exc
+        except ssl.SSLError as exc:
+            raise TransportError(f"{type(exc).__name__}: {exc}", permanent=False, refused_sender="tls") from exc
         except (OSError, TimeoutError) as exc:
             raise TransportError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
         if errors:
@@ -120,6 +133,20 @@ class SmtpTransport:
 
 def _permanent(code: int) -> bool:
     return 500 <= code < 600
+
+
+# Replies that refuse the sender's session, not a message (RFC 4954): authentication required (530, also
+# "must issue STARTTLS first"), mechanism too weak (534), credentials invalid (535), encryption required (538).
+_REFUSED = {530: "authentication", 534: "authentication", 535: "authentication", 538: "tls"}
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _run(coroutine: Coroutine[Any, Any, T]) -> T:

@@ -10,9 +10,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Select, create_engine, event
+from sqlalchemy import BigInteger, ColumnElement, Engine, Select, create_engine, event, func, literal
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -61,6 +62,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def database_answers(engine: Engine) -> bool:
+    """Whether the database takes a connection and a trivial query now."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except SQLAlchemyError:
+        return False
+    return True
+
+
+# Sums of rupiah are taken in two halves, the amounts' billions and their remainder: each half's sum fits a
+# 64-bit integer for up to ~9 billion rows of amounts up to 2^63 (SQLite's sum() of integers raises "integer
+# overflow" past 2^63 - 1; PostgreSQL's sum of bigint is numeric, but one code serves both).
+_SUM_SPLIT = 1_000_000_000
+
+
+def exact_sum(value: ColumnElement[Any] | InstrumentedAttribute[Any]) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """Two aggregate columns whose :func:`exact_total` is ``sum(value)`` exactly, whatever its size, on every
+    engine. ``value`` is a non-negative integer column or expression."""
+    split = literal(_SUM_SPLIT, BigInteger)
+    return func.sum(value // split), func.sum(value % split)
+
+
+def exact_total(high: Any, low: Any) -> int:
+    """The sum :func:`exact_sum`'s two columns stand for (0 when there were no rows)."""
+    return int(high or 0) * _SUM_SPLIT + int(low or 0)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -62,6 +62,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(value: datetime | str) -> datetime:
+    """A stored time as an aware UTC datetime. Aggregates (``max``, ``min``) of an aware column come back
+    naive, or as text, from SQLite, which stores UTC; PostgreSQL's come back aware already."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy's declared hook

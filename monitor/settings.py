@@ -51,6 +51,11 @@ class IngestSettings(_Section):
     # [ingest.aliases.contracts] nomor_kontrak = ["No. SPK"].
     aliases: dict[str, dict[str, tuple[str, ...]]] = Field(default_factory=dict)
     chunk_rows: int = Field(default=20_000, ge=100)
+    # The largest rupiah amount a cell may hold (Rp 1.000 triliun); at most Rp 100.000 triliun, so that
+    # the premium's arithmetic in SQL stays inside 64-bit integers.
+    max_rupiah: int = Field(default=1_000_000_000_000_000, ge=1, le=100_000_000_000_000_000)
+    # The longest text a cell may hold, in every format (CSV and XLSX alike).
+    max_text_chars: int = Field(default=10_000, ge=1, le=1_000_000)
 
 
 class CalendarSettings(_Section):

@@ -180,12 +180,18 @@ def _larger_page_cache(conn: Connection) -> Iterator[None]:
             conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous)}")
 
 
+# The phases a run goes through, as :func:`run_check` tells ``phases``: each named when it begins.
+PHASES = ("load", "match", "rules", "write")
+_NEXT_PHASE = {"load": "match", "match": "rules", "rules": "write"}  # "wait" (for the write lock) is writing
+
+
 def run_check(
     app: App, as_of: date | None = None, *, actor: str = "pantau",
-    registry: Mapping[str, type[Rule]] | None = None,
+    registry: Mapping[str, type[Rule]] | None = None, phases: Callable[[str], None] | None = None,
 ) -> CheckRunResult:
     """Run every enabled rule as of ``as_of`` (default: today in ``settings.timezone``) and reconcile the
-    findings. Raises :class:`CheckFailed` (after recording the failed run) if anything goes wrong."""
+    findings. Raises :class:`CheckFailed` (after recording the failed run) if anything goes wrong.
+    ``phases`` is called with each of :data:`PHASES` as it begins (a progress display)."""
     settings = app.settings
     as_of = default_as_of(settings) if as_of is None else as_of
     registry = REGISTRY if registry is None else registry
@@ -202,7 +208,11 @@ def run_check(
         if (peak := peak_rss_mb()) is not None:
             timings[f"{name}_peak_mb"] = peak  # the process's peak so far: the phase that raised it shows
         clock, cpu = now, now_cpu
+        if phases is not None and name in _NEXT_PHASE:
+            phases(_NEXT_PHASE[name])
 
+    if phases is not None:
+        phases(PHASES[0])
     try:
         validate_registry(registry)
         config = rule_config(settings, registry)

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import sys
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
 from monitor.cli.common import EXIT_FAILED, CliContext, ConfigError, pass_cli
+
+if TYPE_CHECKING:
+    from alerts.outbox import FlushResult
+    from monitor.settings import Settings
 
 
 def _when(value: str | None, tz: ZoneInfo) -> datetime:
@@ -55,12 +60,31 @@ def send_command(obj: CliContext, at: str | None) -> None:
     except ValueError as exc:  # e.g. [smtp] tls and starttls both set
         raise ConfigError(str(exc)) from exc
     flush = result.flush
-    click.echo(
-        f"{result.enqueued} ringkasan baru masuk outbox; terkirim {flush.sent}, gagal sementara {flush.failed}, "
-        f"mati {flush.dead}, menunggu {flush.pending}."
-    )
+    click.echo(f"{result.enqueued} ringkasan baru masuk outbox; {flush_summary(flush, settings)}")
     if settings.alerts.transport == "file" and flush.sent:
         click.echo(f"Email tersimpan sebagai berkas .eml di {settings.alerts.outbox_dir}")
+    _exit_if_undelivered(flush)
+
+
+def flush_summary(flush: FlushResult, settings: Settings) -> str:
+    """One flush in one Indonesian sentence, saying what waits and why."""
+    from alerts.outbox import claim_lease
+
+    line = f"terkirim {flush.sent}, gagal sementara {flush.failed}, mati {flush.dead}, menunggu {flush.pending}"
+    if flush.sending:
+        minutes = claim_lease(settings).total_seconds() / 60
+        line += (f" ({flush.sending} di antaranya sedang dikirim proses lain atau tertahan oleh pengirim yang "
+                 f"berhenti; dikirim ulang paling lambat {minutes:g} menit setelah diambil)")
+    return line + "."
+
+
+def _exit_if_undelivered(flush: FlushResult) -> None:
+    if flush.blocked is not None:
+        click.echo(
+            f"Server email menolak Pantau sendiri ({flush.blocked}); semua email tetap menunggu. "
+            "Perbaiki [smtp] (username, PANTAU_SMTP_PASSWORD, TLS), lalu jalankan `pantau outbox flush`.", err=True,
+        )
+        sys.exit(EXIT_FAILED)
     if flush.failed or flush.dead:
         click.echo("Sebagian email belum terkirim; lihat `pantau outbox list`.", err=True)
         sys.exit(EXIT_FAILED)
@@ -132,11 +156,9 @@ def flush_command(obj: CliContext, at: str | None) -> None:
     from alerts.outbox import flush_outbox
 
     result = flush_outbox(obj.app, _when(at, obj.settings.tz))
-    click.echo(
-        f"Terkirim {result.sent}, gagal sementara {result.failed}, mati {result.dead}, menunggu {result.pending}."
-    )
-    if result.failed or result.dead:
-        sys.exit(EXIT_FAILED)
+    summary = flush_summary(result, obj.settings)
+    click.echo(summary[0].upper() + summary[1:])
+    _exit_if_undelivered(result)
 
 
 @outbox_group.command("retry")

@@ -6,8 +6,12 @@ bad configuration.
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -16,6 +20,7 @@ from monitor.settings import Settings, SettingsError, load_settings
 
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
+EXIT_TERMINATED = 128 + signal.SIGTERM  # what a shell reports for a process ended by SIGTERM
 DEFAULT_CONFIG = Path("pantau.toml")
 
 
@@ -55,3 +60,24 @@ class CliContext:
 
 
 pass_cli = click.make_pass_decorator(CliContext)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like KeyboardInterrupt, so every ``with`` and ``finally`` on the way rolls its
+    transaction back and ends its worker processes. A BaseException, so no ``except Exception`` stops it."""
+
+
+@contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """Within the block, SIGTERM raises :class:`Terminated` (once: a second one during the clean-up is
+    ignored, so the clean-up finishes). The previous handler is restored after."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

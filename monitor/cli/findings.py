@@ -5,18 +5,21 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from itertools import islice
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import OperationalError
 
+from alerts.i18n import Formatter
 from monitor.check import findings as store
-from monitor.check.run import CheckFailed, CheckRunResult, default_as_of, run_check
+from monitor.check.run import PHASES, CheckFailed, CheckRunResult, default_as_of, run_check
 from monitor.cli.common import EXIT_FAILED, CliContext, ConfigError, pass_cli
 from monitor.cli.export import write_csv, write_json
 from monitor.db import transaction
@@ -61,19 +64,50 @@ _DATE = click.DateTime(formats=["%Y-%m-%d"])
 # --- pantau check ---------------------------------------------------------------------------------
 
 
+PHASE_LABELS = {"load": "Memuat data", "match": "Mencocokkan kontrak dan registrasi", "rules": "Menerapkan aturan",
+                "write": "Menyimpan temuan"}
+
+
+@contextmanager
+def phase_display(enabled: bool) -> Iterator[Callable[[str], None] | None]:
+    """On a terminal, the run's phase (1/4 Memuat data ...) and the time so far, on stderr; else nothing."""
+    if not enabled:
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    # No auto-refresh: its thread would keep the run from forking its second process (fork_is_safe).
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=Console(stderr=True), transient=True, auto_refresh=False) as display:
+        task = display.add_task("", total=len(PHASES))
+
+        def begin(phase: str) -> None:
+            step = PHASES.index(phase) + 1
+            display.update(task, description=f"{step}/{len(PHASES)} {PHASE_LABELS[phase]}", completed=step - 1)
+            display.refresh()
+
+        yield begin
+
+
 @click.command("check")
 @click.option("--as-of", type=_DATE, default=None, help="Periksa per tanggal ini (YYYY-MM-DD). Bawaan: hari ini.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: id pemeriksaan, tanggal, jumlah per aturan dan status, waktu per tahap.")
 @pass_cli
-def check_command(obj: CliContext, as_of: datetime | None) -> None:
+def check_command(obj: CliContext, as_of: datetime | None, fmt: str) -> None:
     """Jalankan setiap aturan yang aktif dan perbarui temuan."""
     try:
-        result = run_check(obj.app, None if as_of is None else as_of.date())
+        with phase_display(sys.stderr.isatty()) as phases:
+            result = run_check(obj.app, None if as_of is None else as_of.date(), phases=phases)
     except CheckFailed as exc:
         if isinstance(exc.__cause__, SettingsError):
             raise ConfigError(str(exc.__cause__)) from exc
         raise Failed(f"{exc}\nKeadaan temuan tidak berubah; kegagalan dicatat sebagai pemeriksaan #{exc.run_id}.") \
             from exc
-    click.echo(summary(result))
+    if fmt == "json":
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, default=str))
+    else:
+        click.echo(summary(result))
 
 
 def summary(result: CheckRunResult) -> str:
@@ -148,7 +182,10 @@ def findings_group(
             session.connection(), statuses=statuses, rules=_split(rule), opds=_split(opd), severities=severity)
         if limit is not None:
             rows = islice(rows, limit)
-        {"json": write_json, "csv": _write_csv, "table": _write_table}[fmt](rows)
+        if fmt == "table":
+            _write_table(rows, obj.settings.tz)
+        else:
+            {"json": write_json, "csv": _write_csv}[fmt](rows)
 
 
 def _write_csv(rows: Iterable[dict[str, Any]]) -> None:
@@ -159,7 +196,9 @@ def _encode_details(name: str, value: Any) -> Any:
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if name == "details" else value
 
 
-def _write_table(rows: Iterable[dict[str, Any]]) -> None:
+def _write_table(rows: Iterable[dict[str, Any]], timezone: ZoneInfo) -> None:
+    # The severity in the digests' words (kritis, tinggi, ...) among Indonesian columns; json and csv keep the ids.
+    words = Formatter("id", timezone)
     table = Table(show_lines=False, header_style="bold")
     for header, justify in (("ID", "right"), ("Tingkat", "left"), ("Status", "left"), ("Aturan", "left"),
                             ("OPD", "left"), ("Subjek", "left"), ("Judul", "left"), ("Nilai berisiko", "right"),
@@ -168,7 +207,8 @@ def _write_table(rows: Iterable[dict[str, Any]]) -> None:
     count = 0
     for row in rows:
         count += 1
-        table.add_row(str(row["id"]), row["severity"], STATUS_LABELS.get(row["status"], row["status"]), row["rule"],
+        table.add_row(str(row["id"]), words.severity(row["severity"]), STATUS_LABELS.get(row["status"], row["status"]),
+                      row["rule"],
                       row["opd"] or "-", row["subject"], row["title"],
                       rupiah(row["amount_at_risk"]) if row["amount_at_risk"] else "-", row["last_seen"],
                       )
@@ -196,7 +236,8 @@ def history_command(obj: CliContext, finding_id: int, fmt: str) -> None:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     f = found.finding
-    click.echo(f"#{f['id']} {f['rule']} [{f['severity']}, {STATUS_LABELS.get(f['status'], f['status'])}]")
+    severity = Formatter("id", tz).severity(f["severity"])
+    click.echo(f"#{f['id']} {f['rule']} [{severity}, {STATUS_LABELS.get(f['status'], f['status'])}]")
     click.echo(f"{f['subject']} ({f['opd'] or '-'}): {f['title']}")
     click.echo(f"pertama {f['first_seen']}, terakhir {f['last_seen']}, nilai berisiko {rupiah(f['amount_at_risk'])}")
     if found.extra["resolved_reason"]:

@@ -12,7 +12,7 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from monitor.cli.common import EXIT_FAILED, CliContext, pass_cli
+from monitor.cli.common import EXIT_FAILED, EXIT_TERMINATED, CliContext, Terminated, pass_cli, sigterm_unwinds
 from monitor.ingest import KINDS, ImportReport, IngestError, ingest_file
 from monitor.models import ImportBatch, RejectedRow
 
@@ -73,6 +73,12 @@ def _print_text(report: ImportReport) -> None:
     if unknown:
         listed = ", ".join(f"'{name}' ({_n(count)} baris)" for name, count in unknown.items())
         click.echo(f"  OPD tidak ada di direktori (baris tetap diimpor, perlu dicek): {listed}")
+    extra = report.notes.get("extra_cells")
+    if extra:
+        lines = ", ".join(str(line) for line in extra["lines"])
+        unlisted = extra["rows"] - len(extra["lines"])
+        more = f" dan {_n(unlisted)} baris lain" if unlisted > 0 else ""
+        click.echo(f"  Sel di luar kolom judul (diabaikan; periksa apakah kolomnya bergeser): baris {lines}{more}")
     if report.notes.get("ignored_columns"):
         click.echo(f"  Kolom tidak dikenal (diabaikan): {', '.join(report.notes['ignored_columns'])}")
 
@@ -95,17 +101,22 @@ def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, she
     show_progress = sys.stderr.isatty()
     for path in files:
         try:
-            with _progress(show_progress, f"{path.name}") as progress:
+            # Each file is one transaction: a SIGTERM rolls the current one back and ends its parse worker.
+            with sigterm_unwinds(), _progress(show_progress, f"{path.name}") as progress:
                 report = ingest_file(app, kind, path, sheet=sheet, progress=progress)
+        except Terminated:
+            click.echo(f"Impor dihentikan (SIGTERM) saat membaca {path}; tidak ada yang tersimpan dari berkas ini. "
+                       "Berkas yang sudah selesai sebelumnya tetap tersimpan.", err=True)
+            sys.exit(EXIT_TERMINATED)
         except IngestError as exc:
             failed = True
             click.echo(f"GAGAL {path}: {exc}", err=True)
             if output == "json":
-                failure = ImportReport(kind=kind, file=str(path)).to_json()
+                failure = ImportReport(kind=kind, file=str(path)).as_dict()
                 click.echo(json.dumps({**failure, "failed": str(exc)}, ensure_ascii=False))
             continue
         if output == "json":
-            click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+            click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
         else:
             _print_text(report)
     if failed:

@@ -1,6 +1,6 @@
 """The daemon's HTTP endpoints on asyncio: ``/metrics`` (Prometheus text format), ``/healthz`` (the
-process is alive) and ``/readyz`` (the database answers and the last successful check run is younger
-than ``[http] ready_max_check_age_hours``). GET and HEAD only; every response closes the connection.
+process is alive) and ``/readyz`` (the decision is :func:`monitor.daemon.health.readiness`). GET and HEAD
+only; every response closes the connection.
 
 Handlers that touch the database run in a worker thread, so a slow query never stalls the loop the
 scheduler runs on.
@@ -12,14 +12,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry, generate_latest
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.bootstrap import App
-from monitor.models import CheckRun
+from monitor.daemon.health import Degradable, readiness
+
+__all__ = ["METRICS_CONTENT_TYPE", "HttpServer", "Response", "readiness"]
 
 log = logging.getLogger(__name__)
 
@@ -40,33 +39,14 @@ class Response:
     content_type: str = "text/plain; charset=utf-8"
 
 
-def readiness(app: App, now: datetime | None = None) -> tuple[bool, str]:
-    """Whether the daemon can do its work: the database answers and a check succeeded recently."""
-    now = now or datetime.now(UTC)
-    limit = timedelta(hours=app.settings.http.ready_max_check_age_hours)
-    try:
-        with app.sessions() as session:
-            session.execute(text("SELECT 1"))
-            last_ok = session.execute(select(func.max(CheckRun.finished_at)).where(CheckRun.status == "ok")).scalar()
-    except SQLAlchemyError as exc:
-        return False, f"database unreachable: {exc.__class__.__name__}"
-    if last_ok is None:
-        return False, "no successful check run yet"
-    if last_ok.tzinfo is None:
-        last_ok = last_ok.replace(tzinfo=UTC)
-    age = now - last_ok
-    if age > limit:
-        hours = age.total_seconds() / 3600
-        return False, f"last successful check run {hours:.1f} h ago (limit {limit.total_seconds() / 3600:g} h)"
-    return True, f"ok: last successful check run {age.total_seconds() / 3600:.1f} h ago"
-
-
 class HttpServer:
-    """Serves the three endpoints for ``app`` from ``registry``."""
+    """Serves the three endpoints for ``app`` from ``registry``; ``/readyz`` also reports the parts of the
+    database figures ``collector`` cannot read."""
 
-    def __init__(self, app: App, registry: CollectorRegistry) -> None:
+    def __init__(self, app: App, registry: CollectorRegistry, collector: Degradable | None = None) -> None:
         self.app = app
         self.registry = registry
+        self.collector = collector
         self._server: asyncio.Server | None = None
         self.routes: dict[str, Callable[[], Awaitable[Response]]] = {
             "/metrics": self.metrics,
@@ -93,7 +73,7 @@ class HttpServer:
         return Response(200, b"ok\n")
 
     async def readyz(self) -> Response:
-        ready, reason = await asyncio.to_thread(readiness, self.app)
+        ready, reason = await asyncio.to_thread(readiness, self.app, self.collector)
         return Response(200 if ready else 503, (reason + "\n").encode())
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -8,7 +8,6 @@ Each job imports its area lazily, so a missing or broken area fails that job, no
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import shutil
@@ -18,27 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from monitor.bootstrap import App
-from monitor.db import is_in_memory
+from monitor.db import database_answers, is_in_memory
 
 log = logging.getLogger(__name__)
 
 # A file younger than this may still be being copied into the inbox; it waits for the next run.
 SETTLE_SECONDS = 2.0
-
-# File-name prefixes (case-insensitive) that say which kind of data a dropped file holds, in the
-# order files are imported: contracts before the addenda, payments and registrations that refer to them.
-KIND_PREFIXES: Mapping[str, tuple[str, ...]] = {
-    "contracts": ("contracts", "contract", "kontrak"),
-    "addenda": ("addenda", "addendum", "adendum"),
-    "registrations": ("registrations", "registration", "registrasi", "kepesertaan", "jakon"),
-    "payments": ("payments", "payment", "sp2d"),
-    "agreements": ("agreements", "agreement", "perjanjian", "mou", "pks"),
-    "kampung": ("kampung",),
-}
-_KIND_ORDER = {kind: index for index, kind in enumerate(KIND_PREFIXES)}
 
 
 @dataclass(frozen=True)
@@ -53,33 +40,26 @@ class JobUnavailable(RuntimeError):
     """The job's area is not part of this installation (yet)."""
 
 
-def guess_kind(path: Path) -> str | None:
-    """The kind of data in a dropped file, from its name's prefix: ``kontrak_2026-03.csv`` -> contracts."""
-    name = path.name.casefold()
-    for kind, prefixes in KIND_PREFIXES.items():
-        if name.startswith(prefixes):
-            return kind
-    return None
+@runtime_checkable
+class Reported(Protocol):
+    """What every area's function returns to a job: a report that says itself as a JSON-able dict
+    (``ImportReport``, ``CheckRunResult``, the outbox's ``CycleResult`` and ``FlushResult``)."""
+
+    def as_dict(self) -> dict[str, Any]: ...
 
 
-def report_dict(report: Any) -> dict[str, Any]:
-    for method in ("to_json", "to_dict", "model_dump", "as_dict"):
-        if callable(getattr(report, method, None)):
-            return dict(getattr(report, method)())
-    if dataclasses.is_dataclass(report) and not isinstance(report, type):
-        return dataclasses.asdict(report)
-    if isinstance(report, Mapping):
-        return dict(report)
-    return {"report": str(report)}
-
-
-def as_job_result(value: Any) -> JobResult:
-    """A job's return value as a :class:`JobResult` (other areas' functions return their own reports)."""
+def as_job_result(value: JobResult | Reported | Mapping[str, Any] | None) -> JobResult:
+    """A job's return value as a :class:`JobResult` (other areas' functions return their own reports, or a
+    summary as a plain mapping)."""
     if isinstance(value, JobResult):
         return value
     if value is None:
         return JobResult()
-    return JobResult(summary=report_dict(value))
+    if isinstance(value, Mapping):
+        return JobResult(summary=dict(value))
+    if not isinstance(value, Reported):
+        raise TypeError(f"a job returned {type(value).__name__}, which has no as_dict()")
+    return JobResult(summary=value.as_dict())
 
 
 def _waiting_files(inbox: Path, settle_seconds: float) -> list[Path]:
@@ -89,7 +69,10 @@ def _waiting_files(inbox: Path, settle_seconds: float) -> list[Path]:
         # Hidden files and Excel's "~$name.xlsx" lock files are not data.
         if path.is_file() and not path.name.startswith((".", "~$")) and path.stat().st_mtime <= cutoff
     ]
-    return sorted(files, key=lambda p: (_KIND_ORDER.get(guess_kind(p) or "", len(_KIND_ORDER)), p.name))
+    from monitor.ingest.kinds import KINDS, kind_from_name
+
+    order = {kind: index for index, kind in enumerate(KINDS)}  # contracts first: the others refer to them
+    return sorted(files, key=lambda p: (order.get(kind_from_name(p.name) or "", len(order)), p.name))
 
 
 def _file_away(path: Path, folder: Path, now: datetime, report: dict[str, Any]) -> Path:
@@ -108,41 +91,62 @@ def _file_away(path: Path, folder: Path, now: datetime, report: dict[str, Any]) 
 
 def inbox(app: App, now: datetime, *, settle_seconds: float = SETTLE_SECONDS) -> JobResult:
     """Import every file waiting in the inbox folder; each moves to ``processed/`` or ``failed/``
-    with its import report (JSON) beside it. A file the database could not take (the server is down)
-    stays in the inbox for the next run: only a file that is itself bad goes to ``failed/``."""
-    from monitor.ingest import IngestError, ingest_file
-    from monitor.ingest import guess_kind as kind_from_header
+    with its import report (JSON) beside it.
 
+    The inbox never stops for one file: whatever goes wrong with a file — a bad file, or an exception
+    nobody foresaw (its traceback goes to the log, one line of it to the report) — moves it to ``failed/``
+    and the next file is imported. Only when the database itself does not answer (the server is down)
+    does the file stay for the next run, and the job fails."""
     folder = app.settings.scheduler.inbox_dir
     folder.mkdir(parents=True, exist_ok=True)
     now = now.astimezone(app.settings.tz)  # file names carry local time, as the operators read it
     imported: list[str] = []
     failed: list[str] = []
     for path in _waiting_files(folder, settle_seconds):
-        # The name says it (the documented convention); failing that, the header columns may.
-        kind = guess_kind(path) or kind_from_header(path, app.settings)
-        if kind is None:
-            known = ", ".join(p for prefixes in KIND_PREFIXES.values() for p in prefixes[:1])
-            message = f"jenis data tidak dikenali dari nama berkas; awali nama dengan salah satu: {known}"
-            _file_away(path, folder / "failed", now, {"file": path.name, "error": message})
-            log.warning("inbox: %s: %s", path.name, message, extra={"file": path.name})
-            failed.append(path.name)
-            continue
-        try:
-            report = ingest_file(app, kind, path)
-        except IngestError as exc:
-            _file_away(path, folder / "failed", now, {"kind": kind, "file": path.name, "error": str(exc)})
-            log.warning("inbox: %s not imported: %s", path.name, exc, extra={"file": path.name, "kind": kind})
-            failed.append(path.name)
-            continue
-        details = {**report_dict(report), "kind": kind, "file": path.name}
-        _file_away(path, folder / "processed", now, details)
-        log.info("inbox: imported %s as %s", path.name, kind, extra={"file": path.name, "kind": kind})
-        imported.append(path.name)
+        outcome = _import_one(app, path, folder, now)
+        (imported if outcome else failed).append(path.name)
     return JobResult(
         summary={"imported": imported, "failed": failed},
         follow_up=("check",) if imported else (),
     )
+
+
+def _import_one(app: App, path: Path, folder: Path, now: datetime) -> bool:
+    """Import one dropped file and file it away; True when it was imported."""
+    from monitor.ingest import KINDS, IngestError, guess_kind, ingest_file
+
+    kind: str | None = None
+    try:
+        # The name says it (the documented convention); failing that, the header columns may.
+        kind = guess_kind(path, app.settings)
+        if kind is None:
+            known = ", ".join(spec.file_words[0] for spec in KINDS.values())
+            raise IngestError(f"jenis data tidak dikenali dari nama berkas; awali nama dengan salah satu: {known}")
+        report = ingest_file(app, kind, path)
+    except IngestError as exc:
+        _file_away(path, folder / "failed", now, {"kind": kind, "file": path.name, "error": str(exc)})
+        log.warning("inbox: %s not imported: %s", path.name, exc, extra={"file": path.name, "kind": kind})
+        return False
+    except Exception as exc:
+        if not database_answers(app.engine):
+            log.error("inbox: the database does not answer; %s stays in the inbox for the next run", path.name,
+                      extra={"file": path.name, "kind": kind})
+            raise
+        reason = _one_line(exc)
+        log.exception("inbox: %s not imported, unexpected error: %s", path.name, reason,
+                      extra={"file": path.name, "kind": kind})
+        _file_away(path, folder / "failed", now, {
+            "kind": kind, "file": path.name, "error": f"kesalahan tak terduga saat impor: {reason}",
+        })
+        return False
+    _file_away(path, folder / "processed", now, {**report.as_dict(), "kind": kind, "file": path.name})
+    log.info("inbox: imported %s as %s", path.name, kind, extra={"file": path.name, "kind": kind})
+    return True
+
+
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(exc).split()) or "(tanpa pesan)"
+    return f"{type(exc).__name__}: {text[:limit]}"
 
 
 def check(app: App, now: datetime) -> JobResult:
@@ -158,7 +162,7 @@ def check(app: App, now: datetime) -> JobResult:
         result = _area_function("monitor.check.process", "run_in_own_process")(app.settings, as_of)
     else:
         result = run_check(app, as_of=as_of)
-    return JobResult(summary=report_dict(result), follow_up=("alerts",))
+    return JobResult(summary=result.as_dict(), follow_up=("alerts",))
 
 
 def _area_function(module: str, name: str) -> Any:

@@ -14,6 +14,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.platform_collector import PlatformCollector
+from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
 # From a one-minute outbox flush to a check over a million contracts.
@@ -28,9 +30,13 @@ def pantau_version() -> str:
 
 
 class DaemonMetrics:
-    """Job runs, failures and durations, leadership and build info of this process."""
+    """Job runs, failures and durations, leadership and build info of this process; and the standard
+    ``process_*`` (CPU, memory, open files) and ``python_info`` series operators expect of any exporter."""
 
     def __init__(self, registry: CollectorRegistry, jobs: Iterable[str] = ()) -> None:
+        # prometheus_client's own instances sit on its global registry; the daemon's registry is its own.
+        ProcessCollector(registry=registry)
+        PlatformCollector(registry=registry)
         self.job_runs = Counter(
             "pantau_job_runs", "Job runs finished by this daemon.", ["job"], registry=registry
         )

@@ -38,7 +38,7 @@ from monitor.bootstrap import App
 from monitor.daemon.jobs import JobResult, as_job_result
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.db import transaction
-from monitor.models import JobRun, utcnow
+from monitor.models import JobRun, aware, utcnow
 from monitor.settings import JobSchedule, Settings, SettingsError
 
 log = logging.getLogger(__name__)
@@ -169,13 +169,7 @@ def last_started(app: App) -> dict[str, datetime]:
     with app.sessions() as session:
         rows = session.execute(select(JobRun.job, func.max(JobRun.started_at)).group_by(JobRun.job)).all()
     # max() over an aware column comes back naive from SQLite; the column stores UTC.
-    return {job: _aware(at) for job, at in rows if at is not None}
-
-
-def _aware(value: datetime | str) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=utcnow().tzinfo)
+    return {job: aware(at) for job, at in rows if at is not None}
 
 
 def instance_name() -> str:
@@ -225,7 +219,8 @@ class JobRunner:
 
     async def run(self, name: str, trigger: str = "schedule", *, follow: bool = True) -> str:
         """Run job ``name`` (waiting for a running job to end first) and then its follow-ups.
-        Returns the run's status: ok, failed, or skipped when the daemon is stopping."""
+        Returns the run's status: ok, failed, skipped when the daemon is stopping, or stopping when it
+        began to stop during the run (which then finishes within the grace period, or is abandoned)."""
         async with self._lock:
             if self.stopping:
                 return "skipped"
@@ -235,7 +230,14 @@ class JobRunner:
             # Shielded: a scheduler shutting down cancels its tasks, but a started job finishes
             # (or the daemon abandons it, rolled back, when the grace period is over).
             self.current = asyncio.create_task(self._execute(name, trigger))
-            status, follow_ups = await asyncio.shield(self.current)
+            try:
+                status, follow_ups = await asyncio.shield(self.current)
+            except asyncio.CancelledError:
+                if not self.stopping:
+                    raise
+                # A clean stop: the scheduler cancels its wrapper of this run, not the job, which goes on
+                # (drain() waits for it through self.current). Nothing went wrong: no exception to report.
+                return "stopping"
             self.current = None
         if follow:
             for follow_up in follow_ups:

@@ -51,12 +51,15 @@ class Daemon:
         self.jobs = jobs if jobs is not None else scheduled_jobs(app.settings)
         self.registry = registry or CollectorRegistry()
         self.metrics = DaemonMetrics(self.registry, self.jobs)
+        from alerts.outbox import install_delivery_metrics  # the alerts area, imported when a daemon is made
+
+        install_delivery_metrics(app, self.registry)  # the outbox job's flushes say when the server refuses Pantau
         self.collector = DatabaseCollector(app, background=True)
         self.registry.register(self.collector)
         self.runner = JobRunner(app, self.jobs, self.metrics)
         self.scheduler = AsyncIOScheduler(timezone=self.settings.tz, job_defaults=JOB_DEFAULTS)
         self.registry.register(SchedulerCollector(self._next_runs))
-        self.http = HttpServer(app, self.registry)
+        self.http = HttpServer(app, self.registry, self.collector)
         self.is_leader = False
         self.stop_requested = asyncio.Event()
         self.address: tuple[str, int] | None = None

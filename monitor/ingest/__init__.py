@@ -4,7 +4,8 @@ Jakon registrations, SP2D payments, MoU/PKS agreements and Kampung Bahagia activ
 Public API (the CLI and the daemon's inbox job use only these)::
 
     report = ingest_file(app, "contracts", Path("kontrak.xlsx"), sheet=None, progress=None)
-    guess_kind(Path("export_jakon.xlsx"))  # -> "registrations" | ... | None
+    guess_kind(Path("export_jakon.xlsx"))  # -> "registrations" | ... | None (the name, else the header)
+    kind_from_name("kontrak_maret.csv")      # -> "contracts" (the name's first word only)
     KINDS["contracts"].required               # the kind registry
 
 ``ingest_file`` raises :class:`IngestError` when the file as a whole cannot be imported.
@@ -13,7 +14,8 @@ Public API (the CLI and the daemon's inbox job use only these)::
 from __future__ import annotations
 
 from monitor.ingest.importer import guess_kind, ingest_file
-from monitor.ingest.kinds import KINDS, KindSpec
+from monitor.ingest.kinds import KINDS, KindSpec, kind_from_name
 from monitor.ingest.report import ImportReport, IngestError, RowError
 
-__all__ = ["KINDS", "ImportReport", "IngestError", "KindSpec", "RowError", "guess_kind", "ingest_file"]
+__all__ = ["KINDS", "ImportReport", "IngestError", "KindSpec", "RowError", "guess_kind", "ingest_file",
+           "kind_from_name"]

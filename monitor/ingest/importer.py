@@ -9,12 +9,13 @@ from pathlib import Path
 
 from monitor.bootstrap import App
 from monitor.compute.memory import gc_paused
-from monitor.ingest.kinds import KINDS, HeaderMatcher, KindSpec, normalize_header
+from monitor.ingest.kinds import KINDS, HeaderMatcher, KindSpec, kind_from_name, normalize_header
 from monitor.ingest.loader import BatchWriter
 from monitor.ingest.pipeline import ParsedChunk, ParseResult, ParseSetup, can_fork, parse_in_worker, parse_rows
 from monitor.ingest.reader import Row, open_table
 from monitor.ingest.report import ImportReport, IngestError
 from monitor.ingest.rows import record_columns
+from monitor.ingest.values import ValueLimits
 from monitor.models import utcnow
 from monitor.settings import Settings
 
@@ -43,6 +44,10 @@ def matcher_for(spec: KindSpec, settings: Settings) -> HeaderMatcher:
             f"kolom {spec.name}: {', '.join(spec.by_name)}"
         )
     return HeaderMatcher(spec, configured)
+
+
+def limits_of(settings: Settings) -> ValueLimits:
+    return ValueLimits(max_rupiah=settings.ingest.max_rupiah, max_text_chars=settings.ingest.max_text_chars)
 
 
 def ingest_file(
@@ -84,7 +89,7 @@ def ingest_file(
             setup = ParseSetup(
                 kind=spec.name, path=path, layout=table.layout, aliases=matcher.configured,
                 opds=app.settings.opd, chunk_rows=app.settings.ingest.chunk_rows, batch_id=writer.batch_id,
-                file_name=str(path)[:500],
+                file_name=str(path)[:500], limits=limits_of(app.settings),
             )
             result = ParseResult()
             chunks: Generator[ParsedChunk, None, None]
@@ -98,6 +103,8 @@ def ingest_file(
                     _count(report, chunk)
                     if progress is not None:
                         progress(report.rows)
+            if result.extra_cells_rows:
+                report.notes["extra_cells"] = {"rows": result.extra_cells_rows, "lines": result.extra_cells_lines}
             if result.unknown_opd:
                 report.notes["unknown_opd"] = dict(
                     Counter(result.unknown_opd).most_common(_MAX_UNKNOWN_OPD_NOTES)
@@ -116,8 +123,14 @@ def _count(report: ImportReport, chunk: ParsedChunk) -> None:
 
 
 def guess_kind(path: Path, settings: Settings | None = None) -> str | None:
-    """The kind whose required columns all appear in the file's header (the most specific one
-    if several do; the file name breaks a tie), or ``None`` when no kind fits."""
+    """The kind of data in a file: the one its name starts with (:func:`~monitor.ingest.kinds.kind_from_name`,
+    the inbox's documented convention), else the kind whose required columns all appear in its header
+    (the most specific one if several do; a word of the file name breaks a tie), else ``None``."""
+    return kind_from_name(Path(path).name) or kind_from_header(path, settings)
+
+
+def kind_from_header(path: Path, settings: Settings | None = None) -> str | None:
+    """The kind whose required columns all appear in the file's header, or ``None``."""
     aliases: Mapping[str, Mapping[str, tuple[str, ...]]] = settings.ingest.aliases if settings else {}
     matchers = {name: HeaderMatcher(spec, aliases.get(name, {})) for name, spec in KINDS.items()}
 

@@ -59,7 +59,8 @@ class KindSpec:
     columns: tuple[Column, ...]
     identity: tuple[str, ...]
     orders: tuple[DateOrder, ...] = ()
-    # Words in a file name that suggest this kind (``guess_kind``).
+    # Words in a file name that say this kind: a name starting with one names the kind (the inbox's
+    # convention, :func:`kind_from_name`); inside a name they break a tie between headers (``guess_kind``).
     file_words: tuple[str, ...] = ()
     by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
@@ -84,23 +85,30 @@ class KindSpec:
         sql_type = self.table.c[column].type
         return sql_type.length if isinstance(sql_type, String) else None
 
-    def parser(self, column: Column) -> Callable[[object], Any]:
+    def parser(self, column: Column, limits: values.ValueLimits = values.DEFAULT_LIMITS) -> Callable[[object], Any]:
         """The cell parser for ``column`` (not for ``opd``, which needs the directory)."""
-        return _PARSERS[column.type](self, column)
+        return _PARSERS[column.type](self, column, limits)
 
 
-def _enum(spec: KindSpec, column: Column) -> Callable[[object], Any]:
+def _enum(spec: KindSpec, column: Column, limits: values.ValueLimits) -> Callable[[object], Any]:
     assert column.choices is not None, f"{spec.name}.{column.name}: enum without choices"
     return values.enum_parser(column.choices, column.name.replace("_", " "))
 
 
-_PARSERS: dict[str, Callable[[KindSpec, Column], Callable[[object], Any]]] = {
-    "text": lambda spec, column: values.text_parser(spec.max_length(column.name)),
-    "money": lambda spec, column: values.parse_money,
-    "date": lambda spec, column: values.parse_date,
-    "npwp": lambda spec, column: values.parse_npwp,
-    "year": lambda spec, column: values.count_parser(1990, 2100, "tahun"),
-    "count": lambda spec, column: values.count_parser(0, 1_000_000, "jumlah"),
+def _text(spec: KindSpec, column: Column, limits: values.ValueLimits) -> Callable[[object], Any]:
+    # One limit for every text cell, whatever the format; a narrower database column narrows it.
+    length = spec.max_length(column.name)
+    return values.text_parser(limits.max_text_chars if length is None else min(length, limits.max_text_chars))
+
+
+_Factory = Callable[[KindSpec, Column, values.ValueLimits], Callable[[object], Any]]
+_PARSERS: dict[str, _Factory] = {
+    "text": _text,
+    "money": lambda spec, column, limits: values.money_parser(limits.max_rupiah),
+    "date": lambda spec, column, limits: values.parse_date,
+    "npwp": lambda spec, column, limits: values.parse_npwp,
+    "year": lambda spec, column, limits: values.count_parser(1990, 2100, "tahun"),
+    "count": lambda spec, column, limits: values.count_parser(0, 1_000_000, "jumlah"),
     "enum": _enum,
 }
 # ``opd`` has no plain parser: the loader resolves it against the settings' OPD directory.
@@ -327,6 +335,20 @@ KAMPUNG = KindSpec(
 KINDS: dict[str, KindSpec] = {
     spec.name: spec for spec in (CONTRACTS, ADDENDA, REGISTRATIONS, PAYMENTS, AGREEMENTS, KAMPUNG)
 }
+
+
+def kind_from_name(name: str) -> str | None:
+    """The kind a file's name starts with (``kontrak_2026-03.csv``, ``SP2D maret.xlsx``), case and punctuation
+    ignored; the longest word wins (``adendum_kontrak`` is addenda). ``None`` when no kind's word starts it."""
+    stem = normalize_header(name.rsplit(".", 1)[0] if "." in name else name)
+    best: tuple[int, str] | None = None
+    for spec in KINDS.values():
+        for word in map(normalize_header, spec.file_words):
+            # A short word (rt, spk, mou) must end there: "rtlh_2026" is not a Kampung Bahagia file.
+            whole = len(word) > 3 or not stem[len(word):len(word) + 1].isalpha()
+            if stem.startswith(word) and whole and (best is None or len(word) > best[0]):
+                best = (len(word), spec.name)
+    return best[1] if best else None
 
 
 def validate_registry(kinds: Mapping[str, KindSpec] = KINDS) -> None:

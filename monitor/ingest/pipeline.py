@@ -29,6 +29,7 @@ from monitor.ingest.kinds import KINDS, HeaderMatcher
 from monitor.ingest.reader import Row, open_table
 from monitor.ingest.report import IngestError, RowError
 from monitor.ingest.rows import OpdDirectory, RowConverter
+from monitor.ingest.values import DEFAULT_LIMITS, ValueLimits
 from monitor.settings import Opd
 
 
@@ -44,6 +45,7 @@ class ParseSetup:
     chunk_rows: int
     batch_id: int
     file_name: str
+    limits: ValueLimits = DEFAULT_LIMITS
 
 
 @dataclass
@@ -55,11 +57,18 @@ class ParsedChunk:
     rejected: int
 
 
+# A report names at most this many lines with cells beyond the header; it counts them all.
+MAX_EXTRA_CELL_LINES = 50
+
+
 @dataclass
 class ParseResult:
     """Filled in once all chunks have been produced."""
 
     unknown_opd: dict[str, int] = field(default_factory=dict)
+    # Rows with non-empty cells to the right of the last header column: ignored, but said.
+    extra_cells_rows: int = 0
+    extra_cells_lines: list[int] = field(default_factory=list)
 
 
 def _chunks(rows: Iterator[tuple[int, Row]], size: int) -> Iterator[list[tuple[int, Row]]]:
@@ -73,14 +82,19 @@ def parse_rows(
     """Convert and check for repeated identities, one chunk at a time."""
     spec = KINDS[setup.kind]
     mapping, _ = HeaderMatcher(spec, setup.aliases).map(header)
-    converter = RowConverter(spec, mapping, header, OpdDirectory(setup.opds))
+    converter = RowConverter(spec, mapping, header, OpdDirectory(setup.opds), setup.limits)
     first_line: dict[object, int] = {}  # identity -> line, to reject repeats within the file
     batch_id, kind, file_name = setup.batch_id, setup.kind, setup.file_name
     duplicate_column = converter.labels[converter.columns[converter.identity[-1]]]
     key, convert = converter.key, converter.convert
+    width = len(header)
     for chunk in _chunks(rows, setup.chunk_rows):
         parsed = ParsedChunk(rows=len(chunk), records=[], rejects=[], errors=[], rejected=0)
         for line, cells in chunk:
+            if len(cells) > width and any(cell not in (None, "") for cell in cells[width:]):
+                result.extra_cells_rows += 1
+                if len(result.extra_cells_lines) < MAX_EXTRA_CELL_LINES:
+                    result.extra_cells_lines.append(line)
             record, problems = convert(cells)
             if record is not None:
                 earlier = first_line.setdefault(key(record), line)
@@ -135,7 +149,9 @@ def parse_in_worker(setup: ParseSetup, result: ParseResult) -> Generator[ParsedC
                 if tag == "chunk":
                     yield payload
                 elif tag == "done":
-                    result.unknown_opd = payload
+                    result.unknown_opd = payload.unknown_opd
+                    result.extra_cells_rows = payload.extra_cells_rows
+                    result.extra_cells_lines = payload.extra_cells_lines
                     return
                 elif tag == "failed":
                     raise IngestError(payload)
@@ -166,7 +182,7 @@ def _work(setup: ParseSetup, out: IO[bytes]) -> int:
         with open_table(setup.path, score=matcher.score, layout=setup.layout) as table:
             for chunk in parse_rows(setup, table.header, table.rows, result):
                 send("chunk", chunk)
-        send("done", result.unknown_opd)
+        send("done", result)
     except IngestError as exc:
         send("failed", str(exc))
     except BrokenPipeError:

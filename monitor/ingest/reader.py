@@ -13,6 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +29,15 @@ from monitor.ingest.report import IngestError
 HEADER_SCAN_ROWS = 50
 DELIMITERS = (";", ",", "\t", "|")
 _BLOCK = 1 << 20
+# What openpyxl raises for a workbook broken inside (a cut-off copy): a sheet's XML that stops
+# (ParseError, a SyntaxError), a damaged zip member, a missing part.
+_BROKEN_XLSX = (KeyError, ValueError, OSError, SyntaxError, EOFError, zlib.error, zipfile.BadZipFile)
+# Python's csv refuses a field over 131,072 characters, which made a long cell look like a missing header.
+# The reader takes any field (a cell is never bigger than its file); the length limit of a cell is the
+# parsers' (``[ingest] max_text_chars``), the same for CSV and XLSX, and rejects only the row.
+_CSV_FIELD_LIMIT = 2**31 - 1
+# A header cell longer than this is not a column name; it is cut so notes and messages stay readable.
+_MAX_HEADER_CHARS = 200
 
 Row = Sequence[object]
 Scorer = Callable[[Row], int]
@@ -74,7 +85,7 @@ def _unique_header(cells: Row) -> list[str]:
     seen: set[str] = set()
     for index, cell in enumerate(cells, start=1):
         label = " ".join(str(cell).split()) if cell is not None else ""
-        label = label or f"kolom {index}"
+        label = label[:_MAX_HEADER_CHARS] or f"kolom {index}"
         base, n = label, 2
         while label in seen:
             label, n = f"{base} ({n})", n + 1
@@ -162,9 +173,14 @@ def detect_encoding(path: Path, first: bytes, utf8: bool) -> str:
     return str(guess.encoding)
 
 
+def _csv_reader(fh: IO[str], delimiter: str) -> Any:
+    csv.field_size_limit(_CSV_FIELD_LIMIT)  # process-wide, and the same value every time
+    return csv.reader(fh, delimiter=delimiter)
+
+
 def _csv_records(fh: IO[str], delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """(physical line where the record starts, fields); a quoted field may span lines."""
-    reader = csv.reader(fh, delimiter=delimiter)
+    reader = _csv_reader(fh, delimiter)
     previous = 0
     for fields in reader:
         yield previous + 1, fields
@@ -179,7 +195,7 @@ def _open_csv(path: Path, score: Scorer, layout: dict[str, Any] | None) -> Itera
         sha256 = ""
     encoding, delimiter, header_index = layout["encoding"], layout["delimiter"], layout["header_index"]
     with path.open(encoding=encoding, newline="") as fh:
-        reader = csv.reader(fh, delimiter=delimiter)
+        reader = _csv_reader(fh, delimiter)
         for _ in range(header_index):
             next(reader)
         header_line = reader.line_num + 1
@@ -202,10 +218,8 @@ def _detect_csv(path: Path, score: Scorer) -> tuple[str, dict[str, Any]]:
     encoding = detect_encoding(path, first, utf8)
     best: tuple[int, int, str, int] | None = None  # (score, width, delimiter, header record index)
     for delimiter in DELIMITERS:
-        try:
-            with path.open(encoding=encoding, newline="") as fh:
-                sample = list(islice(_csv_records(fh, delimiter), HEADER_SCAN_ROWS))
-        except (csv.Error, UnicodeDecodeError):
+        sample = _sample(path, encoding, delimiter)
+        if not sample:
             continue
         if any("\x00" in "".join(fields) for _, fields in sample):
             raise IngestError(f"{path}: bukan file teks (CSV) atau Excel (.xlsx); isinya biner")
@@ -216,6 +230,19 @@ def _detect_csv(path: Path, score: Scorer) -> tuple[str, dict[str, Any]]:
         raise _not_a_table(path)
     _, _, delimiter, header_index = best
     return sha256, {"encoding": encoding, "delimiter": delimiter, "header_index": header_index}
+
+
+def _sample(path: Path, encoding: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """The first records under ``delimiter``, up to the first one that does not read: a broken data row
+    further down must not hide a header above it (that row fails later, with its line)."""
+    sample: list[tuple[int, list[str]]] = []
+    try:
+        with path.open(encoding=encoding, newline="") as fh:
+            for record in islice(_csv_records(fh, delimiter), HEADER_SCAN_ROWS):
+                sample.append(record)
+    except (csv.Error, UnicodeDecodeError):
+        pass
+    return sample
 
 
 def _csv_rows(path: Path, reader: Any) -> Iterator[tuple[int, Row]]:
@@ -250,8 +277,6 @@ def _sha256_file(path: Path) -> str:
 
 @contextmanager
 def _open_xlsx(path: Path, score: Scorer, sheet: str | None, layout: dict[str, Any] | None) -> Iterator[Table]:
-    import zipfile
-
     from openpyxl import load_workbook
 
     sha256 = _sha256_file(path) if layout is None else ""
@@ -266,12 +291,12 @@ def _open_xlsx(path: Path, score: Scorer, sheet: str | None, layout: dict[str, A
             worksheet.reset_dimensions()  # some writers record a wrong used range; read every row
             numbered = enumerate(worksheet.iter_rows(values_only=True), start=1)
             if layout is None:
-                head = list(islice(numbered, HEADER_SCAN_ROWS))
+                head = list(_guard_xlsx(path, islice(numbered, HEADER_SCAN_ROWS), keep_blank=True))
                 index, value = _find_header(head, score)
                 if not value:
                     raise _not_a_table(path)
             else:
-                head = list(islice(numbered, layout["header_index"] + 1))
+                head = list(_guard_xlsx(path, islice(numbered, layout["header_index"] + 1), keep_blank=True))
                 index = layout["header_index"]
             header_line, header_cells = head[index]
             rest = chain(head[index + 1:], numbered)
@@ -304,11 +329,13 @@ def _pick_sheet(path: Path, workbook: Any, sheet: str | None) -> Any:
     raise IngestError(f"{path}: sheet {sheet!r} tidak ada; yang ada: {names}")
 
 
-def _guard_xlsx(path: Path, rows: Iterator[tuple[int, tuple[object, ...]]]) -> Iterator[tuple[int, Row]]:
+def _guard_xlsx(
+    path: Path, rows: Iterator[tuple[int, tuple[object, ...]]], *, keep_blank: bool = False,
+) -> Iterator[tuple[int, Row]]:
     line = 0
     try:
         for line, cells in rows:
-            if cells and not _is_blank_row(cells):
+            if keep_blank or (cells and not _is_blank_row(cells)):
                 yield line, cells
-    except (KeyError, ValueError, OSError) as exc:
+    except _BROKEN_XLSX as exc:
         raise IngestError(f"{path}: setelah baris {line}: file Excel rusak ({exc})") from None

@@ -21,7 +21,7 @@ class RowError:
     column: str | None
     message: str
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, "column": self.column, "message": self.message}
 
 
@@ -42,7 +42,7 @@ class ImportReport:
     # Encoding, delimiter or sheet read, header line, unknown OPDs, ignored columns.
     notes: dict[str, Any] = field(default_factory=dict)
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "file": self.file,
@@ -51,7 +51,7 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": self.rejected,
-            "errors": [error.to_json() for error in self.errors],
+            "errors": [error.as_dict() for error in self.errors],
             "batch_id": self.batch_id,
             "notes": self.notes,
         }

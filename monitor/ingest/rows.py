@@ -18,7 +18,7 @@ from operator import itemgetter
 from typing import Any
 
 from monitor.ingest.kinds import KindSpec
-from monitor.ingest.values import BadValue, show
+from monitor.ingest.values import DEFAULT_LIMITS, BadValue, ValueLimits, shortened, show
 from monitor.regulation.wording import tanggal
 from monitor.settings import Opd
 
@@ -61,7 +61,9 @@ def row_hash(values: Sequence[object]) -> str:
 
 
 def jsonable(value: object) -> object:
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        return shortened(value)  # a rejected row is kept for review, not a pasted document
+    if value is None or isinstance(value, int | float | bool):
         return value
     if isinstance(value, datetime | date):
         return show(value)
@@ -117,7 +119,8 @@ class RowConverter:
     defaults), then ``opd_known`` where the table has it.
     """
 
-    def __init__(self, spec: KindSpec, mapping: dict[str, int], header: Sequence[str], directory: OpdDirectory):
+    def __init__(self, spec: KindSpec, mapping: dict[str, int], header: Sequence[str], directory: OpdDirectory,
+                 limits: ValueLimits = DEFAULT_LIMITS):
         self.spec = spec
         self.header = list(header)
         self.width = len(header)
@@ -131,7 +134,7 @@ class RowConverter:
         # against the directory once the row is valid.
         self._plan: list[tuple[int, Callable[[object], Any]]] = []
         for column in present:
-            parse = spec.parser(replace(column, type="text") if column.type == "opd" else column)
+            parse = spec.parser(replace(column, type="text") if column.type == "opd" else column, limits)
             if column.type == "date":
                 parse = _iso(parse)
             if column.repeats:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -58,6 +59,26 @@ _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?e[+-]?\d+", re.I)
 _NON_DIGITS = re.compile(r"\D")
 
 
+# Rp 1.000 triliun: no APBD contract of a city comes near it (Kota Jambi's whole budget is about Rp 2 triliun),
+# and a hundred million such amounts still sum inside a 64-bit integer per row of SQL arithmetic.
+DEFAULT_MAX_RUPIAH = 1_000_000_000_000_000
+# A text cell longer than this is a paste accident (a whole document in a title), not data.
+DEFAULT_MAX_TEXT_CHARS = 10_000
+# How much of an over-long cell a message or the reject list keeps.
+_SHOWN_CHARS = 200
+
+
+@dataclass(frozen=True)
+class ValueLimits:
+    """What a cell may hold, whatever the file's format (``[ingest] max_rupiah``, ``max_text_chars``)."""
+
+    max_rupiah: int = DEFAULT_MAX_RUPIAH
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+
+
+DEFAULT_LIMITS = ValueLimits()
+
+
 class BadValue(ValueError):
     """A cell that cannot be read as its column's type; the message is shown to the user."""
 
@@ -67,12 +88,19 @@ def is_blank(value: object) -> bool:
 
 
 def show(value: object) -> str:
-    """A cell as the user typed it, for messages."""
+    """A cell as the user typed it, for messages (an over-long one cut, saying how long it was)."""
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return shortened(str(value).strip())
+
+
+def shortened(text: str) -> str:
+    """``text``, or its start and its length when it is longer than a message should quote."""
+    if len(text) <= _SHOWN_CHARS:
+        return text
+    return f"{text[:_SHOWN_CHARS]}… ({len(text)} karakter)"
 
 
 # --- text --------------------------------------------------------------------------------------
@@ -96,6 +124,7 @@ def parse_text(value: object) -> str | None:
 
 
 def text_parser(max_length: int | None) -> Callable[[object], str | None]:
+    """Free text of at most ``max_length`` characters (after collapsing whitespace)."""
     if max_length is None:
         return parse_text
 
@@ -145,6 +174,19 @@ def parse_money(value: object) -> int | None:
     if amount < 0:
         raise BadValue(f"nilai negatif ({rupiah(amount)}) tidak diterima")
     return amount
+
+
+def money_parser(maximum: int) -> Callable[[object], int | None]:
+    """:func:`parse_money` refusing amounts above ``maximum`` (an inclusive ceiling)."""
+
+    def parse(value: object) -> int | None:
+        # parse_money's fast path inlined: a million-row file has one or two amounts per row.
+        amount = int(value) if type(value) is str and value.isdigit() and value.isascii() else parse_money(value)
+        if amount is not None and amount > maximum:
+            raise BadValue(f"nilai {rupiah(amount)} di luar rentang wajar (paling besar {rupiah(maximum)})")
+        return amount
+
+    return parse
 
 
 def _round_half_up(value: Decimal) -> int:
@@ -337,15 +379,19 @@ def enum_parser(choices: Mapping[str, str], what: str) -> Callable[[object], str
 
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "MONTHS",
     "BadValue",
+    "ValueLimits",
     "count_parser",
     "enum_parser",
     "is_blank",
+    "money_parser",
     "parse_date",
     "parse_money",
     "parse_npwp",
     "parse_text",
+    "shortened",
     "show",
     "text_parser",
 ]

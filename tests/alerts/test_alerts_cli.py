@@ -119,3 +119,28 @@ def test_at_means_the_start_of_that_day_in_jambi(world: World, tmp_path: Path) -
     pantau(tmp_path / "pantau.toml", "alerts", "send", "--at", "2026-04-15")
     (row,) = world.outbox()
     assert row.created_at == datetime(2026, 4, 14, 17, 0, tzinfo=UTC)
+
+
+def test_a_message_left_sending_by_a_crashed_sender_is_counted_as_waiting_and_said(
+    world: World, tmp_path: Path,
+) -> None:
+    from sqlalchemy import update
+
+    from monitor.db import transaction
+    from monitor.models import OutboxMessage
+
+    world.finding(opd="PERKIM", severity="medium")
+    world.finding(opd="PUPR", severity="medium")
+    world.enqueue(datetime(2026, 4, 15, tzinfo=UTC))
+    with transaction(world.app.sessions) as session:  # a sender claimed every row, then was killed
+        session.execute(update(OutboxMessage).values(status="sending", claim_token="dead",
+                                                     claimed_at=datetime(2026, 4, 15, tzinfo=UTC)))
+    count = len(world.outbox())
+
+    flushed = pantau(tmp_path / "pantau.toml", "outbox", "flush", "--at", "2026-04-15T07:01")
+
+    assert flushed.exit_code == 0, flushed.output
+    assert flushed.output.startswith(
+        f"Terkirim 0, gagal sementara 0, mati 0, menunggu {count} ({count} di antaranya sedang dikirim proses lain "
+        "atau tertahan oleh pengirim yang berhenti; dikirim ulang paling lambat 5 menit setelah diambil)."
+    )

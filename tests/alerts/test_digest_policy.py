@@ -284,6 +284,16 @@ def test_the_bpkad_digest_carries_totals_per_opd(world: World) -> None:
     assert str(bpkad.message["X-Pantau-Kind"]) == "bpkad"
 
 
+def test_the_bpkad_totals_do_not_overflow_past_64_bits(world: World) -> None:
+    for _ in range(3):  # Rp 1,2 x 10^19 together: SQLite's sum() of integers stops at 2^63 - 1
+        world.finding(opd="PUPR", severity="high", amount=4 * 10**18)
+
+    world.cycle(T0)
+
+    (bpkad,) = [r for r in world.smtp.take() if r.recipient == BPKAD]
+    assert re.search(r"^PUPR\s+3\s+3\s+0\s+Rp12\.000\.000\.000\.000\.000\.000$", text_of(bpkad.message), re.MULTILINE)
+
+
 def test_an_address_with_several_roles_gets_one_email(world: World) -> None:
     # The BPKAD address is also the route for agreements: still one digest, carrying both.
     world.configure(routes={"agreement.*": (BPKAD.upper(),)}, fallback=())

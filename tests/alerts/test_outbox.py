@@ -370,3 +370,79 @@ def test_a_server_that_needs_login_gets_the_password_from_the_environment(
         assert len(server.received) == 1
     finally:
         server.stop()
+
+
+def _smtp_app(world: World, server: SmtpServer, **smtp: Any) -> App:
+    settings = world.app.settings
+    return App(
+        settings=settings.model_copy(update={
+            "smtp": server.settings(sender="pantau@jambikota.go.id", **smtp),
+            "alerts": settings.alerts.model_copy(update={"transport": "smtp"}),
+        }),
+        engine=world.app.engine, sessions=world.app.sessions,
+    )
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_credentials_refused_stop_the_flush_at_the_first_message_and_every_message_stays_pending(
+    world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from prometheus_client import CollectorRegistry
+
+    from alerts.outbox import install_delivery_metrics
+
+    sessions: list[object] = []  # aiosmtplib tries each mechanism the server offers, on one connection
+    accepted = {b"rahasia-baru"}
+
+    def authenticator(server: object, session: object, envelope: object, mechanism: str, auth_data: Any) -> AuthResult:
+        if not any(session is seen for seen in sessions):
+            sessions.append(session)
+        # Refused: aiosmtpd answers "535 5.7.8 Authentication credentials invalid".
+        return AuthResult(success=auth_data.password in accepted, handled=False)
+
+    server = SmtpServer(authenticator=authenticator, auth_require_tls=False, auth_required=True)
+    server.start()
+    try:
+        world.configure(bpkad=())
+        for opd in ("PUPR", "PERKIM", "DISDIK"):
+            world.finding(opd=opd, severity="medium")
+        monkeypatch.setenv("PANTAU_SMTP_PASSWORD", "rahasia-lama")
+        app = world.app = _smtp_app(world, server, username="pantau")
+        registry = CollectorRegistry()
+        install_delivery_metrics(app, registry)
+        app.settings = app.settings.model_copy(update={"alerts": app.settings.alerts.model_copy(
+            update={"max_attempts": 1})})  # one counted attempt would be enough to kill them all
+
+        result = send_cycle(app, T0)
+
+        assert result.enqueued >= 3
+        assert (result.flush.sent, result.flush.dead, result.flush.failed) == (0, 0, 0)
+        assert result.flush.blocked is not None and "535" in result.flush.blocked
+        assert len(sessions) == 1  # one connection, not one per message
+        rows = world.outbox()
+        assert {r.status for r in rows} == {"pending"} and {r.attempts for r in rows} == {0}
+        errors = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert len(errors) == 1 and "535" in errors[0].getMessage() and "authentication" in errors[0].getMessage()
+        assert registry.get_sample_value("pantau_emails_blocked", {"cause": "authentication"}) == 1
+
+        accepted.add(b"rahasia-lama")  # the mail admin fixes the account
+        again = flush_outbox(app, T0 + timedelta(minutes=1))
+
+        assert (again.sent, again.blocked) == (len(rows), None)
+        assert {r.status for r in world.outbox()} == {"sent"}
+        assert registry.get_sample_value("pantau_emails_blocked", {"cause": "authentication"}) == 0
+    finally:
+        server.stop()
+
+
+def test_a_tls_failure_stops_the_flush_too(world: World, smtp_server: SmtpServer) -> None:
+    world.configure(bpkad=())
+    world.finding(opd="PUPR", severity="medium")
+    world.finding(opd="PERKIM", severity="medium")
+    app = world.app = _smtp_app(world, smtp_server, starttls=True)  # the server offers no STARTTLS
+
+    result = send_cycle(app, T0)
+
+    assert (result.flush.sent, result.flush.dead) == (0, 0)
+    assert result.flush.blocked is not None and "STARTTLS" in result.flush.blocked
+    assert {(r.status, r.attempts) for r in world.outbox()} == {("pending", 0)}

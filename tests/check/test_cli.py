@@ -8,6 +8,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from monitor.bootstrap import App
@@ -176,3 +177,50 @@ def test_silence_needs_a_selector(app: App) -> None:
                                       "--reason", "x"])
     assert result.exit_code == 2
     assert "minimal satu" in result.output
+
+
+def test_check_as_json_gives_the_run_its_counts_per_rule_and_timings(app: App) -> None:
+    with transaction(app.sessions) as session:
+        add_contract(session.connection(), K, tanggal_kontrak=date(2026, 10, 5))
+
+    result = pantau(app, "check", "--as-of", "2026-10-26", "--format", "json")
+
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["run_id"], data["as_of"], data["status"]) == (1, "2026-10-26", "ok")
+    assert data["by_rule"]["jakon.unregistered"]["open"] == 1
+    assert {"load", "match", "rules", "write"} <= set(data["timings"])
+    assert data["duration_seconds"] >= 0
+
+
+def test_check_shows_its_phases_on_a_terminal_only(app: App, capsys: pytest.CaptureFixture[str]) -> None:
+    import monitor.cli.findings as findings_cli
+
+    with findings_cli.phase_display(True) as phases:
+        assert phases is not None
+        for phase in ("load", "match", "rules", "write"):
+            phases(phase)
+    with findings_cli.phase_display(False) as none:
+        assert none is None
+    # Through the CLI (not a terminal): the summary only, no progress line in the output.
+    result = pantau(app, "check", "--as-of", "2026-10-26")
+    assert "Memuat data" not in result.output and result.output.startswith("Pemeriksaan #")
+
+
+def test_the_run_reports_each_phase_as_it_begins(app: App) -> None:
+    begun: list[str] = []
+    run_check(app, date(2026, 10, 26), phases=begun.append)
+    assert begun == ["load", "match", "rules", "write"]
+
+
+def test_findings_table_shows_the_severity_in_indonesian_and_machines_keep_the_ids(
+    app: App, script: Script,
+) -> None:
+    _seed(app, script)
+    table = pantau(app, "findings").output
+    assert "kritis" in table and "tinggi" in table and "rendah" in table
+    assert "critical" not in table and " high " not in table
+    rows = json.loads(pantau(app, "findings", "--format", "json").output)
+    assert {row["severity"] for row in rows} == {"critical", "high", "low"}
+    csv_rows = list(csv.DictReader(io.StringIO(pantau(app, "findings", "--format", "csv").output)))
+    assert {row["severity"] for row in csv_rows} == {"critical", "high", "low"}

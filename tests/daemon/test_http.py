@@ -11,7 +11,8 @@ from sqlalchemy import create_engine
 
 from monitor.bootstrap import App
 from monitor.daemon.collector import DatabaseCollector
-from monitor.daemon.http import HttpServer, readiness
+from monitor.daemon.health import readiness
+from monitor.daemon.http import HttpServer
 from monitor.db import make_session_factory, transaction
 from monitor.models import CheckRun
 
@@ -74,8 +75,8 @@ def test_readiness_boundary_is_the_configured_age(app: App) -> None:
     now = datetime(2026, 3, 26, 6, 0, tzinfo=UTC)
     limit = timedelta(hours=app.settings.http.ready_max_check_age_hours)
     add_check_run(app, now - limit)
-    assert readiness(app, now)[0] is True
-    ready, reason = readiness(app, now + timedelta(seconds=1))
+    assert readiness(app, now=now)[0] is True
+    ready, reason = readiness(app, now=now + timedelta(seconds=1))
     assert not ready and "limit 26 h" in reason
 
 
@@ -87,3 +88,48 @@ def test_readiness_reports_an_unreachable_database(app: App) -> None:
     [metrics] = serve_and_fetch(broken, ("GET", "/metrics"))
     assert metrics[0] == 200
     assert sample(parse_metrics(metrics[2]), "pantau_database_up") == 0
+
+
+def test_metrics_carry_the_standard_process_and_platform_series(app: App) -> None:
+    from monitor.daemon.metrics import DaemonMetrics
+
+    registry = CollectorRegistry()
+    DaemonMetrics(registry, ["inbox"])
+
+    async def scenario() -> tuple[int, str, str]:
+        server = HttpServer(app, registry)
+        host, port = await server.start("127.0.0.1", 0)
+        try:
+            return await asyncio.to_thread(fetch, f"http://{host}:{port}/metrics")
+        finally:
+            await server.close()
+
+    status, _, body = asyncio.run(scenario())
+    m = parse_metrics(body)
+    assert status == 200
+    assert sample(m, "process_resident_memory_bytes") > 10_000_000
+    assert sample(m, "process_open_fds") >= 3
+    assert any(name == "python_info" for name, _ in m)
+
+
+def test_readyz_reports_a_degraded_part_of_the_metrics(app: App) -> None:
+    from sqlalchemy import text
+
+    add_check_run(app, datetime.now(UTC) - timedelta(minutes=5))
+    with transaction(app.sessions) as session:
+        session.execute(text("ALTER TABLE outbox_message RENAME TO outbox_message_away"))
+    collector = DatabaseCollector(app)
+    registry = CollectorRegistry()
+    registry.register(collector)
+
+    async def scenario() -> list[tuple[int, str, str]]:
+        server = HttpServer(app, registry, collector)
+        host, port = await server.start("127.0.0.1", 0)
+        try:
+            return [await asyncio.to_thread(fetch, f"http://{host}:{port}{path}") for path in ("/metrics", "/readyz")]
+        finally:
+            await server.close()
+
+    metrics, ready = asyncio.run(scenario())
+    assert sample(parse_metrics(metrics[2]), "pantau_collector_errors_total", part="outbox") == 1
+    assert ready[0] == 503 and ready[2].startswith("degraded: metrics cannot read outbox")

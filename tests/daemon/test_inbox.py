@@ -97,3 +97,74 @@ def test_the_same_name_dropped_twice_keeps_both_copies(app: App) -> None:
     # The re-import changed nothing.
     with app.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Contract)) == 1
+
+
+POISON = CONTRACTS.replace("Rp 1.250.000.000,00", "Rp 9.223.372.036.854.775.808,00")
+GOOD = CONTRACTS.replace("027/14/", "031/14/").replace("028/14/", "032/14/")
+
+
+def test_a_poisoned_file_does_not_stop_the_good_one_dropped_after_it(app: App) -> None:
+    # The probe's file: a rupiah value one past the largest 64-bit integer, once a traceback that failed
+    # the job every minute and kept every later file waiting.
+    drop(app, "kontrak_1_poison.csv", POISON)
+    drop(app, "kontrak_2_good.csv", GOOD)
+    result = inbox(app, NOW)
+    assert result.summary == {"imported": ["kontrak_1_poison.csv", "kontrak_2_good.csv"], "failed": []}
+    processed = app.settings.scheduler.inbox_dir / "processed"
+    [poison_report] = processed.glob("*_kontrak_1_poison.csv.report.json")
+    report = json.loads(poison_report.read_text(encoding="utf-8"))
+    assert [(e["line"], e["column"]) for e in report["errors"]] == [(2, "nilai_kontrak"), (3, "tanggal_kontrak")]
+    assert "di luar rentang wajar" in report["errors"][0]["message"]
+    with app.sessions() as session:
+        assert sorted(session.scalars(select(Contract.nomor_kontrak))) == ["031/14/SPK-PUPR/III/2026"]
+
+
+def test_an_exception_nobody_foresaw_files_the_file_as_failed_and_the_next_is_imported(
+    app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    from monitor.ingest.rows import RowConverter
+
+    convert = RowConverter.convert
+
+    def bug(self: RowConverter, cells: object) -> object:  # a defect in Pantau, met by one file's content
+        if "BOOM" in str(cells):
+            raise ZeroDivisionError("division by zero\nsecond line")
+        return convert(self, cells)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(RowConverter, "convert", bug)
+    drop(app, "kontrak_1_boom.csv", CONTRACTS.replace("Drainase", "BOOM"))
+    drop(app, "kontrak_2_good.csv", GOOD)
+
+    result = inbox(app, NOW)
+
+    assert result.summary == {"imported": ["kontrak_2_good.csv"], "failed": ["kontrak_1_boom.csv"]}
+    assert result.follow_up == ("check",)
+    failed = app.settings.scheduler.inbox_dir / "failed"
+    [moved] = failed.glob("*_kontrak_1_boom.csv")
+    report = json.loads(moved.with_name(moved.name + ".report.json").read_text(encoding="utf-8"))
+    assert report["error"] == "kesalahan tak terduga saat impor: ZeroDivisionError: division by zero second line"
+    [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "kontrak_1_boom.csv" in logged.getMessage() and logged.exc_info is not None
+    with app.sessions() as session:
+        # The failed file's transaction rolled back: its first (good) row is not there, nor its batch.
+        assert sorted(session.scalars(select(Contract.nomor_kontrak))) == ["031/14/SPK-PUPR/III/2026"]
+        assert session.scalar(select(func.count()).select_from(ImportBatch)) == 1
+
+
+def test_when_the_database_does_not_answer_the_file_stays_for_the_next_run(app: App, tmp_path: Path) -> None:
+    from monitor.bootstrap import bootstrap
+
+    not_a_database = tmp_path / "a-directory.db"
+    not_a_database.mkdir()
+    gone = app.settings.model_copy(update={
+        "database": app.settings.database.model_copy(update={"url": f"sqlite:///{not_a_database}"}),
+    })
+    down = bootstrap(gone, migrate=False)
+    try:
+        drop(down, "kontrak_maret.csv", CONTRACTS)
+        with pytest.raises(Exception, match="unable to open database"):
+            inbox(down, NOW)
+    finally:
+        down.dispose()
+    assert (app.settings.scheduler.inbox_dir / "kontrak_maret.csv").exists()
+    assert not (app.settings.scheduler.inbox_dir / "failed").exists()

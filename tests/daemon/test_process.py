@@ -104,6 +104,10 @@ def test_sigterm_lets_the_running_job_finish_within_the_grace_period(tmp_path: P
         assert any("job finished" in line for line in daemon.stdout)
         [run] = job_runs("sqlite:///" + str(tmp_path / "pantau.db"))
         assert (run.job, run.status) == ("slow", "ok")
+        # A clean stop logs no ERROR (the scheduler's cancelled wrapper once logged a CancelledError traceback).
+        logged = [json.loads(line) for line in daemon.stderr if line.startswith("{")]
+        assert [entry for entry in logged if entry["level"] == "error"] == []
+        assert not any("CancelledError" in line for line in daemon.stderr)
     finally:
         daemon.stop()
 

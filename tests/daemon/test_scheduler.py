@@ -7,8 +7,8 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.daemon.jobs import guess_kind
 from monitor.daemon.scheduler import JOBS, missed_run, parse_interval, scheduled_jobs
+from monitor.ingest import kind_from_name
 from monitor.settings import Settings, SettingsError, load_settings
 
 
@@ -116,7 +116,10 @@ def test_interval_jobs_run_at_start_unless_they_just_ran(tmp_path: Path) -> None
         ("mou-bpjs.csv", "agreements"),
         ("kampung_bahagia.xlsx", "kampung"),
         ("laporan.csv", None),
+        ("adendum_kontrak.csv", "addenda"),
+        ("rt_05_kenali.csv", "kampung"),
+        ("rtlh_2026.csv", None),
     ],
 )
 def test_inbox_file_names_say_the_kind(name: str, kind: str | None) -> None:
-    assert guess_kind(Path(name)) == kind
+    assert kind_from_name(Path(name).name) == kind

@@ -268,3 +268,16 @@ def test_an_alias_for_an_unknown_column_is_a_clear_error(app: App, tmp_path: Pat
 def test_an_unknown_kind_is_refused(app: App, contracts_csv: Path) -> None:
     with pytest.raises(IngestError, match="pilihan: contracts, addenda"):
         ingest_file(app, "kontrak", contracts_csv)
+
+
+def test_cells_beyond_the_header_are_said_with_their_lines(app: App, tmp_path: Path) -> None:
+    rows = [
+        CONTRACT_HEADER,
+        row(**{"No. Kontrak": "K1"}),
+        [*row(**{"No. Kontrak": "K2"}), "geser", "1.000.000"],  # 3: a shifted column, say so
+        [*row(**{"No. Kontrak": "K3"}), ""],                     # 4: a trailing separator only: nothing to say
+        [*row(**{"No. Kontrak": "K4"}), "x"],                    # 5
+    ]
+    report = ingest_file(app, "contracts", write_csv(tmp_path / "kontrak.csv", rows, delimiter=";"))
+    assert (report.inserted, report.rejected) == (4, 0)
+    assert report.notes["extra_cells"] == {"rows": 2, "lines": [3, 5]}

@@ -111,3 +111,18 @@ def test_what_is_not_a_table_fails_with_a_clear_message(tmp_path: Path, content:
 def test_a_missing_file_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="tidak dapat dibuka"):
         read(tmp_path / "hilang.csv")
+
+
+def test_an_xlsx_whose_sheet_breaks_off_is_a_clear_error(tmp_path: Path) -> None:
+    import zipfile
+
+    good = write_xlsx_openpyxl(tmp_path / "good.xlsx", [CONTRACT_HEADER, *CONTRACT_ROWS, *CONTRACT_ROWS])
+    broken = tmp_path / "kontrak.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":  # cut off in the middle of row 4, as a copy breaks
+                data = data[:data.index(b'<row r="4"')] + b'<row r="4"><c r="A4" <<<'
+            target.writestr(item, data)
+    with pytest.raises(IngestError, match=r"kontrak.xlsx: setelah baris 3: file Excel rusak"):
+        read(broken)

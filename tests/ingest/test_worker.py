@@ -103,3 +103,10 @@ def test_a_database_failure_ends_the_worker_and_rolls_back(
     assert worker_used == [True]
     assert multiprocessing.active_children() == []
     assert counts(app) == (0, 0, 0)
+
+
+def test_the_worker_reports_cells_beyond_the_header_too(app: App, tmp_path: Path, worker_used: list[bool]) -> None:
+    rows = [CONTRACT_HEADER, row(**{"No. Kontrak": "K1"}), [*row(**{"No. Kontrak": "K2"}), "geser"]]
+    report = ingest_file(app, "contracts", write_csv(tmp_path / "besar.csv", rows))
+    assert worker_used == [True]
+    assert report.notes["extra_cells"] == {"rows": 1, "lines": [3]}
