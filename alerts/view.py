@@ -158,7 +158,7 @@ def digest_context(digest: Digest, settings: Settings, now: datetime) -> dict[st
             "payments": fmt.number(sum(t.payments for t in digest.opd_totals)),
             "amount": fmt.money(sum(t.amount_at_risk for t in digest.opd_totals)),
         },
-        "base_url": settings.alerts.base_url,
+        "base_url": settings.web.base_url,
         # The ack example names a real finding of this digest, so it can be copied as it is.
         "example_id": active[0].finding.id if active else (digest.items[0].finding.id if digest.items else "ID"),
     }
