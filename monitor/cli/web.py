@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
+from pathlib import Path
 
 import click
 
@@ -76,6 +78,27 @@ def disable_command(obj: CliContext, name: str) -> None:
     except accounts.AccountError as exc:
         raise Failed(str(exc)) from exc
     click.echo(f"Akun {name} dinonaktifkan.")
+
+
+DEMO_ADMIN = "demo.admin"
+DEMO_CONFIG = "pantau.demo.toml"
+
+
+@user_group.command("demo-admin", hidden=True)
+@pass_cli
+def demo_admin_command(obj: CliContext) -> None:
+    """(make run) Buat atau setel ulang akun admin demo dengan kata sandi acak, dicetak sekali ini."""
+    if Path(obj.settings.source).name != DEMO_CONFIG:
+        raise Failed(f"akun demo hanya dibuat pada basis data demo ({DEMO_CONFIG}); pakai pantau user add")
+    password = secrets.token_urlsafe(12)
+    with transaction(obj.app.sessions) as session:
+        try:
+            accounts.set_password(session, DEMO_ADMIN, password, now=utcnow())
+        except accounts.AccountError:
+            accounts.add_user(session, obj.settings, DEMO_ADMIN, "admin", password, opd=None, now=utcnow())
+    web = obj.settings.web
+    click.echo(f"Halaman web: {web.base_url or 'http://' + obj.settings.http.host + ':' + str(obj.settings.http.port)}/"
+               f"  masuk sebagai {DEMO_ADMIN}, kata sandi {password}  (hanya demo; dicetak sekali ini)")
 
 
 @click.group("link")

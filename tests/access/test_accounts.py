@@ -109,3 +109,21 @@ def test_the_user_commands(web_app: App) -> None:
     assert code == 1 and "tidak ada" in output
     with web_app.sessions() as session:
         assert session.scalars(select(WebUser.disabled)).one() is True
+
+
+def test_the_demo_admin_exists_on_the_demo_database_only(web_app: App, tmp_path: object) -> None:
+    from pathlib import Path
+
+    refused = CliRunner().invoke(cli, ["--config", web_app.settings.source, "user", "demo-admin"])
+    assert refused.exit_code == 1 and "hanya dibuat pada basis data demo" in refused.output
+    demo = Path(web_app.settings.source).with_name("pantau.demo.toml")
+    demo.write_text(Path(web_app.settings.source).read_text(encoding="utf-8"), encoding="utf-8")
+    passwords = []
+    for _ in range(2):  # a second `make run` sets a new password
+        made = CliRunner().invoke(cli, ["--config", str(demo), "user", "demo-admin"])
+        assert made.exit_code == 0 and "masuk sebagai demo.admin" in made.output
+        passwords.append(made.output.split("kata sandi ", 1)[1].split()[0])
+    assert passwords[0] != passwords[1]
+    assert login(web_app, "demo.admin", passwords[0]) == "Nama akun atau kata sandi salah."
+    opened = login(web_app, "demo.admin", passwords[1])
+    assert isinstance(opened, WebUser) and opened.role == "admin"
