@@ -19,12 +19,16 @@ import http.client
 import random
 import re
 import statistics
+import sys
 import tempfile
 import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+
+# The project first: bench/alerts.py must not shadow the alerts package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy import insert

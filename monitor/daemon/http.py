@@ -136,6 +136,8 @@ class HttpServer:
             proxy_headers=bool(trusted), forwarded_allow_ips=trusted or "",
             timeout_graceful_shutdown=5,
         )
+        # uvicorn's "started/finished server process" lines say nothing the daemon does not say itself.
+        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
         self._server = _EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -42,6 +43,13 @@ def moment(fmt: Formatter, value: datetime | None) -> str:
     return f"{fmt.date(local)} {local:%H.%M}"
 
 
+def percent(fmt: Formatter, part: int, whole: int) -> str:
+    """``76,3 %`` (Indonesian decimal comma); ``-`` when there is nothing to divide."""
+    if not whole:
+        return "-"
+    return format_decimal(round(part * 100 / whole, 1), format="#,##0.0", locale=fmt.locale) + " %"
+
+
 def flash(request: Request, message: str, kind: str = "ok") -> None:
     """A message for the next page (after the redirect that follows a POST)."""
     request.session["flash"] = [kind, message]
@@ -55,7 +63,8 @@ async def render(request: Request, template: str, context: dict[str, Any], statu
     except Exception:  # a page about a refused link has no one to name
         principal = None
     html = environment().get_template(template).render(
-        fmt=fmt, moment=lambda value: moment(fmt, value), principal=principal, csrf=csrf_token(request),
+        fmt=fmt, moment=lambda value: moment(fmt, value),
+        percent=lambda part, whole: percent(fmt, part, whole), principal=principal, csrf=csrf_token(request),
         request_path=request.url.path, today=date.today(), notice=request.session.pop("flash", None), **context,
     )
     return HTMLResponse(html, status_code=status)

@@ -16,7 +16,7 @@ def test_staff_see_the_city_and_every_opd(staff: TestClient, world: World) -> No
     page = staff.get("/kota")
     assert page.status_code == 200
     assert "Dinas Pekerjaan Umum dan Penataan Ruang" in page.text and "Dinas Perumahan" in page.text
-    assert "0.0 %" in page.text  # no contract is registered
+    assert "0,0 %" in page.text  # no contract is registered: Indonesian decimal comma
     assert 'href="/temuan?rule=jakon.payment_unregistered"' in page.text
     assert staff.get("/opd/PERKIM").status_code == 200
 
@@ -109,3 +109,42 @@ def test_staff_confirm_a_proposal_as_a_manual_match(opd_user: TestClient, staff:
     assert "Tidak ada usulan yang menunggu" in staff.get("/tinjau").text
     page = staff.get(f"/temuan/{world.pupr_finding}").text
     assert "cara <strong>manual</strong>" in page and "rina" in page
+
+
+def test_staff_choose_a_candidate_of_an_ambiguous_match(staff: TestClient, world: World) -> None:
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import insert, select
+
+    from monitor.db import transaction
+    from monitor.models import Finding, MatchDecision, MatchLink
+    from tests.check.helpers import add_contract
+
+    with transaction(world.app.sessions) as session:
+        conn = session.connection()
+        add_contract(conn, "10/SPK/2026", opd="PUPR", npwp=None)
+        add_contract(conn, "10/SPK/2026", opd="PERKIM", npwp=None)
+        candidates = [{"subject": f"{opd}|10/SPK/2026", "opd": opd, "nomor_kontrak": "10/SPK/2026",
+                       "nama_paket": "Taman", "penyedia": "CV <b>Ganda</b>", "nilai_kontrak": 100_000_000}
+                      for opd in ("PUPR", "PERKIM")]
+        finding_id = conn.execute(insert(Finding).returning(Finding.id), {
+            "fingerprint": "amb", "rule": "data.ambiguous_match", "severity": "medium", "status": "open", "opd": None,
+            "subject": FREE_REGISTRATION, "title": "Registrasi cocok dengan 2 kontrak", "amount_at_risk": 0,
+            "details": {"candidates": candidates}, "content_hash": "h", "first_seen": date(2026, 11, 22),
+            "last_seen": date(2026, 11, 22), "opened_at": datetime.now(UTC)}).scalar_one()
+    queue = staff.get("/tinjau").text
+    assert "CV &lt;b&gt;Ganda&lt;/b&gt;" in queue and f'action="/tinjau/ganda/{finding_id}"' in queue
+    token = csrf_of(staff, "/tinjau")
+    wrong = staff.post(f"/tinjau/ganda/{finding_id}", data={"csrf": token, "opd": "DISDIK",
+                                                             "nomor_kontrak": "10/SPK/2026"})
+    assert wrong.status_code == 303
+    assert "bukan salah satu kandidat" in staff.get("/tinjau").text
+    chosen = staff.post(f"/tinjau/ganda/{finding_id}", data={"csrf": token, "opd": "PERKIM",
+                                                              "nomor_kontrak": "10/SPK/2026"})
+    assert chosen.status_code == 303
+    with world.app.sessions() as session:
+        decision = session.scalars(select(MatchDecision)).one()
+        assert (decision.opd, decision.nomor_registrasi, decision.decision, decision.actor) == (
+            "PERKIM", FREE_REGISTRATION, "confirm", "rina")
+        assert session.scalars(select(MatchLink.method)).all() == ["manual"]
+    assert "memilih kontrak PERKIM|10/SPK/2026" in staff.get(f"/temuan/{finding_id}").text
