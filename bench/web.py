@@ -156,6 +156,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None)
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="pantau-bench-web-"))
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "web.key").write_text("k" * 48, encoding="utf-8")
     settings = Settings(
         database={"url": f"sqlite:///{folder / 'bench.db'}"},  # type: ignore[arg-type]
