@@ -22,6 +22,8 @@ AS_OF ?= 2026-11-22
 # The demo year: generate it, import every file (rejected rows are listed, not lost), check it,
 # write the digests as .eml files, then start the daemon (Ctrl-C stops it).
 run: $(STAMP)
+	@# The web interface's signing key: random, in var/ (never committed), made once.
+	@test -s var/web-secret.key || (mkdir -p var && umask 077 && head -c 32 /dev/urandom | base64 > var/web-secret.key)
 	$(PANTAU) demo-data $(DEMO) --as-of $(AS_OF)
 	$(PANTAU) ingest contracts $(DEMO)/contracts.csv
 	$(PANTAU) ingest addenda $(DEMO)/addenda.csv
@@ -35,6 +37,8 @@ run: $(STAMP)
 	@echo "Database: var/pantau.db   Demo files: $(DEMO)/   E-mails (.eml): var/outbox/"
 	@echo "Rejected rows (line and reason): $(PANTAU) rejects"
 	@echo "Findings: $(PANTAU) findings --severity critical   (--format json|csv)"
+	@echo
+	@$(PANTAU) user demo-admin
 	@echo
 	$(PANTAU) run
 

@@ -134,6 +134,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "footer.ack_command": "pantau ack {id} --note \"keterangan tindak lanjut\"",
         "footer.link": "Daftar lengkap temuan",
+        "footer.opd_link": (
+            "Halaman OPD {opd}: semua temuannya, akui temuan, usulkan nomor registrasi Jakon "
+            "(tautan pribadi untuk {recipient}, berlaku sampai {until}; jangan diteruskan)"
+        ),
         "footer.why": (
             "Email ini dikirim otomatis oleh Pantau, pemantau kepatuhan Jakon Pemerintah Kota Jambi. "
             "Anda hanya menerima satu ringkasan per siklus, dan hanya bila ada yang baru, jatuh tempo "
@@ -259,6 +263,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "footer.ack": "Already handled? Acknowledge the finding so it is not reminded until it changes:",
         "footer.ack_command": "pantau ack {id} --note \"what was done\"",
         "footer.link": "All findings",
+        "footer.opd_link": (
+            "Page of OPD {opd}: all its findings, acknowledge, propose a Jakon registration number "
+            "(a personal link for {recipient}, valid until {until}; do not forward)"
+        ),
         "footer.why": (
             "This email was sent automatically by Pantau, the Jakon compliance monitor of the Kota Jambi "
             "government. You receive at most one digest per cycle, and only when something is new, due for "

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from alerts.digest import ESCALATED, NEW, REASONS, REMINDER, REOPENED, RESOLVED, ROSE, Digest, DigestItem
 from alerts.i18n import Formatter, formatter
 from alerts.routing import FALLBACK_NO_ADDRESS, FALLBACK_NONE, FALLBACK_UNKNOWN, Role
+from monitor.access.links import opd_link_url
 from monitor.records import SEVERITIES, severity_rank
 from monitor.settings import Settings
 
@@ -158,10 +159,26 @@ def digest_context(digest: Digest, settings: Settings, now: datetime) -> dict[st
             "payments": fmt.number(sum(t.payments for t in digest.opd_totals)),
             "amount": fmt.money(sum(t.amount_at_risk for t in digest.opd_totals)),
         },
-        "base_url": settings.alerts.base_url,
+        "base_url": settings.web.base_url,
+        "opd_links": _opd_links(fmt, settings, digest, opds, now),
         # The ack example names a real finding of this digest, so it can be copied as it is.
         "example_id": active[0].finding.id if active else (digest.items[0].finding.id if digest.items else "ID"),
     }
+
+
+def _opd_links(
+    fmt: Formatter, settings: Settings, digest: Digest, opds: list[str], now: datetime
+) -> list[dict[str, str]]:
+    """A signed link to each OPD page this digest's recipient receives as that OPD (or its cc): it opens
+    that OPD's view and actions for ``[web] link_days``. None without the web interface or a base_url."""
+    links = []
+    until = fmt.date(now + timedelta(days=settings.web.link_days))
+    for opd in opds:
+        url = opd_link_url(settings, opd, digest.recipient, now)
+        if url is not None:
+            links.append({"url": url, "label": fmt.t("footer.opd_link", opd=one_line(opd),
+                                                     recipient=one_line(digest.recipient), until=until)})
+    return links
 
 
 def _role(fmt: Formatter, role: Role) -> str:
@@ -245,6 +262,12 @@ def _item(fmt: Formatter, settings: Settings, item: DigestItem) -> ItemView:
         resolved_at=fmt.date(finding.resolved_at) if finding.resolved_at else "",
         resolved_reason=one_line(finding.resolved_reason or ""),
     )
+
+
+def detail_rows(fmt: Formatter, details: Mapping[str, Any], subject: str) -> tuple[tuple[str, str], ...]:
+    """A finding's facts as (label, formatted value) rows, in :data:`DETAIL_FIELDS` order (the web's
+    finding page shows the same rows as the digests)."""
+    return _detail_rows(fmt, details, subject)
 
 
 def _detail_rows(fmt: Formatter, details: Mapping[str, Any], subject: str) -> tuple[tuple[str, str], ...]:

@@ -424,3 +424,68 @@ class Notification(Base):
     severity: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(16))
     notified_at: Mapped[datetime]
+
+
+# --- web ------------------------------------------------------------------------------------------
+
+
+class WebUser(Base):
+    """A staff or OPD account of the web interface (``pantau user add``)."""
+
+    __tablename__ = "web_user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # admin|bpkad|monev|bpjs|opd
+    opd: Mapped[str | None] = mapped_column(String(100))  # the one OPD of an ``opd`` account
+    password_hash: Mapped[str] = mapped_column(String(200))
+    # Changes with every new password: sessions signed before it no longer open.
+    password_changed_at: Mapped[datetime]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginFailure(Base):
+    """A failed login, kept a while: logins are throttled per account and per address."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_account_at", "account", "at"), Index("ix_login_failure_address_at",
+                                                                                   "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(100))
+    address: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class LinkRevocation(Base):
+    """``pantau link revoke --opd CODE``: every link to that OPD issued before ``revoked_at`` is void."""
+
+    __tablename__ = "link_revocation"
+
+    opd: Mapped[str] = mapped_column(String(100), primary_key=True)
+    revoked_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+
+
+class MatchProposal(Base):
+    """An OPD's "we registered it, here is the number": queued until staff confirm or reject it."""
+
+    __tablename__ = "match_proposal"
+    __table_args__ = (Index("ix_match_proposal_status", "status", "proposed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("finding.id", ondelete="SET NULL"))
+    opd: Mapped[str] = mapped_column(String(100))
+    nomor_kontrak: Mapped[str] = mapped_column(String(200))
+    nomor_registrasi: Mapped[str] = mapped_column(String(100))
+    # What Pantau found when it was proposed: in the imported BPJS data? linked elsewhere?
+    found: Mapped[bool] = mapped_column(Boolean, default=False)
+    linked_elsewhere: Mapped[str | None] = mapped_column(String(400))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|confirmed|rejected
+    proposed_by: Mapped[str] = mapped_column(String(200))
+    proposed_at: Mapped[datetime]
+    note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)

@@ -101,7 +101,13 @@ class AlertSettings(_Section):
     max_attempts: int = Field(default=8, ge=1)
     backoff_seconds: float = Field(default=60.0, gt=0)
     backoff_max_seconds: float = Field(default=6 * 3600.0, gt=0)
-    base_url: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_url_moved(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "base_url" in data:
+            raise ValueError("base_url moved to [web] base_url (the address in the digests' links)")
+        return data
 
 
 class SmtpSettings(_Section):
@@ -123,6 +129,40 @@ class HttpSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=9464, ge=0, le=65535)
     ready_max_check_age_hours: float = Field(default=26.0, gt=0)
+
+
+# The shortest signing key accepted: 32 characters (e.g. ``head -c 32 /dev/urandom | base64``).
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class WebSettings(_Section):
+    """The web interface (monitor.web), served by the daemon next to /metrics."""
+
+    enabled: bool = False
+    # The address people reach (behind the proxy): the digests' links start with it. Empty: no links.
+    base_url: str = ""
+    # The key that signs session cookies and OPD links; it lives in a file, never in the TOML.
+    secret_key_file: Path | None = None
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+    link_days: int = Field(default=30, ge=1, le=365)
+    # Addresses of reverse proxies whose X-Forwarded-For / -Proto are believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
+    # Failed logins within ``login_window_minutes`` before that account or address must wait.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_minutes: float = Field(default=15.0, gt=0)
+    page_size: int = Field(default=50, ge=5, le=1000)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
 
 
 class JobSchedule(_Section):
@@ -166,6 +206,7 @@ class Settings(_Section):
     alerts: AlertSettings = AlertSettings()
     smtp: SmtpSettings = SmtpSettings()
     http: HttpSettings = HttpSettings()
+    web: WebSettings = WebSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     logging: LoggingSettings = LoggingSettings()
     # Where the settings came from, for messages; not a key of the file.
@@ -196,6 +237,23 @@ class Settings(_Section):
             except OSError as exc:
                 raise SettingsError(f"PANTAU_SMTP_PASSWORD_FILE: cannot read {path}: {exc}") from exc
         return ""
+
+    def web_secret_key(self) -> bytes:
+        """The signing key of the web interface, read from ``[web] secret_key_file`` when asked (so it
+        never sits in the settings object, nor in its repr or the logs)."""
+        path = self.web.secret_key_file
+        if path is None:
+            raise SettingsError(f"{self.source}: web.secret_key_file: required when the web interface is on")
+        try:
+            key = path.read_bytes().strip()
+        except OSError as exc:
+            raise SettingsError(f"{self.source}: web.secret_key_file: cannot read {path}: {exc.strerror}") from exc
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(
+                f"{self.source}: web.secret_key_file: the key in {path} is too short "
+                f"({len(key)} characters; at least {MIN_SECRET_KEY_LENGTH})"
+            )
+        return key
 
     def job(self, name: str, default: JobSchedule) -> JobSchedule:
         """The schedule for job ``name`` from ``[scheduler.<name>]``, or ``default``."""
@@ -278,12 +336,14 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     alerts = settings.alerts.model_copy(update={"outbox_dir": fix(settings.alerts.outbox_dir)})
     scheduler = settings.scheduler.model_copy(update={"inbox_dir": fix(settings.scheduler.inbox_dir)})
     smtp = settings.smtp.model_copy(update={"ca_file": fix(settings.smtp.ca_file)})
+    web = settings.web.model_copy(update={"secret_key_file": fix(settings.web.secret_key_file)})
     url = settings.database.url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
         url = "sqlite:///" + os.path.normpath(base / url[len("sqlite:///"):])
     database = settings.database.model_copy(update={"url": url})
     return settings.model_copy(
-        update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database, "smtp": smtp}
+        update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database, "smtp": smtp,
+                "web": web}
     )
 
 
@@ -340,6 +400,8 @@ def load_settings(
     if ca_file is not None and not ca_file.is_file():
         raise SettingsError(f"{source}: smtp.ca_file: file {ca_file} does not exist")
     _check_opd_directory(settings)
+    if settings.web.enabled:
+        settings.web_secret_key()  # a missing or short key fails here, naming the key, not at the first page
     return settings
 
 

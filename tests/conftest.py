@@ -5,6 +5,7 @@ test gets a fresh database cloned from a migrated template."""
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,3 +130,27 @@ email = []
 def app(settings: Settings, engine: Engine) -> Iterator[App]:
     app = bootstrap(settings, engine=engine, migrate=False)
     yield app
+
+
+WEB_BASE_URL = "http://pantau.test"
+
+
+@pytest.fixture
+def web_settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The test settings with the web interface on: a signing key in a file, a base URL."""
+    (tmp_path / "web-secret.key").write_text(secrets.token_urlsafe(32) + "\n", encoding="utf-8")
+    config = Path(settings.source)
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f'\n[web]\nenabled = true\nbase_url = "{WEB_BASE_URL}"\nsecret_key_file = "web-secret.key"\n'
+        + "login_max_failures = 5\npage_size = 5\n",
+        encoding="utf-8",
+    )
+    return load_settings(config, environ={}, required=True)
+
+
+@pytest.fixture
+def web_app(web_settings: Settings, engine: Engine) -> Iterator[App]:
+    app = bootstrap(web_settings, engine=engine, migrate=False)
+    yield app
+    app.dispose()

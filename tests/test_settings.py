@@ -99,3 +99,33 @@ def test_smtp_password_only_from_environment(tmp_path: Path) -> None:
     secret.write_text("s3cret\n")
     settings = load_settings(None, environ={})
     assert settings.smtp_password({"PANTAU_SMTP_PASSWORD_FILE": str(secret)}) == "s3cret"
+
+
+def test_the_web_needs_its_signing_key_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "[web]\nenabled = true\n")
+    with pytest.raises(SettingsError, match=r"web\.secret_key_file: required"):
+        load_settings(path, environ={})
+    path = write(tmp_path, '[web]\nenabled = true\nsecret_key_file = "absent.key"\n')
+    with pytest.raises(SettingsError, match=r"web\.secret_key_file: cannot read .*absent\.key"):
+        load_settings(path, environ={})
+
+
+def test_a_short_signing_key_is_refused_and_never_shown(tmp_path: Path) -> None:
+    path = write(tmp_path, '[web]\nenabled = true\nsecret_key_file = "web.key"\n')
+    (tmp_path / "web.key").write_text("k" * 31 + "\n", encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"web\.secret_key_file: .* too short \(31 characters") as err:
+        load_settings(path, environ={})
+    assert "k" * 31 not in str(err.value)
+    (tmp_path / "web.key").write_text("k" * 32, encoding="utf-8")
+    settings = load_settings(path, environ={})
+    assert settings.web_secret_key() == b"k" * 32
+    assert "k" * 32 not in repr(settings)
+
+
+def test_web_base_url_and_the_old_alerts_key(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, '[web]\nbase_url = "https://pantau.example/"\n'), environ={})
+    assert settings.web.base_url == "https://pantau.example" and settings.web.secure_cookies
+    with pytest.raises(SettingsError, match=r"web\.base_url: .*http"):
+        load_settings(write(tmp_path, '[web]\nbase_url = "pantau.example"\n'), environ={})
+    with pytest.raises(SettingsError, match=r"alerts: .*moved to \[web\] base_url"):
+        load_settings(write(tmp_path, '[alerts]\nbase_url = "https://x"\n'), environ={})

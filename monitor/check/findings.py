@@ -222,6 +222,18 @@ def acknowledge(session: Session, finding_id: int, *, note: str, actor: str, now
     return str(status)
 
 
+def note_action(session: Session, finding_id: int, *, actor: str, note: str, now: datetime) -> None:
+    """A history row for an action that leaves the status as it is (a proposed registration number, a
+    staff decision on it): the same status on both sides, the actor and what was done."""
+    conn = session.connection()
+    row = conn.execute(select(FINDING.c.status).where(FINDING.c.id == finding_id)).first()
+    if row is None:
+        raise FindingsError(f"temuan #{finding_id} tidak ada")
+    log = EventLog(at=now, actor=actor)
+    log.add(finding_id, row.status, row.status, note)
+    log.write(conn)
+
+
 @dataclass(frozen=True, slots=True)
 class SilenceResult:
     silence_id: int

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "monitor.cli.findings",
     "monitor.cli.alerts",
     "monitor.cli.daemon",
+    "monitor.cli.web",
 )
 
 

@@ -8,13 +8,9 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from monitor.cells import neutralize_formula
 
-
-def neutralize_formula(value: str) -> str:
-    """A cell a spreadsheet will not run as a formula (OWASP CSV injection): text starting with
-    = + - @ tab or CR gets a leading apostrophe."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+__all__ = ["neutralize_formula", "write_csv", "write_json"]
 
 
 def write_json(rows: Iterable[dict[str, Any]]) -> None:

@@ -1,6 +1,9 @@
-"""The daemon's HTTP endpoints on asyncio: ``/metrics`` (Prometheus text format), ``/healthz`` (the
-process is alive) and ``/readyz`` (the decision is :func:`monitor.daemon.health.readiness`). GET and HEAD
-only; every response closes the connection.
+"""The daemon's HTTP side: Starlette served by uvicorn in the daemon's own event loop, next to the
+scheduler. The three operations endpoints are here — ``/metrics`` (Prometheus text format),
+``/healthz`` (the process is alive) and ``/readyz`` (decided by
+:func:`monitor.daemon.health.readiness`) — each a thin handler over the function that decides its
+answer; with ``[web] enabled`` the web interface (:mod:`monitor.web`)
+answers every other path.
 
 Handlers that touch the database run in a worker thread, so a slow query never stalls the loop the
 scheduler runs on.
@@ -9,105 +12,122 @@ scheduler runs on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import socket
+from collections.abc import Generator
 
+import uvicorn
 from prometheus_client import CollectorRegistry, generate_latest
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
 
 from monitor.bootstrap import App
 from monitor.daemon.health import Degradable, readiness
 
-__all__ = ["METRICS_CONTENT_TYPE", "HttpServer", "Response", "readiness"]
-
 log = logging.getLogger(__name__)
 
-_REQUEST_TIMEOUT = 10.0
 # The classic text format every Prometheus 2.x parses; prometheus_client's "latest" label (1.0.0)
 # is newer than the Prometheus in Debian stable.
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-_REASONS = {
-    200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 500: "Internal Server Error",
-    503: "Service Unavailable",
-}
+OPS_METHODS = ["GET", "HEAD"]
 
 
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: bytes
-    content_type: str = "text/plain; charset=utf-8"
+def ops_routes(app: App, registry: CollectorRegistry, collector: Degradable | None = None) -> list[BaseRoute]:
+    """/metrics, /healthz and /readyz: each handler only turns its deciding function into a response."""
+
+    async def metrics(request: Request) -> Response:
+        body = await run_in_threadpool(generate_latest, registry)
+        return Response(body, media_type=METRICS_CONTENT_TYPE)
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok\n")
+
+    async def readyz(request: Request) -> Response:
+        ready, reason = await run_in_threadpool(readiness, app, collector)
+        return PlainTextResponse(reason + "\n", status_code=200 if ready else 503)
+
+    return [
+        Route("/metrics", metrics, methods=OPS_METHODS),
+        Route("/healthz", healthz, methods=OPS_METHODS),
+        Route("/readyz", readyz, methods=OPS_METHODS),
+    ]
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("not found: try /metrics, /healthz or /readyz\n", status_code=404)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    return PlainTextResponse("method not allowed\n", status_code=405)
+
+
+def asgi_app(app: App, registry: CollectorRegistry, collector: Degradable | None = None) -> Starlette:
+    """The whole HTTP application: the operations endpoints, and the web interface when enabled."""
+    routes = ops_routes(app, registry, collector)
+    if app.settings.web.enabled:
+        from monitor.web import create_web_app  # only a daemon serving pages pays for it
+
+        routes.append(Mount("/", app=create_web_app(app)))
+        return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its signal handlers: the daemon owns SIGTERM/SIGINT and stops the server itself."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
 
 
 class HttpServer:
-    """Serves the three endpoints for ``app`` from ``registry``; ``/readyz`` also reports the parts of the
-    database figures ``collector`` cannot read."""
+    """Serves the HTTP application for ``app`` (metrics from ``registry``) in the running event loop;
+    ``/readyz`` also reports the parts of the database figures ``collector`` cannot read."""
 
     def __init__(self, app: App, registry: CollectorRegistry, collector: Degradable | None = None) -> None:
         self.app = app
         self.registry = registry
         self.collector = collector
-        self._server: asyncio.Server | None = None
-        self.routes: dict[str, Callable[[], Awaitable[Response]]] = {
-            "/metrics": self.metrics,
-            "/healthz": self.healthz,
-            "/readyz": self.readyz,
-        }
+        self.asgi = asgi_app(app, registry, collector)
+        self._server: _EmbeddedServer | None = None
+        self._task: asyncio.Task[None] | None = None
 
     async def start(self, host: str, port: int) -> tuple[str, int]:
-        """Listen on ``host:port`` (port 0: any free port); returns the address actually bound."""
-        self._server = await asyncio.start_server(self._handle, host, port)
-        bound = self._server.sockets[0].getsockname()
+        """Listen on ``host:port`` (port 0: any free port); returns the address actually bound.
+        An address in use raises :class:`OSError` here, before anything is served."""
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
+        trusted = list(self.app.settings.web.trusted_proxies)
+        config = uvicorn.Config(
+            self.asgi, log_config=None, access_log=False, lifespan="off", server_header=False,
+            # X-Forwarded-For / -Proto only from the proxies [web] trusted_proxies names.
+            proxy_headers=bool(trusted), forwarded_allow_ips=trusted or "",
+            timeout_graceful_shutdown=5,
+        )
+        # uvicorn's "started/finished server process" lines say nothing the daemon does not say itself.
+        logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+        self._server = _EmbeddedServer(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()  # raises what stopped it
+                raise OSError(f"HTTP server on {host}:{port} did not start")
+            await asyncio.sleep(0.01)
+        bound = sock.getsockname()
         return str(bound[0]), int(bound[1])
 
     async def close(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def metrics(self) -> Response:
-        body = await asyncio.to_thread(generate_latest, self.registry)
-        return Response(200, body, METRICS_CONTENT_TYPE)
-
-    async def healthz(self) -> Response:
-        return Response(200, b"ok\n")
-
-    async def readyz(self) -> Response:
-        ready, reason = await asyncio.to_thread(readiness, self.app, self.collector)
-        return Response(200 if ready else 503, (reason + "\n").encode())
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = False
-        try:
-            request = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), _REQUEST_TIMEOUT)
-            method, _, rest = request.split(b"\r\n", 1)[0].decode("latin-1").partition(" ")
-            target = rest.partition(" ")[0]
-            path = target.split("?", 1)[0]
-            head = method == "HEAD"
-            if method not in ("GET", "HEAD"):
-                response = Response(405, b"method not allowed\n")
-            elif path not in self.routes:
-                response = Response(404, b"not found: try /metrics, /healthz or /readyz\n")
-            else:
-                response = await self.routes[path]()
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, UnicodeDecodeError):
-            response = Response(400, b"bad request\n")
-        except Exception:
-            log.exception("http: error while answering a request")
-            response = Response(500, b"internal error\n")
-        try:
-            writer.write(
-                (
-                    f"HTTP/1.1 {response.status} {_REASONS.get(response.status, '')}\r\n"
-                    f"Content-Type: {response.content_type}\r\n"
-                    f"Content-Length: {len(response.body)}\r\n"
-                    "Connection: close\r\n\r\n"
-                ).encode("latin-1")
-            )
-            if not head:
-                writer.write(response.body)
-            await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            with contextlib.suppress(Exception):
+                await self._task

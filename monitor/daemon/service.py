@@ -93,6 +93,7 @@ class Daemon:
         log.info("serving metrics at %s", url, extra={"url": url})
         # On stdout for the person who started it (and for tests that asked for any free port).
         print(f"Pantau berjalan: metrik di {url} (Ctrl-C untuk berhenti)", flush=True)
+        self._announce_web(host, port)
         # Start computing the per-contract figures now (in the background), so early scrapes have them.
         await asyncio.to_thread(lambda: list(self.collector.collect()))
         self.scheduler.start(paused=True)
@@ -103,6 +104,15 @@ class Daemon:
             leading.cancel()
             await self._shutdown()
         return 0
+
+    def _announce_web(self, host: str, port: int) -> None:
+        web = self.settings.web
+        if web.enabled:
+            print(f"Halaman web: http://{host}:{port}/ (untuk pengguna: {web.base_url or 'base_url belum diisi'})",
+                  flush=True)
+        if web.enabled and not web.base_url:
+            # Said at start, not in each digest: an OPD only learns of its page through the link.
+            log.warning("[web] base_url is not set: the digests carry no OPD link")
 
     def _on_signal(self, signum: int) -> None:
         log.info("received %s: stopping", signal.Signals(signum).name)

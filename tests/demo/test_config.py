@@ -44,9 +44,18 @@ def _written(data: dict[str, Any], prefix: str = "") -> set[str]:
     return keys
 
 
+@pytest.fixture
+def demo_environ(tmp_path: Path) -> dict[str, str]:
+    """`make run` writes the demo's signing key into var/ before anything loads the demo
+    configuration; a test names one of its own, the way a deployment's environment can."""
+    key = tmp_path / "web-secret.key"
+    key.write_text("k" * 44, encoding="utf-8")
+    return {"PANTAU_WEB_SECRET_KEY_FILE": str(key)}
+
+
 @pytest.mark.parametrize("name", ["pantau.example.toml", "pantau.demo.toml"])
-def test_the_shipped_configuration_loads(name: str) -> None:
-    settings = load_settings(CONFIG / name, environ={}, required=True)
+def test_the_shipped_configuration_loads(name: str, demo_environ: dict[str, str]) -> None:
+    settings = load_settings(CONFIG / name, environ=demo_environ, required=True)
     checks.rule_config(settings)  # every rule option known, of the right kind
     for job, spec in JOBS.items():
         settings.job(job, spec.default)
@@ -77,8 +86,9 @@ def test_the_example_sets_every_setting() -> None:
         assert field in data["opd"][0], f"[[opd]] {field}"
 
 
-def test_the_demo_configuration_writes_under_var() -> None:
-    settings = load_settings(CONFIG / "pantau.demo.toml", environ={}, required=True)
+def test_the_demo_configuration_writes_under_var(demo_environ: dict[str, str]) -> None:
+    settings = load_settings(CONFIG / "pantau.demo.toml", environ=demo_environ, required=True)
+    assert settings.web.enabled and settings.web.secret_key_file == Path(demo_environ["PANTAU_WEB_SECRET_KEY_FILE"])
     var = (CONFIG.parent / "var").resolve()
     assert settings.database.url.startswith("sqlite:///")
     assert Path(settings.database.url.removeprefix("sqlite:///")).resolve() == var / "pantau.db"

@@ -1,0 +1,70 @@
+"""Pages from Jinja2 templates (``monitor/web/templates/``), autoescaped: text from the data (titles,
+vendor names, notes) is shown as text, never as markup."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from alerts.i18n import Formatter, formatter
+from monitor.access.roles import ROLE_LABELS
+from monitor.bootstrap import App
+from monitor.web.security import csrf_token, current, web_app
+
+TEMPLATES = Path(__file__).with_name("templates")
+STATUS_LABELS = {"open": "terbuka", "reopened": "muncul lagi", "acknowledged": "diakui", "silenced": "dibungkam",
+                 "resolved": "selesai"}
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(status_label=lambda status: STATUS_LABELS.get(status, status), role_labels=ROLE_LABELS)
+    return env
+
+
+def page_formatter(app: App) -> Formatter:
+    return formatter(app.settings.alerts.language, app.settings.tz)
+
+
+def moment(fmt: Formatter, value: datetime | None) -> str:
+    """A time the Indonesian way, in the configured time zone: ``23 November 2026 09.00``."""
+    if value is None:
+        return "-"
+    local = value.astimezone(fmt.timezone)
+    return f"{fmt.date(local)} {local:%H.%M}"
+
+
+def percent(fmt: Formatter, part: int, whole: int) -> str:
+    """``76,3 %`` (Indonesian decimal comma); ``-`` when there is nothing to divide."""
+    if not whole:
+        return "-"
+    return format_decimal(round(part * 100 / whole, 1), format="#,##0.0", locale=fmt.locale) + " %"
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> None:
+    """A message for the next page (after the redirect that follows a POST)."""
+    request.session["flash"] = [kind, message]
+
+
+async def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    app = web_app(request)
+    fmt = page_formatter(app)
+    try:
+        principal = await current(request)
+    except Exception:  # a page about a refused link has no one to name
+        principal = None
+    html = environment().get_template(template).render(
+        fmt=fmt, moment=lambda value: moment(fmt, value),
+        percent=lambda part, whole: percent(fmt, part, whole), principal=principal, csrf=csrf_token(request),
+        request_path=request.url.path, today=date.today(), notice=request.session.pop("flash", None), **context,
+    )
+    return HTMLResponse(html, status_code=status)

@@ -1,0 +1,150 @@
+"""The pages through the real application (Starlette's test client over the ASGI app), on both engines."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from openpyxl import load_workbook
+from starlette.testclient import TestClient
+
+from tests.web.conftest import csrf_of
+from tests.web.world import FREE_REGISTRATION, PASSWORD, PUPR_UNREGISTERED, XSS_TITLE, World
+
+
+def test_staff_see_the_city_and_every_opd(staff: TestClient, world: World) -> None:
+    page = staff.get("/kota")
+    assert page.status_code == 200
+    assert "Dinas Pekerjaan Umum dan Penataan Ruang" in page.text and "Dinas Perumahan" in page.text
+    assert "0,0 %" in page.text  # no contract is registered: Indonesian decimal comma
+    assert 'href="/temuan?rule=jakon.payment_unregistered"' in page.text
+    assert staff.get("/opd/PERKIM").status_code == 200
+
+
+def test_the_opd_page_groups_filters_and_pages(opd_user: TestClient) -> None:
+    first = opd_user.get("/opd/PUPR")
+    assert first.status_code == 200
+    assert "Kontrak belum terdaftar" in first.text or "jakon.unregistered" in first.text
+    assert "Halaman 1 dari 2" in first.text  # 7 unregistered + 1 payment finding, 5 per page
+    second = opd_user.get("/opd/PUPR?page=2")
+    assert "Halaman 2 dari 2" in second.text
+    ids = set()
+    for page in (first.text, second.text):
+        ids |= {line for line in page.split('href="/temuan/')[1:]}
+    filtered = opd_user.get("/opd/PUPR?rule=jakon.payment_unregistered")
+    assert "SP2D-0001/PUPR/2026" in filtered.text and "Halaman" not in filtered.text
+    assert opd_user.get("/opd/PUPR?rule=nope").status_code == 400
+
+
+def test_untrusted_text_is_escaped(opd_user: TestClient, world: World) -> None:
+    page = opd_user.get(f"/temuan/{world.pupr_finding}")
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert XSS_TITLE.split(">", 1)[1].split("<")[0] == "alert(1)"
+
+
+def test_every_response_carries_the_security_headers(opd_user: TestClient, anonymous: TestClient) -> None:
+    for response in (opd_user.get("/opd/PUPR"), anonymous.get("/masuk"), anonymous.get("/opd/PUPR")):
+        csp = response.headers["content-security-policy"]
+        assert "script-src" not in csp and "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    login = anonymous.post("/masuk", data={"name": "rina", "password": PASSWORD, "csrf": csrf_of(anonymous)})
+    cookie = login.headers["set-cookie"].lower()
+    assert cookie.startswith("pantau_sesi=") and "httponly" in cookie and "samesite=lax" in cookie
+    assert "secure" not in cookie  # base_url is http here; https makes it Secure (test_security)
+
+
+def test_the_csv_is_complete_and_formula_safe(staff: TestClient, opd_user: TestClient) -> None:
+    response = opd_user.get("/opd/PUPR/findings.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.text.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["ID", "Aturan", "Tingkat"]
+    subjects = {row[5] for row in rows[1:]}
+    assert {f"PUPR|{n}" for n in PUPR_UNREGISTERED} <= subjects and len(rows) == 1 + 8
+    perkim = list(csv.reader(io.StringIO(staff.get("/opd/PERKIM/findings.csv").text.lstrip("\ufeff"))))
+    assert perkim[1][5] == "PERKIM|=HYPERLINK(\"http://x\")"  # starts with P: nothing to neutralize
+    title_cells = [row[6] for row in perkim[1:]]
+    assert all(not cell.startswith("=") for cell in title_cells)
+
+
+def test_the_xlsx_writes_text_never_formulas(staff: TestClient) -> None:
+    response = staff.get("/opd/PERKIM/findings.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book["Temuan"]
+    header = [cell.value for cell in sheet[1]]
+    assert header[0] == "ID" and header[7] == "Nilai berisiko (Rp)"
+    values = [[cell.value for cell in row] for row in sheet.iter_rows(min_row=2)]
+    assert values and all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert isinstance(values[0][7], int)
+
+
+def test_acknowledge_and_propose_record_the_actor(opd_user: TestClient, world: World) -> None:
+    token = csrf_of(opd_user, f"/temuan/{world.pupr_finding}")
+    ack = opd_user.post(f"/temuan/{world.pupr_finding}/akui", data={"csrf": token, "note": "sedang didaftarkan"})
+    assert ack.status_code == 303
+    proposed = opd_user.post(f"/temuan/{world.pupr_finding}/usul",
+                             data={"csrf": token, "nomor_registrasi": FREE_REGISTRATION, "note": ""})
+    assert proposed.status_code == 303
+    page = opd_user.get(f"/temuan/{world.pupr_finding}").text
+    assert "ada di data BPJS dan belum tertaut" in page
+    assert page.count("ppk.pupr") >= 3  # header, the acknowledgement and the proposal in the history
+    assert "mengusulkan nomor registrasi JK-2026-0099" in page
+    unknown = opd_user.post(f"/temuan/{world.pupr_finding}/usul",
+                            data={"csrf": token, "nomor_registrasi": "JK-TIDAK-ADA"})
+    assert unknown.status_code == 303
+    assert "belum ada di data BPJS" in opd_user.get(f"/temuan/{world.pupr_finding}").text
+
+
+def test_staff_confirm_a_proposal_as_a_manual_match(opd_user: TestClient, staff: TestClient, world: World) -> None:
+    token = csrf_of(opd_user, f"/temuan/{world.pupr_finding}")
+    opd_user.post(f"/temuan/{world.pupr_finding}/usul", data={"csrf": token, "nomor_registrasi": FREE_REGISTRATION})
+    queue = staff.get("/tinjau").text
+    assert f"registrasi {FREE_REGISTRATION}" in queue and "GEDUNG SERBAGUNA TELANAIPURA" in queue
+    proposal_id = int(queue.split('action="/tinjau/usulan/')[1].split('"')[0])
+    decided = staff.post(f"/tinjau/usulan/{proposal_id}", data={"csrf": csrf_of(staff, "/tinjau"),
+                                                                 "decision": "confirm", "note": "cocok"})
+    assert decided.status_code == 303
+    assert "Tidak ada usulan yang menunggu" in staff.get("/tinjau").text
+    page = staff.get(f"/temuan/{world.pupr_finding}").text
+    assert "cara <strong>manual</strong>" in page and "rina" in page
+
+
+def test_staff_choose_a_candidate_of_an_ambiguous_match(staff: TestClient, world: World) -> None:
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import insert, select
+
+    from monitor.db import transaction
+    from monitor.models import Finding, MatchDecision, MatchLink
+    from tests.check.helpers import add_contract
+
+    with transaction(world.app.sessions) as session:
+        conn = session.connection()
+        add_contract(conn, "10/SPK/2026", opd="PUPR", npwp=None)
+        add_contract(conn, "10/SPK/2026", opd="PERKIM", npwp=None)
+        candidates = [{"subject": f"{opd}|10/SPK/2026", "opd": opd, "nomor_kontrak": "10/SPK/2026",
+                       "nama_paket": "Taman", "penyedia": "CV <b>Ganda</b>", "nilai_kontrak": 100_000_000}
+                      for opd in ("PUPR", "PERKIM")]
+        finding_id = conn.execute(insert(Finding).returning(Finding.id), {
+            "fingerprint": "amb", "rule": "data.ambiguous_match", "severity": "medium", "status": "open", "opd": None,
+            "subject": FREE_REGISTRATION, "title": "Registrasi cocok dengan 2 kontrak", "amount_at_risk": 0,
+            "details": {"candidates": candidates}, "content_hash": "h", "first_seen": date(2026, 11, 22),
+            "last_seen": date(2026, 11, 22), "opened_at": datetime.now(UTC)}).scalar_one()
+    queue = staff.get("/tinjau").text
+    assert "CV &lt;b&gt;Ganda&lt;/b&gt;" in queue and f'action="/tinjau/ganda/{finding_id}"' in queue
+    token = csrf_of(staff, "/tinjau")
+    wrong = staff.post(f"/tinjau/ganda/{finding_id}", data={"csrf": token, "opd": "DISDIK",
+                                                             "nomor_kontrak": "10/SPK/2026"})
+    assert wrong.status_code == 303
+    assert "bukan salah satu kandidat" in staff.get("/tinjau").text
+    chosen = staff.post(f"/tinjau/ganda/{finding_id}", data={"csrf": token, "opd": "PERKIM",
+                                                              "nomor_kontrak": "10/SPK/2026"})
+    assert chosen.status_code == 303
+    with world.app.sessions() as session:
+        decision = session.scalars(select(MatchDecision)).one()
+        assert (decision.opd, decision.nomor_registrasi, decision.decision, decision.actor) == (
+            "PERKIM", FREE_REGISTRATION, "confirm", "rina")
+        assert session.scalars(select(MatchLink.method)).all() == ["manual"]
+    assert "memilih kontrak PERKIM|10/SPK/2026" in staff.get(f"/temuan/{finding_id}").text
