@@ -165,6 +165,10 @@ class Settings(_Section):
     logging: LoggingSettings = LoggingSettings()
     # Where the settings came from, for messages; not a key of the file.
     source: str = Field(default="<defaults>", exclude=True)
+    # The folder relative paths were resolved against (the config file's), and the path settings
+    # written relative (key -> as written): `config check` warns when one leads out of that folder.
+    folder: Path | None = Field(default=None, exclude=True)
+    relative_paths: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @field_validator("timezone")
     @classmethod
@@ -180,17 +184,39 @@ class Settings(_Section):
         return ZoneInfo(self.timezone)
 
     def smtp_password(self, environ: Mapping[str, str] | None = None) -> str:
-        """The SMTP password: only from the environment, or a file the environment names."""
+        """The SMTP password: only from the environment, or a file the environment names.
+
+        Without ``[smtp] username`` there is no login and no password (""). With one, a password
+        that is missing, empty or unreadable is a :class:`SettingsError` naming the variable: an
+        empty password is never sent to the server."""
         env = os.environ if environ is None else environ
         if "PANTAU_SMTP_PASSWORD" in env:
-            return env["PANTAU_SMTP_PASSWORD"]
-        if "PANTAU_SMTP_PASSWORD_FILE" in env:
+            password, origin = env["PANTAU_SMTP_PASSWORD"], "PANTAU_SMTP_PASSWORD"
+        elif "PANTAU_SMTP_PASSWORD_FILE" in env:
             path = Path(env["PANTAU_SMTP_PASSWORD_FILE"])
+            origin = f"PANTAU_SMTP_PASSWORD_FILE ({path})"
             try:
-                return path.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise SettingsError(f"PANTAU_SMTP_PASSWORD_FILE: cannot read {path}: {exc}") from exc
-        return ""
+                password = path.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise SettingsError(
+                    f"environment: PANTAU_SMTP_PASSWORD_FILE: berkas kata sandi SMTP {path} "
+                    f"tidak dapat dibaca: {reason}"
+                ) from exc
+        else:
+            password, origin = "", ""
+        if not self.smtp.username:
+            return ""
+        if not origin:
+            raise SettingsError(
+                f"{self.source}: smtp.username: {self.smtp.username!r} diisi tetapi tidak ada kata sandi; "
+                "isi PANTAU_SMTP_PASSWORD atau PANTAU_SMTP_PASSWORD_FILE (berkas berisi kata sandi)"
+            )
+        if not password:
+            raise SettingsError(
+                f"environment: {origin}: kata sandi SMTP kosong, padahal smtp.username {self.smtp.username!r} diisi"
+            )
+        return password
 
     def job(self, name: str, default: JobSchedule) -> JobSchedule:
         """The schedule for job ``name`` from ``[scheduler.<name>]``, or ``default``."""
@@ -264,21 +290,28 @@ def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> dict
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:
-    def fix(path: Path | None) -> Path | None:
+    relative: dict[str, str] = {}
+
+    def fix(key: str, path: Path | None) -> Path | None:
         if path is None or path.is_absolute():
             return path
+        relative[key] = str(path)
         return Path(os.path.normpath(base / path))
 
-    calendar = settings.calendar.model_copy(update={"holidays_file": fix(settings.calendar.holidays_file)})
-    alerts = settings.alerts.model_copy(update={"outbox_dir": fix(settings.alerts.outbox_dir)})
-    scheduler = settings.scheduler.model_copy(update={"inbox_dir": fix(settings.scheduler.inbox_dir)})
-    smtp = settings.smtp.model_copy(update={"ca_file": fix(settings.smtp.ca_file)})
+    calendar = settings.calendar.model_copy(
+        update={"holidays_file": fix("calendar.holidays_file", settings.calendar.holidays_file)})
+    alerts = settings.alerts.model_copy(update={"outbox_dir": fix("alerts.outbox_dir", settings.alerts.outbox_dir)})
+    scheduler = settings.scheduler.model_copy(
+        update={"inbox_dir": fix("scheduler.inbox_dir", settings.scheduler.inbox_dir)})
+    smtp = settings.smtp.model_copy(update={"ca_file": fix("smtp.ca_file", settings.smtp.ca_file)})
     url = settings.database.url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        relative["database.url"] = url
         url = "sqlite:///" + os.path.normpath(base / url[len("sqlite:///"):])
     database = settings.database.model_copy(update={"url": url})
     return settings.model_copy(
-        update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database, "smtp": smtp}
+        update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database, "smtp": smtp,
+                "opd_file": fix("opd_file", settings.opd_file), "folder": base, "relative_paths": relative}
     )
 
 

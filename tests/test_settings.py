@@ -97,5 +97,54 @@ def test_smtp_password_only_from_environment(tmp_path: Path) -> None:
         load_settings(path, environ={})
     secret = tmp_path / "pw"
     secret.write_text("s3cret\n")
-    settings = load_settings(None, environ={})
+    settings = load_settings(write(tmp_path, '[smtp]\nusername = "pantau"\n'), environ={})
     assert settings.smtp_password({"PANTAU_SMTP_PASSWORD_FILE": str(secret)}) == "s3cret"
+
+
+def _with_login(tmp_path: Path) -> Path:
+    return write(tmp_path, '[smtp]\nusername = "pantau"\n')
+
+
+def test_an_unreadable_password_file_names_the_variable(tmp_path: Path) -> None:
+    settings = load_settings(_with_login(tmp_path), environ={})
+    with pytest.raises(SettingsError, match=r"PANTAU_SMTP_PASSWORD_FILE: .*/nonexistent tidak dapat dibaca") as err:
+        settings.smtp_password({"PANTAU_SMTP_PASSWORD_FILE": "/nonexistent"})
+    assert "environment" in str(err.value)
+
+
+def test_a_username_without_any_password_is_an_error(tmp_path: Path) -> None:
+    settings = load_settings(_with_login(tmp_path), environ={})
+    with pytest.raises(SettingsError) as err:
+        settings.smtp_password({})
+    message = str(err.value)
+    assert "smtp.username" in message and str(tmp_path / "pantau.toml") in message
+    assert "PANTAU_SMTP_PASSWORD " in message and "PANTAU_SMTP_PASSWORD_FILE" in message
+
+
+@pytest.mark.parametrize("kind", ["variable", "file"])
+def test_an_empty_password_is_never_used(tmp_path: Path, kind: str) -> None:
+    settings = load_settings(_with_login(tmp_path), environ={})
+    empty = tmp_path / "pw"
+    empty.write_text("  \n")
+    environ = {"PANTAU_SMTP_PASSWORD": ""} if kind == "variable" else {"PANTAU_SMTP_PASSWORD_FILE": str(empty)}
+    with pytest.raises(SettingsError, match="kata sandi SMTP kosong"):
+        settings.smtp_password(environ)
+
+
+def test_without_a_username_there_is_no_login_and_no_password(tmp_path: Path) -> None:
+    settings = load_settings(None, environ={})
+    assert settings.smtp_password({"PANTAU_SMTP_PASSWORD": "rahasia"}) == ""
+    assert settings.smtp_password({}) == ""
+    assert load_settings(_with_login(tmp_path), environ={}).smtp_password({"PANTAU_SMTP_PASSWORD": "x"}) == "x"
+
+
+def test_relative_paths_are_remembered_as_written(tmp_path: Path) -> None:
+    write(tmp_path, "", "opd.toml")
+    path = write(tmp_path, 'opd_file = "opd.toml"\n[database]\nurl = "sqlite:///../p.db"\n'
+                           f'[alerts]\noutbox_dir = "{tmp_path}/out"\n')
+    settings = load_settings(path, environ={})
+    assert settings.folder == tmp_path
+    assert settings.opd_file == tmp_path / "opd.toml"
+    assert settings.relative_paths == {
+        "opd_file": "opd.toml", "database.url": "sqlite:///../p.db", "scheduler.inbox_dir": "var/inbox",
+    }
