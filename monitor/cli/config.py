@@ -68,7 +68,8 @@ def report(settings: Settings) -> list[str]:
     if settings.source == "<defaults>":
         head = f"Tidak ada berkas konfigurasi ({DEFAULT_CONFIG}): pengaturan bawaan dipakai, dan sah."
     else:
-        head = f"Konfigurasi {settings.source} sah."
+        source = Path(settings.source)
+        head = f"Konfigurasi {settings.folder / source.name if settings.folder else source} sah."
     lines = [head]
     opd = f"{len(settings.opd)} OPD"
     lines.append(_line("Direktori OPD", f"{opd}, dari {settings.opd_file}" if settings.opd_file else opd))
