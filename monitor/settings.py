@@ -186,12 +186,15 @@ class Settings(_Section):
     def smtp_password(self, environ: Mapping[str, str] | None = None) -> str:
         """The SMTP password: only from the environment, or a file the environment names.
 
-        Without ``[smtp] username`` there is no login and no password (""). With one, a password
+        Without ``[smtp] username`` there is no login, hence no password (""). With one, a password
         that is missing, empty or unreadable is a :class:`SettingsError` naming the variable: an
         empty password is never sent to the server."""
         env = os.environ if environ is None else environ
+        username = self.smtp.username
+        if not username:
+            return ""
         if "PANTAU_SMTP_PASSWORD" in env:
-            password, origin = env["PANTAU_SMTP_PASSWORD"], "PANTAU_SMTP_PASSWORD"
+            origin, password = "PANTAU_SMTP_PASSWORD", env["PANTAU_SMTP_PASSWORD"]
         elif "PANTAU_SMTP_PASSWORD_FILE" in env:
             path = Path(env["PANTAU_SMTP_PASSWORD_FILE"])
             origin = f"PANTAU_SMTP_PASSWORD_FILE ({path})"
@@ -200,21 +203,17 @@ class Settings(_Section):
             except (OSError, UnicodeDecodeError) as exc:
                 reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
                 raise SettingsError(
-                    f"environment: PANTAU_SMTP_PASSWORD_FILE: berkas kata sandi SMTP {path} "
-                    f"tidak dapat dibaca: {reason}"
+                    f"environment: PANTAU_SMTP_PASSWORD_FILE: berkas kata sandi SMTP {path} tidak dapat dibaca "
+                    f"({reason}); smtp.username {username!r} memerlukannya"
                 ) from exc
         else:
-            password, origin = "", ""
-        if not self.smtp.username:
-            return ""
-        if not origin:
             raise SettingsError(
-                f"{self.source}: smtp.username: {self.smtp.username!r} diisi tetapi tidak ada kata sandi; "
+                f"{self.source}: smtp.username: {username!r} diisi tetapi tidak ada kata sandi; "
                 "isi PANTAU_SMTP_PASSWORD atau PANTAU_SMTP_PASSWORD_FILE (berkas berisi kata sandi)"
             )
         if not password:
             raise SettingsError(
-                f"environment: {origin}: kata sandi SMTP kosong, padahal smtp.username {self.smtp.username!r} diisi"
+                f"environment: {origin}: kata sandi SMTP kosong, padahal smtp.username {username!r} diisi"
             )
         return password
 

@@ -82,7 +82,8 @@ def report(settings: Settings) -> list[str]:
         login = f", login {smtp.username}" if smtp.username else ", tanpa login"
         outbox = f"antrean di basis data; email dikirim lewat SMTP {smtp.host}:{smtp.port} ({security}{login})"
     lines.append(_line("Outbox", outbox))
-    lines.append(_line("Inbox", f"{settings.scheduler.inbox_dir} (berkas yang ditaruh di sini diimpor `pantau run`)"))
+    inbox = f"{settings.scheduler.inbox_dir} (berkas yang ditaruh di sini diimpor oleh `pantau run`)"
+    lines.append(_line("Inbox", inbox))
     if settings.calendar.holidays_file is not None:
         lines.append(_line("Hari libur", str(settings.calendar.holidays_file)))
     return lines
@@ -104,12 +105,10 @@ def warnings(settings: Settings, cwd: Path) -> list[str]:
         )
     for key in WRITTEN:
         path = _path_of(settings, key)
-        if key == "alerts.outbox_dir" and settings.alerts.transport != "file":
+        if path is None or (key == "alerts.outbox_dir" and settings.alerts.transport != "file"):
             continue
-        if path is None:
-            continue
-        target = path.parent if key == "database.url" else path
-        existing = _nearest_existing(target)
+        # The folder is created on first use: what matters is the nearest one that exists.
+        existing = _nearest_existing(path.parent if key == "database.url" else path)
         if not os.access(existing, os.W_OK):
             found.append(f"{PLACES[key]}: {existing} tidak dapat ditulis oleh pengguna ini ({key})")
     return found
