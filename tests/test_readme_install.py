@@ -86,6 +86,9 @@ def test_the_install_steps_give_a_working_installation_that_keeps_its_state_insi
     assert "PERINGATAN" not in steps.stderr, steps.stderr
     assert (clone / "var" / "pantau.db").is_file()  # db upgrade made it there
     assert "Basis data pada revisi" in report
+    # The installed package carries click's Indonesian catalog.
+    helped = subprocess.run([clone / ".venv" / "bin" / "pantau", "--help"], env=env, capture_output=True, text=True)
+    assert "Tampilkan pesan ini lalu keluar." in helped.stdout, helped.stdout + helped.stderr
 
     process = subprocess.Popen(shlex.split(daemon, comments=True), cwd=clone, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
