@@ -1,8 +1,8 @@
 """Settings: one TOML file plus ``PANTAU_<SECTION>_<KEY>`` environment overrides.
 
 Parsed once, typed, and strict: an unknown key, a wrong type or a missing file is a
-:class:`SettingsError` naming the key and the file, so a typo in a deployment never
-silently falls back to a default.
+:class:`SettingsError` naming the key and the file (in Indonesian, like every message operators
+read), so a typo in a deployment never silently falls back to a default.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ class JobSchedule(_Section):
     @model_validator(mode="after")
     def _one_trigger(self) -> JobSchedule:
         if self.enabled and (self.cron is None) == (self.interval is None):
-            raise ValueError("give exactly one of 'cron' or 'interval'")
+            raise ValueError("isi tepat satu dari 'cron' atau 'interval'")
         return self
 
 
@@ -176,7 +176,7 @@ class Settings(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise ValueError(f"zona waktu {value!r} tidak dikenal") from exc
         return value
 
     @property
@@ -234,6 +234,51 @@ class Settings(_Section):
         return self.rules.get(rule_id, RuleSettings())
 
 
+UNKNOWN_KEY = "kunci tidak dikenal"
+# Pydantic's messages by error type, in Indonesian ({...} from the error's context); a type not
+# listed keeps pydantic's own words.
+_MESSAGES = {
+    "missing": "wajib diisi",
+    "extra_forbidden": UNKNOWN_KEY,
+    "int_type": "harus bilangan bulat",
+    "int_parsing": "harus bilangan bulat",
+    "int_from_float": "harus bilangan bulat",
+    "float_type": "harus angka",
+    "float_parsing": "harus angka",
+    "bool_type": "harus true atau false",
+    "bool_parsing": "harus true atau false",
+    "string_type": "harus teks (dalam tanda kutip)",
+    "literal_error": "harus salah satu dari {expected}",
+    "greater_than": "harus lebih dari {gt}",
+    "greater_than_equal": "paling kecil {ge}",
+    "less_than": "harus kurang dari {lt}",
+    "less_than_equal": "paling besar {le}",
+    "date_type": "harus tanggal (YYYY-MM-DD)",
+    "date_parsing": "harus tanggal (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "harus tanggal (YYYY-MM-DD)",
+    "date_from_datetime_inexact": "harus tanggal tanpa jam (YYYY-MM-DD)",
+    "tuple_type": "harus daftar, mis. [\"a\", \"b\"]",
+    "list_type": "harus daftar, mis. [\"a\", \"b\"]",
+    "dict_type": "harus tabel",
+    "model_type": "harus tabel",
+    "model_attributes_type": "harus tabel",
+    "path_type": "harus jalur berkas",
+    "value_error": "{error}",
+}
+
+
+def describe_error(err: Mapping[str, Any]) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) in Indonesian."""
+    template = _MESSAGES.get(err["type"])
+    if template is None:
+        return str(err["msg"])
+    context = {key: str(value).replace(" or ", " atau ") for key, value in (err.get("ctx") or {}).items()}
+    try:
+        return template.format(**context)
+    except KeyError:
+        return str(err["msg"])
+
+
 def _describe(
     exc: ValidationError, source: str, prefix: str = "", from_env: Mapping[str, str] | None = None
 ) -> str:
@@ -242,12 +287,9 @@ def _describe(
         key = ".".join(str(p) for p in err["loc"])
         if prefix:
             key = f"{prefix}.{key}" if key else prefix
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown key"
         env_name = (from_env or {}).get(key)
         where = f"environment {env_name}" if env_name else source
-        lines.append(f"{where}: {key}: {message}")
+        lines.append(f"{where}: {key}: {describe_error(err)}")
     return "\n".join(lines)
 
 
@@ -279,10 +321,10 @@ def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> dict
             continue
         section, _, key = rest.partition("_")
         if section not in sections or not key:
-            raise SettingsError(f"environment: {name}: no such setting")
+            raise SettingsError(f"environment: {name}: tidak ada pengaturan seperti ini")
         target = data.setdefault(section, {})
         if not isinstance(target, dict):
-            raise SettingsError(f"environment: {name}: [{section}] is not a table")
+            raise SettingsError(f"environment: {name}: [{section}] bukan tabel")
         target[key] = raw if key in {"url", "host", "username", "from"} else _coerce_env(raw)
         origin[f"{section}.{key}"] = name
     return origin
@@ -319,11 +361,11 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError as exc:
-        raise SettingsError(f"{what}: file not found: {path}") from exc
+        raise SettingsError(f"{what}: berkas tidak ditemukan: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        raise SettingsError(f"{path}: bukan TOML yang sah: {exc}") from exc
     except OSError as exc:
-        raise SettingsError(f"{what}: cannot read {path}: {exc}") from exc
+        raise SettingsError(f"{what}: {path} tidak dapat dibaca: {exc.strerror or exc}") from exc
 
 
 def load_settings(
@@ -351,12 +393,12 @@ def load_settings(
     opd_file = data.get("opd_file")
     if opd_file is not None:
         if not isinstance(opd_file, str):
-            raise SettingsError(f"{source}: opd_file: must be a path")
+            raise SettingsError(f"{source}: opd_file: harus berupa jalur berkas")
         opd_path = Path(opd_file) if Path(opd_file).is_absolute() else base / opd_file
         extra = _read_toml(opd_path, f"{source}: opd_file")
         unknown = set(extra) - {"opd"}
         if unknown:
-            raise SettingsError(f"{opd_path}: {sorted(unknown)[0]}: unknown key")
+            raise SettingsError(f"{opd_path}: {sorted(unknown)[0]}: {UNKNOWN_KEY}")
         data["opd"] = list(data.get("opd", [])) + list(extra.get("opd", []))
     try:
         settings = Settings.model_validate({**data, "source": source})
@@ -365,7 +407,7 @@ def load_settings(
     settings = _resolve_paths(settings, base)
     ca_file = settings.smtp.ca_file
     if ca_file is not None and not ca_file.is_file():
-        raise SettingsError(f"{source}: smtp.ca_file: file {ca_file} does not exist")
+        raise SettingsError(f"{source}: smtp.ca_file: berkas {ca_file} tidak ada")
     _check_opd_directory(settings)
     return settings
 
@@ -378,6 +420,6 @@ def _check_opd_directory(settings: Settings) -> None:
             owner = seen.get(key)
             if owner is not None and owner != opd.code:
                 raise SettingsError(
-                    f"{settings.source}: opd: {label!r} names both {owner} and {opd.code}"
+                    f"{settings.source}: opd: {label!r} menunjuk ke dua OPD, {owner} dan {opd.code}"
                 )
             seen[key] = opd.code

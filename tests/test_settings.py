@@ -20,7 +20,7 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
 
 
 def test_a_named_file_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="file not found"):
+    with pytest.raises(SettingsError, match="berkas tidak ditemukan"):
         load_settings(tmp_path / "absent.toml", environ={}, required=True)
 
 
@@ -28,7 +28,7 @@ def test_unknown_key_names_the_key_and_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, '[database]\nurl = "sqlite:///x.db"\nuser = "x"\n')
     with pytest.raises(SettingsError) as err:
         load_settings(path, environ={})
-    assert "database.user: unknown key" in str(err.value)
+    assert "database.user: kunci tidak dikenal" in str(err.value)
     assert str(path) in str(err.value)
 
 
@@ -82,7 +82,7 @@ def test_an_alias_naming_two_opds_is_an_error(tmp_path: Path) -> None:
         '[[opd]]\ncode = "A"\nname = "Dinas A"\naliases = ["X"]\n'
         '[[opd]]\ncode = "B"\nname = "Dinas B"\naliases = ["x"]\n',
     )
-    with pytest.raises(SettingsError, match="names both"):
+    with pytest.raises(SettingsError, match="menunjuk ke dua OPD, A dan B"):
         load_settings(path, environ={})
 
 
@@ -93,7 +93,7 @@ def test_relative_sqlite_path_is_relative_to_the_config(tmp_path: Path) -> None:
 
 def test_smtp_password_only_from_environment(tmp_path: Path) -> None:
     path = write(tmp_path, '[smtp]\npassword = "secret"\n')
-    with pytest.raises(SettingsError, match=r"smtp\.password: unknown key"):
+    with pytest.raises(SettingsError, match=r"smtp\.password: kunci tidak dikenal"):
         load_settings(path, environ={})
     secret = tmp_path / "pw"
     secret.write_text("s3cret\n")
@@ -148,3 +148,25 @@ def test_relative_paths_are_remembered_as_written(tmp_path: Path) -> None:
     assert settings.relative_paths == {
         "opd_file": "opd.toml", "database.url": "sqlite:///../p.db", "scheduler.inbox_dir": "var/inbox",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[http]\nport = "many"\n', "http.port: harus bilangan bulat"),
+        ("[http]\nport = 65536\n", "http.port: paling besar 65535"),
+        ('[logging]\nformat = "xml"\n', "logging.format: harus salah satu dari 'text' atau 'json'"),
+        ('timezone = "Asia/Jakrta"\n', "timezone: zona waktu 'Asia/Jakrta' tidak dikenal"),
+        ('[alerts]\nbpkad = "bpkad@jambikota.go.id"\n', 'alerts.bpkad: harus daftar, mis. ["a", "b"]'),
+        ('[[opd]]\nname = "Dinas PUPR"\n', "opd.0.code: wajib diisi"),
+        ("database = 3\n", "database: harus tabel"),
+    ],
+)
+def test_a_wrong_value_is_explained_in_indonesian(tmp_path: Path, text: str, said: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings(write(tmp_path, text), environ={})
+    assert str(err.value) == f"{tmp_path / 'pantau.toml'}: {said}"
+
+
+def test_the_boundary_value_itself_is_accepted(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, "[http]\nport = 65535\n"), environ={}).http.port == 65535
