@@ -39,7 +39,8 @@ from monitor.daemon.jobs import JobResult, as_job_result
 from monitor.daemon.metrics import DaemonMetrics
 from monitor.db import transaction
 from monitor.models import JobRun, utcnow
-from monitor.settings import JobSchedule, Settings, SettingsError, describe_error
+from monitor.settings import JobSchedule, Settings, SettingsError
+from monitor.settings_errors import describe_error
 
 log = logging.getLogger(__name__)
 
