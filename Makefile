@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 DEMO := var/demo
 CONFIG := config/pantau.demo.toml
 
-.PHONY: run test lint typecheck bench install clean demo
+.PHONY: run test lint typecheck bench install clean demo locales
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -q
+
+# Click's words in Indonesian: compile the catalog after editing monitor/cli/locales/*/LC_MESSAGES/click.po.
+locales: $(STAMP)
+	$(BIN)/pybabel compile --domain click --directory monitor/cli/locales --statistics
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCHES)

@@ -1,8 +1,8 @@
 """Settings: one TOML file plus ``PANTAU_<SECTION>_<KEY>`` environment overrides.
 
 Parsed once, typed, and strict: an unknown key, a wrong type or a missing file is a
-:class:`SettingsError` naming the key and the file, so a typo in a deployment never
-silently falls back to a default.
+:class:`SettingsError` naming the key and the file (in Indonesian, like every message operators
+read), so a typo in a deployment never silently falls back to a default.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor.settings_errors import UNKNOWN_KEY, describe_error
 
 ENV_PREFIX = "PANTAU_"
 # Environment variables under the prefix that are not settings overrides.
@@ -173,7 +175,7 @@ class JobSchedule(_Section):
     @model_validator(mode="after")
     def _one_trigger(self) -> JobSchedule:
         if self.enabled and (self.cron is None) == (self.interval is None):
-            raise ValueError("give exactly one of 'cron' or 'interval'")
+            raise ValueError("isi tepat satu dari 'cron' atau 'interval'")
         return self
 
 
@@ -211,6 +213,10 @@ class Settings(_Section):
     logging: LoggingSettings = LoggingSettings()
     # Where the settings came from, for messages; not a key of the file.
     source: str = Field(default="<defaults>", exclude=True)
+    # The folder relative paths were resolved against (the config file's), and the path settings
+    # written relative (key -> as written): `config check` warns when one leads out of that folder.
+    folder: Path | None = Field(default=None, exclude=True)
+    relative_paths: dict[str, str] = Field(default_factory=dict, exclude=True)
 
     @field_validator("timezone")
     @classmethod
@@ -218,7 +224,7 @@ class Settings(_Section):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise ValueError(f"zona waktu {value!r} tidak dikenal") from exc
         return value
 
     @property
@@ -226,17 +232,38 @@ class Settings(_Section):
         return ZoneInfo(self.timezone)
 
     def smtp_password(self, environ: Mapping[str, str] | None = None) -> str:
-        """The SMTP password: only from the environment, or a file the environment names."""
+        """The SMTP password: only from the environment, or a file the environment names.
+
+        Without ``[smtp] username`` there is no login, hence no password (""). With one, a password
+        that is missing, empty or unreadable is a :class:`SettingsError` naming the variable: an
+        empty password is never sent to the server."""
         env = os.environ if environ is None else environ
+        username = self.smtp.username
+        if not username:
+            return ""
         if "PANTAU_SMTP_PASSWORD" in env:
-            return env["PANTAU_SMTP_PASSWORD"]
-        if "PANTAU_SMTP_PASSWORD_FILE" in env:
+            origin, password = "PANTAU_SMTP_PASSWORD", env["PANTAU_SMTP_PASSWORD"]
+        elif "PANTAU_SMTP_PASSWORD_FILE" in env:
             path = Path(env["PANTAU_SMTP_PASSWORD_FILE"])
+            origin = f"PANTAU_SMTP_PASSWORD_FILE ({path})"
             try:
-                return path.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise SettingsError(f"PANTAU_SMTP_PASSWORD_FILE: cannot read {path}: {exc}") from exc
-        return ""
+                password = path.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                raise SettingsError(
+                    f"environment: PANTAU_SMTP_PASSWORD_FILE: berkas kata sandi SMTP {path} tidak dapat dibaca "
+                    f"({reason}); smtp.username {username!r} memerlukannya"
+                ) from exc
+        else:
+            raise SettingsError(
+                f"{self.source}: smtp.username: {username!r} diisi tetapi tidak ada kata sandi; "
+                "isi PANTAU_SMTP_PASSWORD atau PANTAU_SMTP_PASSWORD_FILE (berkas berisi kata sandi)"
+            )
+        if not password:
+            raise SettingsError(
+                f"environment: {origin}: kata sandi SMTP kosong, padahal smtp.username {username!r} diisi"
+            )
+        return password
 
     def web_secret_key(self) -> bytes:
         """The signing key of the web interface, read from ``[web] secret_key_file`` when asked (so it
@@ -280,12 +307,9 @@ def _describe(
         key = ".".join(str(p) for p in err["loc"])
         if prefix:
             key = f"{prefix}.{key}" if key else prefix
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
-            message = "unknown key"
         env_name = (from_env or {}).get(key)
         where = f"environment {env_name}" if env_name else source
-        lines.append(f"{where}: {key}: {message}")
+        lines.append(f"{where}: {key}: {describe_error(err)}")
     return "\n".join(lines)
 
 
@@ -317,32 +341,39 @@ def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> dict
             continue
         section, _, key = rest.partition("_")
         if section not in sections or not key:
-            raise SettingsError(f"environment: {name}: no such setting")
+            raise SettingsError(f"environment: {name}: tidak ada pengaturan seperti ini")
         target = data.setdefault(section, {})
         if not isinstance(target, dict):
-            raise SettingsError(f"environment: {name}: [{section}] is not a table")
+            raise SettingsError(f"environment: {name}: [{section}] bukan tabel")
         target[key] = raw if key in {"url", "host", "username", "from"} else _coerce_env(raw)
         origin[f"{section}.{key}"] = name
     return origin
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:
-    def fix(path: Path | None) -> Path | None:
+    relative: dict[str, str] = {}
+
+    def fix(key: str, path: Path | None) -> Path | None:
         if path is None or path.is_absolute():
             return path
+        relative[key] = str(path)
         return Path(os.path.normpath(base / path))
 
-    calendar = settings.calendar.model_copy(update={"holidays_file": fix(settings.calendar.holidays_file)})
-    alerts = settings.alerts.model_copy(update={"outbox_dir": fix(settings.alerts.outbox_dir)})
-    scheduler = settings.scheduler.model_copy(update={"inbox_dir": fix(settings.scheduler.inbox_dir)})
-    smtp = settings.smtp.model_copy(update={"ca_file": fix(settings.smtp.ca_file)})
-    web = settings.web.model_copy(update={"secret_key_file": fix(settings.web.secret_key_file)})
+    calendar = settings.calendar.model_copy(
+        update={"holidays_file": fix("calendar.holidays_file", settings.calendar.holidays_file)})
+    alerts = settings.alerts.model_copy(update={"outbox_dir": fix("alerts.outbox_dir", settings.alerts.outbox_dir)})
+    scheduler = settings.scheduler.model_copy(
+        update={"inbox_dir": fix("scheduler.inbox_dir", settings.scheduler.inbox_dir)})
+    smtp = settings.smtp.model_copy(update={"ca_file": fix("smtp.ca_file", settings.smtp.ca_file)})
+    web = settings.web.model_copy(update={"secret_key_file": fix("web.secret_key_file", settings.web.secret_key_file)})
     url = settings.database.url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        relative["database.url"] = url
         url = "sqlite:///" + os.path.normpath(base / url[len("sqlite:///"):])
     database = settings.database.model_copy(update={"url": url})
     return settings.model_copy(
         update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database, "smtp": smtp,
+                "opd_file": fix("opd_file", settings.opd_file), "folder": base, "relative_paths": relative,
                 "web": web}
     )
 
@@ -352,11 +383,11 @@ def _read_toml(path: Path, what: str) -> dict[str, Any]:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except FileNotFoundError as exc:
-        raise SettingsError(f"{what}: file not found: {path}") from exc
+        raise SettingsError(f"{what}: berkas tidak ditemukan: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        raise SettingsError(f"{path}: bukan TOML yang sah: {exc}") from exc
     except OSError as exc:
-        raise SettingsError(f"{what}: cannot read {path}: {exc}") from exc
+        raise SettingsError(f"{what}: {path} tidak dapat dibaca: {exc.strerror or exc}") from exc
 
 
 def load_settings(
@@ -384,12 +415,12 @@ def load_settings(
     opd_file = data.get("opd_file")
     if opd_file is not None:
         if not isinstance(opd_file, str):
-            raise SettingsError(f"{source}: opd_file: must be a path")
+            raise SettingsError(f"{source}: opd_file: harus berupa jalur berkas")
         opd_path = Path(opd_file) if Path(opd_file).is_absolute() else base / opd_file
         extra = _read_toml(opd_path, f"{source}: opd_file")
         unknown = set(extra) - {"opd"}
         if unknown:
-            raise SettingsError(f"{opd_path}: {sorted(unknown)[0]}: unknown key")
+            raise SettingsError(f"{opd_path}: {sorted(unknown)[0]}: {UNKNOWN_KEY}")
         data["opd"] = list(data.get("opd", [])) + list(extra.get("opd", []))
     try:
         settings = Settings.model_validate({**data, "source": source})
@@ -398,7 +429,7 @@ def load_settings(
     settings = _resolve_paths(settings, base)
     ca_file = settings.smtp.ca_file
     if ca_file is not None and not ca_file.is_file():
-        raise SettingsError(f"{source}: smtp.ca_file: file {ca_file} does not exist")
+        raise SettingsError(f"{source}: smtp.ca_file: berkas {ca_file} tidak ada")
     _check_opd_directory(settings)
     if settings.web.enabled:
         settings.web_secret_key()  # a missing or short key fails here, naming the key, not at the first page
@@ -413,6 +444,6 @@ def _check_opd_directory(settings: Settings) -> None:
             owner = seen.get(key)
             if owner is not None and owner != opd.code:
                 raise SettingsError(
-                    f"{settings.source}: opd: {label!r} names both {owner} and {opd.code}"
+                    f"{settings.source}: opd: {label!r} menunjuk ke dua OPD, {owner} dan {opd.code}"
                 )
             seen[key] = opd.code

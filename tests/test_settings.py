@@ -20,7 +20,7 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
 
 
 def test_a_named_file_must_exist(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match="file not found"):
+    with pytest.raises(SettingsError, match="berkas tidak ditemukan"):
         load_settings(tmp_path / "absent.toml", environ={}, required=True)
 
 
@@ -28,7 +28,7 @@ def test_unknown_key_names_the_key_and_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, '[database]\nurl = "sqlite:///x.db"\nuser = "x"\n')
     with pytest.raises(SettingsError) as err:
         load_settings(path, environ={})
-    assert "database.user: unknown key" in str(err.value)
+    assert "database.user: kunci tidak dikenal" in str(err.value)
     assert str(path) in str(err.value)
 
 
@@ -82,7 +82,7 @@ def test_an_alias_naming_two_opds_is_an_error(tmp_path: Path) -> None:
         '[[opd]]\ncode = "A"\nname = "Dinas A"\naliases = ["X"]\n'
         '[[opd]]\ncode = "B"\nname = "Dinas B"\naliases = ["x"]\n',
     )
-    with pytest.raises(SettingsError, match="names both"):
+    with pytest.raises(SettingsError, match="menunjuk ke dua OPD, A dan B"):
         load_settings(path, environ={})
 
 
@@ -93,11 +93,11 @@ def test_relative_sqlite_path_is_relative_to_the_config(tmp_path: Path) -> None:
 
 def test_smtp_password_only_from_environment(tmp_path: Path) -> None:
     path = write(tmp_path, '[smtp]\npassword = "secret"\n')
-    with pytest.raises(SettingsError, match=r"smtp\.password: unknown key"):
+    with pytest.raises(SettingsError, match=r"smtp\.password: kunci tidak dikenal"):
         load_settings(path, environ={})
     secret = tmp_path / "pw"
     secret.write_text("s3cret\n")
-    settings = load_settings(None, environ={})
+    settings = load_settings(write(tmp_path, '[smtp]\nusername = "pantau"\n'), environ={})
     assert settings.smtp_password({"PANTAU_SMTP_PASSWORD_FILE": str(secret)}) == "s3cret"
 
 
@@ -129,3 +129,74 @@ def test_web_base_url_and_the_old_alerts_key(tmp_path: Path) -> None:
         load_settings(write(tmp_path, '[web]\nbase_url = "pantau.example"\n'), environ={})
     with pytest.raises(SettingsError, match=r"alerts: .*moved to \[web\] base_url"):
         load_settings(write(tmp_path, '[alerts]\nbase_url = "https://x"\n'), environ={})
+
+
+def _with_login(tmp_path: Path) -> Path:
+    return write(tmp_path, '[smtp]\nusername = "pantau"\n')
+
+
+def test_an_unreadable_password_file_names_the_variable(tmp_path: Path) -> None:
+    settings = load_settings(_with_login(tmp_path), environ={})
+    with pytest.raises(SettingsError, match=r"PANTAU_SMTP_PASSWORD_FILE: .*/nonexistent tidak dapat dibaca") as err:
+        settings.smtp_password({"PANTAU_SMTP_PASSWORD_FILE": "/nonexistent"})
+    assert "environment" in str(err.value)
+
+
+def test_a_username_without_any_password_is_an_error(tmp_path: Path) -> None:
+    settings = load_settings(_with_login(tmp_path), environ={})
+    with pytest.raises(SettingsError) as err:
+        settings.smtp_password({})
+    message = str(err.value)
+    assert "smtp.username" in message and str(tmp_path / "pantau.toml") in message
+    assert "PANTAU_SMTP_PASSWORD " in message and "PANTAU_SMTP_PASSWORD_FILE" in message
+
+
+@pytest.mark.parametrize("kind", ["variable", "file"])
+def test_an_empty_password_is_never_used(tmp_path: Path, kind: str) -> None:
+    settings = load_settings(_with_login(tmp_path), environ={})
+    empty = tmp_path / "pw"
+    empty.write_text("  \n")
+    environ = {"PANTAU_SMTP_PASSWORD": ""} if kind == "variable" else {"PANTAU_SMTP_PASSWORD_FILE": str(empty)}
+    with pytest.raises(SettingsError, match="kata sandi SMTP kosong"):
+        settings.smtp_password(environ)
+
+
+def test_without_a_username_there_is_no_login_and_no_password(tmp_path: Path) -> None:
+    settings = load_settings(None, environ={})
+    assert settings.smtp_password({"PANTAU_SMTP_PASSWORD": "rahasia"}) == ""
+    assert settings.smtp_password({}) == ""
+    assert load_settings(_with_login(tmp_path), environ={}).smtp_password({"PANTAU_SMTP_PASSWORD": "x"}) == "x"
+
+
+def test_relative_paths_are_remembered_as_written(tmp_path: Path) -> None:
+    write(tmp_path, "", "opd.toml")
+    path = write(tmp_path, 'opd_file = "opd.toml"\n[database]\nurl = "sqlite:///../p.db"\n'
+                           f'[alerts]\noutbox_dir = "{tmp_path}/out"\n')
+    settings = load_settings(path, environ={})
+    assert settings.folder == tmp_path
+    assert settings.opd_file == tmp_path / "opd.toml"
+    assert settings.relative_paths == {
+        "opd_file": "opd.toml", "database.url": "sqlite:///../p.db", "scheduler.inbox_dir": "var/inbox",
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('[http]\nport = "many"\n', "http.port: harus bilangan bulat"),
+        ("[http]\nport = 65536\n", "http.port: paling besar 65535"),
+        ('[logging]\nformat = "xml"\n', "logging.format: harus salah satu dari 'text' atau 'json'"),
+        ('timezone = "Asia/Jakrta"\n', "timezone: zona waktu 'Asia/Jakrta' tidak dikenal"),
+        ('[alerts]\nbpkad = "bpkad@jambikota.go.id"\n', 'alerts.bpkad: harus daftar, mis. ["a", "b"]'),
+        ('[[opd]]\nname = "Dinas PUPR"\n', "opd.0.code: wajib diisi"),
+        ("database = 3\n", "database: harus tabel"),
+    ],
+)
+def test_a_wrong_value_is_explained_in_indonesian(tmp_path: Path, text: str, said: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        load_settings(write(tmp_path, text), environ={})
+    assert str(err.value) == f"{tmp_path / 'pantau.toml'}: {said}"
+
+
+def test_the_boundary_value_itself_is_accepted(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, "[http]\nport = 65535\n"), environ={}).http.port == 65535

@@ -51,11 +51,12 @@ def alerts_group() -> None:
 @pass_cli
 def send_command(obj: CliContext, at: str | None) -> None:
     """Buat ringkasan yang jatuh tempo, simpan ke outbox, lalu kirim semua yang menunggu."""
-    from alerts.outbox import send_cycle
+    from alerts.outbox import app_transport, send_cycle
 
     settings = obj.settings
     now = _when(at, settings.tz)
     try:
+        app_transport(obj.app)  # an unusable transport (no SMTP password) fails before anything is queued
         result = send_cycle(obj.app, now)
     except ValueError as exc:  # e.g. [smtp] tls and starttls both set
         raise ConfigError(str(exc)) from exc

@@ -12,10 +12,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
 from monitor.bootstrap import App, bootstrap
+from monitor.cli import language
 from monitor.settings import Settings, SettingsError, load_settings
 
 EXIT_FAILED = 1
@@ -28,7 +30,23 @@ class ConfigError(click.ClickException):
     exit_code = EXIT_CONFIG
 
     def show(self, file: object = None) -> None:
-        click.echo(f"Error in configuration:\n{self.format_message()}", err=True)
+        click.echo(f"Kesalahan konfigurasi:\n{self.format_message()}", err=True)
+
+
+class PantauGroup(click.Group):
+    """The root ``pantau`` group: click's own words in Indonesian, and a settings error raised
+    anywhere in a command (a rule's options, a schedule, the SMTP password read at send time) the
+    clean exit-2 message naming the key, never a traceback."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        with language.indonesian():
+            return super().main(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SettingsError as exc:
+            raise ConfigError(str(exc)) from exc
 
 
 @dataclass

@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from monitor.cli.common import EXIT_FAILED, CliContext, ConfigError, pass_cli
-from monitor.settings import SettingsError
+from monitor.cli.common import EXIT_FAILED, CliContext, pass_cli
+from monitor.cli.config import preflight
 
 
 @click.command("run")
@@ -16,16 +16,12 @@ from monitor.settings import SettingsError
 def run_command(obj: CliContext, once: bool) -> None:
     """Jalankan daemon: tugas terjadwal, /metrics, /healthz dan /readyz. Hentikan dengan Ctrl-C atau SIGTERM."""
     from monitor.daemon.leader import DaemonAlreadyRunning, leadership_for
-    from monitor.daemon.scheduler import scheduled_jobs
     from monitor.daemon.service import main_loop
     from monitor.logs import configure_logging
 
     settings = obj.settings
     configure_logging(settings.logging)
-    try:
-        scheduled_jobs(settings)  # a bad schedule is a config error before anything starts
-    except SettingsError as exc:
-        raise ConfigError(str(exc)) from exc
+    preflight(settings)  # a bad schedule or SMTP password is a config error before anything starts
     try:
         # Before migrations: a second daemon on one SQLite file must not touch it at all.
         leadership = leadership_for(settings.database.url)

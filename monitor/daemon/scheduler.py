@@ -40,6 +40,7 @@ from monitor.daemon.metrics import DaemonMetrics
 from monitor.db import transaction
 from monitor.models import JobRun, aware, utcnow
 from monitor.settings import JobSchedule, Settings, SettingsError
+from monitor.settings_errors import describe_error
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +82,11 @@ def parse_interval(text: str) -> timedelta:
     while pos < len(text.rstrip()):
         match = _INTERVAL_PART.match(text, pos)
         if match is None:
-            raise ValueError(f"not an interval: {text!r} (write e.g. '30s', '5m', '1h30m', '1d')")
+            raise ValueError(f"bukan interval: {text!r} (tulis mis. '30s', '5m', '1h30m', '1d')")
         seconds += int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
         pos = match.end()
     if seconds <= 0:
-        raise ValueError(f"not an interval: {text!r} (write e.g. '30s', '5m', '1h30m', '1d')")
+        raise ValueError(f"bukan interval: {text!r} (tulis mis. '30s', '5m', '1h30m', '1d')")
     return timedelta(seconds=seconds)
 
 
@@ -108,7 +109,7 @@ def _schedule(settings: Settings, spec: JobSpec) -> JobSchedule:
     if isinstance(raw, JobSchedule):
         return raw
     if not isinstance(raw, Mapping):
-        raise SettingsError(f"{settings.source}: scheduler.{spec.name}: must be a table")
+        raise SettingsError(f"{settings.source}: scheduler.{spec.name}: harus tabel")
     merged = spec.default.model_dump()
     if "cron" in raw or "interval" in raw:
         merged.update(cron=None, interval=None)
@@ -117,8 +118,7 @@ def _schedule(settings: Settings, spec: JobSpec) -> JobSchedule:
         return JobSchedule.model_validate(merged)
     except ValidationError as exc:
         problems = "; ".join(
-            (".".join(str(p) for p in err["loc"]) + ": " if err["loc"] else "")
-            + ("unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, "))
+            (".".join(str(p) for p in err["loc"]) + ": " if err["loc"] else "") + describe_error(err)
             for err in exc.errors()
         )
         raise SettingsError(f"{settings.source}: scheduler.{spec.name}: {problems}") from exc
@@ -134,7 +134,7 @@ def _trigger(settings: Settings, name: str, schedule: JobSchedule) -> BaseTrigge
         return IntervalTrigger(seconds=parse_interval(schedule.interval).total_seconds(), timezone=settings.tz)
     except ValueError as exc:
         key = "cron" if schedule.cron is not None else "interval"
-        raise SettingsError(f"{settings.source}: scheduler.{name}.{key}: {exc}") from exc
+        raise SettingsError(f"{settings.source}: scheduler.{name}.{key}: jadwal tidak sah: {exc}") from exc
 
 
 def scheduled_jobs(settings: Settings, registry: Mapping[str, JobSpec] = JOBS) -> dict[str, ScheduledJob]:
@@ -143,7 +143,7 @@ def scheduled_jobs(settings: Settings, registry: Mapping[str, JobSpec] = JOBS) -
     unknown = sorted(set(extra) - set(registry))
     if unknown:
         raise SettingsError(
-            f"{settings.source}: scheduler.{unknown[0]}: no such job (jobs: {', '.join(registry)})"
+            f"{settings.source}: scheduler.{unknown[0]}: tidak ada tugas bernama ini (tugas: {', '.join(registry)})"
         )
     jobs = {}
     for name, spec in registry.items():

@@ -52,7 +52,7 @@ class WorkingCalendar:
         both = extra & removed
         if both:
             listed = ", ".join(d.isoformat() for d in sorted(both))
-            raise SettingsError(f"calendar: {listed} is both an extra and a removed holiday")
+            raise SettingsError(f"calendar: {listed} tercantum sebagai hari libur tambahan sekaligus yang dihapus")
         return cls(extra, removed)
 
     def holidays_in(self, year: int) -> dict[date, str]:
@@ -109,14 +109,14 @@ def read_holidays_file(path: Path) -> tuple[tuple[date, ...], tuple[date, ...]]:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError as exc:
-        raise SettingsError(f"calendar.holidays_file: file not found: {path}") from exc
+        raise SettingsError(f"calendar.holidays_file: berkas tidak ditemukan: {path}") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML: {exc}") from exc
+        raise SettingsError(f"{path}: bukan TOML yang sah: {exc}") from exc
     except OSError as exc:
-        raise SettingsError(f"calendar.holidays_file: cannot read {path}: {exc}") from exc
+        raise SettingsError(f"calendar.holidays_file: {path} tidak dapat dibaca: {exc.strerror or exc}") from exc
     unknown = sorted(set(data) - {"extra_holidays", "removed_holidays"})
     if unknown:
-        raise SettingsError(f"{path}: {unknown[0]}: unknown key (expected extra_holidays, removed_holidays)")
+        raise SettingsError(f"{path}: {unknown[0]}: kunci tidak dikenal (dikenal: extra_holidays, removed_holidays)")
     return _dates(path, "extra_holidays", data.get("extra_holidays", [])), _dates(
         path, "removed_holidays", data.get("removed_holidays", [])
     )
@@ -124,7 +124,7 @@ def read_holidays_file(path: Path) -> tuple[tuple[date, ...], tuple[date, ...]]:
 
 def _dates(path: Path, key: str, raw: Any) -> tuple[date, ...]:
     if not isinstance(raw, list):
-        raise SettingsError(f"{path}: {key}: must be a list of dates")
+        raise SettingsError(f"{path}: {key}: harus daftar tanggal")
     days = []
     for index, item in enumerate(raw):
         if isinstance(item, date) and not isinstance(item, datetime):
@@ -136,7 +136,7 @@ def _dates(path: Path, key: str, raw: Any) -> tuple[date, ...]:
                 continue
             except ValueError:
                 pass
-        raise SettingsError(f"{path}: {key}[{index}]: {item!r} is not a date (YYYY-MM-DD)")
+        raise SettingsError(f"{path}: {key}[{index}]: {item!r} bukan tanggal (YYYY-MM-DD)")
     return tuple(days)
 
 

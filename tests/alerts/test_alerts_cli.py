@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from alerts_support import SmtpServer, World
 from click.testing import CliRunner, Result
 
@@ -144,3 +145,20 @@ def test_a_message_left_sending_by_a_crashed_sender_is_counted_as_waiting_and_sa
         f"Terkirim 0, gagal sementara 0, mati 0, menunggu {count} ({count} di antaranya sedang dikirim proses lain "
         "atau tertahan oleh pengirim yang berhenti; dikirim ulang paling lambat 5 menit setelah diambil)."
     )
+
+
+def test_send_without_the_smtp_password_is_a_config_error_and_queues_nothing(
+    world: World, smtp_server: SmtpServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.finding(opd="PERKIM", severity="medium")
+    config = smtp_config(world.app.settings, tmp_path, smtp_server)
+    config.write_text(config.read_text(encoding="utf-8").replace("[smtp]\n", '[smtp]\nusername = "pantau"\n'))
+    monkeypatch.delenv("PANTAU_SMTP_PASSWORD", raising=False)
+    monkeypatch.setenv("PANTAU_SMTP_PASSWORD_FILE", str(tmp_path / "no-such-password"))
+
+    result = CliRunner().invoke(cli, ["--config", str(config), "alerts", "send", "--at", AT])
+
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit)  # no traceback
+    assert result.stderr.startswith("Kesalahan konfigurasi:\nenvironment: PANTAU_SMTP_PASSWORD_FILE: ")
+    assert "Outbox kosong." in pantau(config, "outbox", "list").output  # nothing queued to die later
+    assert smtp_server.take() == []

@@ -61,9 +61,9 @@ enabled = true
     [
         ('[scheduler.check]\ncron = "0 25 * * *"', "scheduler.check.cron"),
         ('[scheduler.outbox]\ninterval = "often"', "scheduler.outbox.interval"),
-        ('[scheduler.check]\ncron = "0 6 * * *"\ninterval = "1h"', "scheduler.check: give exactly one"),
-        ('[scheduler.chek]\ncron = "0 6 * * *"', "scheduler.chek: no such job"),
-        ('[scheduler.check]\ncorn = "0 6 * * *"', "scheduler.check: corn: unknown key"),
+        ('[scheduler.check]\ncron = "0 6 * * *"\ninterval = "1h"', "scheduler.check: isi tepat satu"),
+        ('[scheduler.chek]\ncron = "0 6 * * *"', "scheduler.chek: tidak ada tugas bernama ini"),
+        ('[scheduler.check]\ncorn = "0 6 * * *"', "scheduler.check: corn: kunci tidak dikenal"),
     ],
 )
 def test_a_bad_schedule_is_an_error_naming_the_key(tmp_path: Path, table: str, message: str) -> None:
@@ -81,7 +81,7 @@ def test_intervals(text: str, seconds: int) -> None:
 
 @pytest.mark.parametrize("text", ["", "0s", "5", "1 minute", "m", "-1m", "1m 5x"])
 def test_bad_intervals(text: str) -> None:
-    with pytest.raises(ValueError, match="not an interval"):
+    with pytest.raises(ValueError, match="bukan interval"):
         parse_interval(text)
 
 

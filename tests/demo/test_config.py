@@ -53,9 +53,18 @@ def demo_environ(tmp_path: Path) -> dict[str, str]:
     return {"PANTAU_WEB_SECRET_KEY_FILE": str(key)}
 
 
+def _installed_example(root: Path) -> Path:
+    """The example where the README puts it: copied to the installation's root, beside config/."""
+    (root / "config").symlink_to(CONFIG)
+    copy = root / "pantau.toml"
+    copy.write_text((CONFIG / "pantau.example.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    return copy
+
+
 @pytest.mark.parametrize("name", ["pantau.example.toml", "pantau.demo.toml"])
-def test_the_shipped_configuration_loads(name: str, demo_environ: dict[str, str]) -> None:
-    settings = load_settings(CONFIG / name, environ=demo_environ, required=True)
+def test_the_shipped_configuration_loads(name: str, tmp_path: Path, demo_environ: dict[str, str]) -> None:
+    path = _installed_example(tmp_path) if name == "pantau.example.toml" else CONFIG / name
+    settings = load_settings(path, environ=demo_environ, required=True)
     checks.rule_config(settings)  # every rule option known, of the right kind
     for job, spec in JOBS.items():
         settings.job(job, spec.default)
@@ -96,6 +105,17 @@ def test_the_demo_configuration_writes_under_var(demo_environ: dict[str, str]) -
     assert settings.alerts.outbox_dir.resolve() == var / "outbox"
     assert settings.scheduler.inbox_dir.resolve() == var / "inbox"
     assert "Kecamatan Danau Teluk" not in {opd.name for opd in settings.opd}
+
+
+def test_the_example_copied_to_the_root_keeps_everything_inside_the_installation(tmp_path: Path) -> None:
+    settings = load_settings(_installed_example(tmp_path), environ={}, required=True)
+    var = tmp_path / "var"
+    assert settings.database.url == f"sqlite:///{var / 'pantau.db'}"
+    assert (settings.alerts.outbox_dir, settings.scheduler.inbox_dir) == (var / "outbox", var / "inbox")
+    assert settings.opd_file == tmp_path / "config" / "opd.kota-jambi.toml"
+    assert settings.calendar.holidays_file == tmp_path / "config" / "holidays.example.toml"
+    assert set(settings.relative_paths) == {
+        "opd_file", "calendar.holidays_file", "database.url", "alerts.outbox_dir", "scheduler.inbox_dir"}
 
 
 def test_the_opd_file_is_the_demo_directory() -> None:

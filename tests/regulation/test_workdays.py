@@ -132,10 +132,10 @@ def test_the_calendar_reads_the_settings_and_the_holidays_file(tmp_path: Path) -
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("extra_holidays = [2026-02-30]", "not valid TOML"),
-        ('extra_holidays = ["30/03/2026"]', "extra_holidays[0]: '30/03/2026' is not a date"),
-        ("removed_holidays = 2026-03-24", "removed_holidays: must be a list of dates"),
-        ("extra_holiday = [2026-03-24]", "extra_holiday: unknown key"),
+        ("extra_holidays = [2026-02-30]", "bukan TOML yang sah"),
+        ('extra_holidays = ["30/03/2026"]', "extra_holidays[0]: '30/03/2026' bukan tanggal"),
+        ("removed_holidays = 2026-03-24", "removed_holidays: harus daftar tanggal"),
+        ("extra_holiday = [2026-03-24]", "extra_holiday: kunci tidak dikenal"),
         ("extra_holidays = [2026-03-24T08:00:00]", "extra_holidays[0]"),
     ],
 )
@@ -148,12 +148,12 @@ def test_a_bad_holidays_file_is_an_error_naming_the_file(tmp_path: Path, content
 
 
 def test_a_missing_holidays_file_is_an_error_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(SettingsError, match=r"calendar.holidays_file: file not found: .*nope.toml"):
+    with pytest.raises(SettingsError, match=r"calendar.holidays_file: berkas tidak ditemukan: .*nope.toml"):
         WorkingCalendar.from_settings(CalendarSettings(holidays_file=tmp_path / "nope.toml"))
 
 
 def test_a_date_both_added_and_removed_is_an_error() -> None:
-    with pytest.raises(SettingsError, match="2026-03-24 is both"):
+    with pytest.raises(SettingsError, match="2026-03-24 tercantum sebagai hari libur tambahan sekaligus yang dihapus"):
         WorkingCalendar.from_settings(
             CalendarSettings(extra_holidays=(date(2026, 3, 24),), removed_holidays=(date(2026, 3, 24),))
         )
