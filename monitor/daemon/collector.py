@@ -33,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
 from monitor.bootstrap import App
+from monitor.check.context import checked_contracts
 from monitor.models import (
     Addendum,
     Agreement,
@@ -258,6 +259,8 @@ class DatabaseCollector(Collector):
                     Finding.subject == Contract.opd + "|" + Contract.nomor_kontrak,
                 ),
             )
+            # The contracts the check reads (in scope, end of works known); the rest are counted apart.
+            .where(checked_contracts())
             .subquery()
         )
         rows = session.execute(
@@ -308,7 +311,27 @@ class DatabaseCollector(Collector):
             coverage.add_metric([opd, "count"], count[opd, "registered"] / total_count if total_count else 0.0)
             if total_value:
                 coverage.add_metric([opd, "value"], amount[opd, "registered"] / total_value)
-        return [contracts, values, premium_due, premium_paid, coverage]
+        return [contracts, values, premium_due, premium_paid, coverage, self._not_checked(session)]
+
+    def _not_checked(self, session: Session) -> Metric:
+        in_scope = func.coalesce(Contract.scope_override, Contract.in_scope)
+        reason = case((Contract.complete.is_(False), "incomplete"), else_="out_of_scope")
+        rows = session.execute(
+            select(Contract.opd, reason, func.count())
+            .where(or_(Contract.complete.is_(False), in_scope.is_(False)))
+            .group_by(Contract.opd, reason)
+        ).all()
+        family = _gauge(
+            "pantau_contracts_not_checked",
+            "Contracts kept but not checked: out of Jakon's scope, or incomplete (end of works unknown).",
+            ["opd", "reason"],
+        )
+        counted: dict[tuple[str, str], int] = defaultdict(int)
+        for opd, why, n in rows:
+            counted[opd_label(opd, self._directory), why] += n
+        for (opd, why), n in sorted(counted.items()):
+            family.add_metric([opd, why], n)
+        return family
 
     def _check_run_families(self, session: Session) -> list[Metric]:
         runs = session.execute(
@@ -492,6 +515,7 @@ _FAMILIES = {
     "pantau_premium_due_rupiah": "gauge",
     "pantau_premium_paid_rupiah": "gauge",
     "pantau_registration_coverage_ratio": "gauge",
+    "pantau_contracts_not_checked": "gauge",
     "pantau_check_run_duration_seconds": "gauge",
     "pantau_check_run_last_timestamp_seconds": "gauge",
     "pantau_check_run_last_success_timestamp_seconds": "gauge",

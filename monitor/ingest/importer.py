@@ -98,6 +98,8 @@ def ingest_file(
                     _count(report, chunk)
                     if progress is not None:
                         progress(report.rows)
+            if spec.marks_source:
+                writer.mark_file_source(str(table.notes.get("format", "csv")))
             if result.unknown_opd:
                 report.notes["unknown_opd"] = dict(
                     Counter(result.unknown_opd).most_common(_MAX_UNKNOWN_OPD_NOTES)

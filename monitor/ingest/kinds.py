@@ -61,6 +61,8 @@ class KindSpec:
     orders: tuple[DateOrder, ...] = ()
     # Words in a file name that suggest this kind (``guess_kind``).
     file_words: tuple[str, ...] = ()
+    # The table records where each row came from (``source``: csv or xlsx for a file of this kind).
+    marks_source: bool = False
     by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -174,6 +176,7 @@ CONTRACTS = KindSpec(
     identity=("opd", "nomor_kontrak"),
     orders=(DateOrder("tanggal_selesai", "tanggal_kontrak"), DateOrder("tanggal_selesai", "tanggal_mulai")),
     file_words=("kontrak", "spk", "paket", "contract", "sirup", "spse"),
+    marks_source=True,
     columns=(
         Column("kode_paket", aliases=("Kode RUP", "Kode Paket", "ID Paket", "ID RUP", "Kode Paket RUP",
                                       "Kode Tender")),
