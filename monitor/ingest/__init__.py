@@ -6,6 +6,7 @@ Public API (the CLI and the daemon's inbox job use only these)::
     report = ingest_file(app, "contracts", Path("kontrak.xlsx"), sheet=None, progress=None)
     guess_kind(Path("export_jakon.xlsx"))  # -> "registrations" | ... | None
     KINDS["contracts"].required               # the kind registry
+    report = SOURCES["spse"].ingest(app, Path("kontrak.json"))  # the real sources: SPSE, OCDS
 
 ``ingest_file`` raises :class:`IngestError` when the file as a whole cannot be imported.
 """
@@ -15,5 +16,7 @@ from __future__ import annotations
 from monitor.ingest.importer import guess_kind, ingest_file
 from monitor.ingest.kinds import KINDS, KindSpec
 from monitor.ingest.report import ImportReport, IngestError, RowError
+from monitor.ingest.sourcelist import SOURCES, Source
 
-__all__ = ["KINDS", "ImportReport", "IngestError", "KindSpec", "RowError", "guess_kind", "ingest_file"]
+__all__ = ["KINDS", "SOURCES", "ImportReport", "IngestError", "KindSpec", "RowError", "Source", "guess_kind",
+           "ingest_file"]
