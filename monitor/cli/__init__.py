@@ -15,6 +15,7 @@ from monitor.cli.common import CliContext
 COMMAND_MODULES = (
     "monitor.cli.core",
     "monitor.cli.ingest",
+    "monitor.cli.contracts",
     "monitor.cli.demo",
     "monitor.cli.domain",
     "monitor.cli.match",
