@@ -95,15 +95,14 @@ class ContractFacts:
 
 @dataclass
 class WriteCounts:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
     # Contracts not written: their OPD and number belong to another contract of a source.
     conflicts: list[str] = field(default_factory=list)
+    # Per contract given, in order: inserted|updated|unchanged|conflict.
+    outcomes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
-                "conflicts": len(self.conflicts)}
+        return {name: self.outcomes.count(name) for name in ("inserted", "updated", "unchanged")} | {
+            "conflicts": len(self.conflicts)}
 
 
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -176,18 +175,19 @@ def write_contracts(conn: Connection, facts: Iterable[ContractFacts], batch_id: 
                 counts.conflicts.append(
                     f"{fact.source_key}: OPD {number[0]} nomor kontrak '{number[1]}' sudah dipakai "
                     f"{holder[1] if holder is not None and holder[1] != fact.source_key else owner}")
+                counts.outcomes.append("conflict")
                 continue
             existing = by_key.get(fact.source_key)
             if existing is None and holder is not None:
                 existing = (holder[0], "")  # a contract from a file: taken over
             if existing is None:
                 inserts.append(row)
-                counts.inserted += 1
+                counts.outcomes.append("inserted")
             elif existing[1] != row["row_hash"]:
                 updates.append({**row, "id": existing[0]})
-                counts.updated += 1
+                counts.outcomes.append("updated")
             else:
-                counts.unchanged += 1
+                counts.outcomes.append("unchanged")
             written.append(fact)
         _apply(conn, table, inserts, updates)
         _write_addenda(conn, written, batch_id)

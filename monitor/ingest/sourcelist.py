@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.bootstrap import App
+from monitor.ingest.ocds.importer import ingest_ocds
 from monitor.ingest.report import ImportReport
 from monitor.ingest.spse.importer import ingest_spse
 
@@ -22,5 +23,6 @@ class Source:
 SOURCES: dict[str, Source] = {
     source.name: source for source in (
         Source("spse", "SPSE (ISB/INAPROC)", ingest_spse),
+        Source("ocds", "OCDS", ingest_ocds),
     )
 }
