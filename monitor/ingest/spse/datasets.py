@@ -148,9 +148,7 @@ def parse_row(stage: Stage, raw: Mapping[str, object]) -> tuple[StageRow | None,
 
 
 def _one_npwp(npwp15: str | None, npwp16: str | None) -> str | None:
-    """One NPWP from the two SPSE gives: the 15-digit form, which BPJS's exports still carry (the
-    16-digit form of a company is the same number with a leading 0)."""
-    for candidate in (npwp15, npwp16):
-        if candidate is not None and len(candidate) == 16 and candidate.startswith("0"):
-            return candidate[1:]
+    """One NPWP from the two SPSE gives: ``npwp_penyedia`` (15 digits, the form BPJS's exports still
+    carry), else the 16-digit one as written. The matcher knows a company's 16-digit NPWP is the
+    15-digit one with a leading 0 (:func:`monitor.matching.normalize.npwp_key`)."""
     return npwp15 or npwp16
