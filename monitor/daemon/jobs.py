@@ -31,6 +31,9 @@ SETTLE_SECONDS = 2.0
 # File-name prefixes (case-insensitive) that say which kind of data a dropped file holds, in the
 # order files are imported: contracts before the addenda, payments and registrations that refer to them.
 KIND_PREFIXES: Mapping[str, tuple[str, ...]] = {
+    # The real sources (monitor.ingest.SOURCES): spse_kontrak.json, ocds_2026.jsonl.
+    "spse": ("spse", "isb", "inaproc"),
+    "ocds": ("ocds",),
     "contracts": ("contracts", "contract", "kontrak"),
     "addenda": ("addenda", "addendum", "adendum"),
     "registrations": ("registrations", "registration", "registrasi", "kepesertaan", "jakon"),
@@ -110,7 +113,7 @@ def inbox(app: App, now: datetime, *, settle_seconds: float = SETTLE_SECONDS) ->
     """Import every file waiting in the inbox folder; each moves to ``processed/`` or ``failed/``
     with its import report (JSON) beside it. A file the database could not take (the server is down)
     stays in the inbox for the next run: only a file that is itself bad goes to ``failed/``."""
-    from monitor.ingest import IngestError, ingest_file
+    from monitor.ingest import SOURCES, IngestError, ingest_file
     from monitor.ingest import guess_kind as kind_from_header
 
     folder = app.settings.scheduler.inbox_dir
@@ -129,7 +132,7 @@ def inbox(app: App, now: datetime, *, settle_seconds: float = SETTLE_SECONDS) ->
             failed.append(path.name)
             continue
         try:
-            report = ingest_file(app, kind, path)
+            report = SOURCES[kind].ingest(app, path) if kind in SOURCES else ingest_file(app, kind, path)
         except IngestError as exc:
             _file_away(path, folder / "failed", now, {"kind": kind, "file": path.name, "error": str(exc)})
             log.warning("inbox: %s not imported: %s", path.name, exc, extra={"file": path.name, "kind": kind})
