@@ -48,7 +48,8 @@ class Mapped:
 
 
 def _get(value: Any, key: str) -> Any:
-    return value.get(key) if isinstance(value, Mapping) else None
+    # ijson and json give plain dicts; an ABC check here would cost more than the mapping itself.
+    return value.get(key) if type(value) is dict else None
 
 
 def _list(value: Any) -> Sequence[Any]:

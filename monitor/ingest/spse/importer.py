@@ -9,6 +9,7 @@ of Jakon's scope is kept, and counted there instead).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -53,21 +54,31 @@ def ingest_spse(app: App, path: Path, *, stage: str | None = None,
     report.notes["format"] = form
     started = utcnow()
     forced = None if stage is None else STAGE_BY_NAME[stage]
+    satker = SatkerDirectory(
+        {code: opd.code for opd in settings.opd for code in opd.satker_codes}, OpdDirectory(settings.opd))
+    scope = ScopeClassifier(settings.scope)
+    contracts: Counter[str] = Counter()
+    conflicts: list[str] = []
     with app.engine.connect() as conn, conn.begin():
         report.batch_id = batch_id = start_batch(conn, "spse", str(path), sha256_of(path), started)
         rejects = Rejects(batch_id, "spse", str(path), report)
-        accepted = _read(conn, path, items, forced, rejects, report, settings.ingest.chunk_rows, progress)
-        satker = SatkerDirectory(
-            {code: opd.code for opd in settings.opd for code in opd.satker_codes}, OpdDirectory(settings.opd))
-        contracts, out_of_scope = _join(conn, accepted, satker, ScopeClassifier(settings.scope))
-        counts = write_contracts(conn, contracts, batch_id)
-        _count(report, accepted, out_of_scope)
-        report.notes["contracts"] = {
-            **counts.as_dict(), "incomplete": sum(not c.complete for c in contracts),
-            "out_of_scope": sum(not c.in_scope for c in contracts),
-        }
-        if counts.conflicts:
-            report.notes["conflicts"] = counts.conflicts[:50]
+
+        def joined(accepted: list[Accepted]) -> None:
+            """Each chunk's procurements are joined and written at once: memory stays bounded."""
+            found, out_of_scope = _join(conn, accepted, satker, scope)
+            counts = write_contracts(conn, found, batch_id)
+            _count(report, accepted, out_of_scope)
+            contracts.update(counts.outcomes)
+            contracts.update(incomplete=sum(not c.complete for c in found), out_of_scope=sum(not c.in_scope
+                                                                                           for c in found))
+            conflicts.extend(counts.conflicts)
+
+        _read(conn, path, items, forced, rejects, report, settings.ingest.chunk_rows, progress, joined)
+        report.notes["contracts"] = {name: contracts[name] for name in (
+            "inserted", "updated", "unchanged")} | {"conflicts": len(conflicts), "incomplete": contracts["incomplete"],
+                                                   "out_of_scope": contracts["out_of_scope"]}
+        if conflicts:
+            report.notes["conflicts"] = conflicts[:50]
         if satker.unknown:
             report.notes["unknown_opd"] = dict(sorted(satker.unknown.items(), key=lambda kv: -kv[1])[:50])
         rejects.flush(conn)
@@ -80,8 +91,8 @@ Accepted = tuple[StageRow, int, str]
 
 
 def _read(conn: Connection, path: Path, items: Iterable[Item | BadItem], stage: Stage | None, rejects: Rejects,
-          report: ImportReport, chunk_rows: int, progress: Callable[[int], None] | None) -> list[Accepted]:
-    accepted: list[Accepted] = []
+          report: ImportReport, chunk_rows: int, progress: Callable[[int], None] | None,
+          joined: Callable[[list[Accepted]], None]) -> None:
     first: dict[tuple[str, str, str, str, int], tuple[int, str]] = {}
     chunk: list[tuple[StageRow, int, str]] = []
     duplicates = 0
@@ -91,7 +102,7 @@ def _read(conn: Connection, path: Path, items: Iterable[Item | BadItem], stage: 
                  "versi": r.versi, "fields": r.fields, "row_hash": h, "batch_id": report.batch_id,
                  "source_line": line} for r, line, h in chunk]
         outcomes = upsert(conn, STAGES_TABLE, _IDENTITY, rows)
-        accepted.extend((r, line, outcome) for (r, line, _), outcome in zip(chunk, outcomes, strict=True))
+        joined([(r, line, outcome) for (r, line, _), outcome in zip(chunk, outcomes, strict=True)])
         chunk.clear()
         if progress is not None:
             progress(report.rows)
@@ -140,7 +151,6 @@ def _read(conn: Connection, path: Path, items: Iterable[Item | BadItem], stage: 
         report.notes["stage"] = None
     if duplicates:
         report.notes["duplicate_rows"] = duplicates
-    return accepted
 
 
 def _count(report: ImportReport, accepted: list[Accepted], out_of_scope: set[tuple[str, str]]) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from monitor.ingest.values import MONTHS, BadValue, show
 from monitor.ingest.values import parse_npwp as _npwp
@@ -34,6 +35,9 @@ def is_blank(value: object) -> bool:
 
 
 def parse_text(value: object) -> str | None:
+    if type(value) is str:  # the common case, kept fast
+        text = " ".join(value.split())
+        return None if len(text) <= 21 and text.casefold() in BLANKS else text
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():
@@ -80,13 +84,23 @@ def whole_rupiah(sen: int) -> int:
 
 def parse_date(value: object) -> str | None:
     """-> ISO text (how records travel to the database)."""
+    if type(value) is str:
+        return _date_text(value)
     if is_blank(value):
         return None
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    text = " ".join(str(value).split())
+    return _date_text(str(value))
+
+
+@lru_cache(maxsize=65_536)
+def _date_text(value: str) -> str | None:
+    # Cached: a million rows hold a few hundred distinct dates. Errors are not cached (they raise).
+    if is_blank(value):
+        return None
+    text = " ".join(value.split())
     try:
         if match := _ISO.fullmatch(text):
             year, month, day = (int(g) for g in match.groups())
