@@ -8,6 +8,7 @@ same facts writes nothing (``unchanged``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -116,6 +117,9 @@ def _with_hash(row: dict[str, Any], batch_id: int, line: int | None) -> dict[str
 
 
 def _apply(conn: Connection, table: Table, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
+    if conn.dialect.name == "sqlite":
+        _sqlite_apply(conn, table, inserts, updates)
+        return
     if inserts:
         conn.execute(insert(table), inserts)
     if updates:
@@ -124,6 +128,35 @@ def _apply(conn: Connection, table: Table, inserts: list[dict[str, Any]], update
             update(table).where(table.c.id == bindparam("v_id")).values({c: bindparam(f"v_{c}") for c in columns}),
             [{f"v_{k}": v for k, v in row.items()} for row in updates],
         )
+
+
+def _sqlite_value(value: Any) -> Any:
+    """A value as SQLite stores it through SQLAlchemy's types: dates as ISO text, JSON as its text."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def _sqlite_apply(conn: Connection, table: Table, inserts: list[dict[str, Any]],
+                  updates: list[dict[str, Any]]) -> None:
+    """The sqlite3 module's own executemany, in the same transaction: SQLAlchemy's per-value processing
+    costs more than the rest of the import at a million rows (as in :mod:`monitor.ingest.loader`)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    quote = conn.dialect.identifier_preparer.quote
+    if inserts:
+        columns = list(inserts[0])
+        driver.executemany(
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})",
+            [[_sqlite_value(row[c]) for c in columns] for row in inserts])
+    if updates:
+        columns = [c for c in updates[0] if c != "id"]
+        driver.executemany(
+            f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(c)} = ?' for c in columns)} WHERE id = ?",
+            [[*(_sqlite_value(row[c]) for c in columns), row["id"]] for row in updates])
 
 
 def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[str]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Table, and_, func, select
 
 from monitor.bootstrap import App
 from monitor.ingest.contracts import ContractFacts, upsert, write_contracts
@@ -65,7 +65,7 @@ def ingest_spse(app: App, path: Path, *, stage: str | None = None,
 
         def joined(accepted: list[Accepted]) -> None:
             """Each chunk's procurements are joined and written at once: memory stays bounded."""
-            found, out_of_scope = _join(conn, accepted, satker, scope)
+            found, out_of_scope = _join(conn, accepted, satker, scope, batch_id)
             counts = write_contracts(conn, found, batch_id)
             _count(report, accepted, out_of_scope)
             contracts.update(counts.outcomes)
@@ -167,10 +167,15 @@ def _stage_rows(conn: Connection, *where: Any) -> Iterator[tuple[str, str, str, 
                             .where(t.source == "spse", *where))  # type: ignore[misc]
 
 
-def _join(conn: Connection, accepted: list[Accepted], satker: SatkerDirectory,
-          scope: ScopeClassifier) -> tuple[list[ContractFacts], set[tuple[str, str]]]:
-    """Every procurement the file touched, joined from all its stored stages; and those out of scope."""
+def _join(conn: Connection, accepted: list[Accepted], satker: SatkerDirectory, scope: ScopeClassifier,
+          batch_id: int) -> tuple[list[ContractFacts], set[tuple[str, str]]]:
+    """Every procurement the chunk touched, joined from all its stored stages; and those out of scope.
+    The chunk's own rows come from memory: reading back (and decoding) what was just written would
+    cost as much as writing it."""
     t = STAGES_TABLE.c
+    lines = [line for _, line, _ in accepted]
+    elsewhere = ~and_(func.coalesce(t.batch_id, 0) == batch_id,
+                      func.coalesce(t.source_line, 0).between(min(lines, default=0), max(lines, default=0)))
     groups: set[tuple[str, str]] = {(r.jalur, r.kode) for r, _, _ in accepted if r.kode}
     loose = {r.nomor for r, _, _ in accepted if not r.kode}  # rows joined by no_kontrak only
     by_nomor: dict[str, tuple[str, str]] = {}
@@ -181,12 +186,20 @@ def _join(conn: Connection, accepted: list[Accepted], satker: SatkerDirectory,
     procurements: dict[tuple[str, str], Procurement] = {}
     for jalur in ("tender", "nontender"):
         for part in _parts(sorted(kode for j, kode in groups if j == jalur)):
-            for _, kode, stage, nomor, versi, fields in _stage_rows(conn, t.jalur == jalur, t.kode.in_(part)):
+            for _, kode, stage, nomor, versi, fields in _stage_rows(conn, t.jalur == jalur, t.kode.in_(part),
+                                                                    elsewhere):
                 procurements.setdefault((jalur, kode), Procurement(jalur, kode)).add(stage, nomor, versi, fields)
+    for row, _, _ in accepted:
+        if row.kode:
+            procurements.setdefault((row.jalur, row.kode), Procurement(row.jalur, row.kode)).add(
+                row.stage, row.nomor, row.versi, row.fields)
     numbers = {nomor: key for key, p in procurements.items() for nomor in p.kontrak}
     for part in _parts(sorted(numbers)):
-        for _, _, stage, nomor, versi, fields in _stage_rows(conn, t.kode == "", t.nomor.in_(part)):
+        for _, _, stage, nomor, versi, fields in _stage_rows(conn, t.kode == "", t.nomor.in_(part), elsewhere):
             procurements[numbers[nomor]].add(stage, nomor, versi, fields)
+    for row, _, _ in accepted:
+        if not row.kode and row.nomor in numbers:
+            procurements[numbers[row.nomor]].add(row.stage, row.nomor, row.versi, row.fields)
     contracts: list[ContractFacts] = []
     out: set[tuple[str, str]] = set()
     for key, procurement in procurements.items():

@@ -260,3 +260,20 @@ def test_a_file_that_is_no_spse_dataset_is_refused(app: App, tmp_path: Path) -> 
     with pytest.raises(IngestError, match="harus berupa array"):
         ingest_spse(app, single)
     assert count(app, ImportBatch) == 0
+
+
+def test_a_file_larger_than_a_chunk_joins_across_chunks(app: App, tmp_path: Path) -> None:
+    ingest = app.settings.ingest.model_copy(update={"chunk_rows": 100})
+    app.settings = app.settings.model_copy(update={"ingest": ingest})
+    rows = [kontrak(kd_tender=str(n), no_kontrak=f"K-{n}") for n in range(150)]
+    # The addendum version of K-7 and the SPMK rows (joined by number only) come chunks later.
+    rows += [{**kontrak(kd_tender="7", no_kontrak="K-7"), "versi_addendum": 1, "nilai_kontrak": "2000000000.00"}]
+    ingest_spse(app, write_json(tmp_path / "kontrak.json", rows))
+    report = ingest_spse(app, write_json(tmp_path / "spmk.json", [
+        spmk(kd_tender=..., no_kontrak=f"K-{n}") for n in range(150)]))
+    assert (report.rows, report.inserted, report.notes["contracts"]["updated"]) == (150, 150, 150)
+    stored = {c.nomor_kontrak: c for c in contracts(app)}
+    assert len(stored) == 150 and all(c.complete for c in stored.values())
+    with app.sessions() as session:
+        [addendum] = session.scalars(select(Addendum))
+    assert (addendum.nomor_kontrak, addendum.nilai_kontrak_baru) == ("K-7", 2_000_000_000)
