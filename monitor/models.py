@@ -24,6 +24,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -143,12 +145,54 @@ class Contract(_Record, Base):
     npwp_penyedia: Mapped[str | None] = mapped_column(String(16))
     nilai_kontrak: Mapped[int] = mapped_column(BigInteger)
     tanggal_mulai: Mapped[date | None] = mapped_column(Date)
-    tanggal_selesai: Mapped[date] = mapped_column(Date)
+    # None while the end of works is unknown (an SPSE contract whose SPMK has not arrived): see ``complete``.
+    tanggal_selesai: Mapped[date | None] = mapped_column(Date)
     sumber_dana: Mapped[str] = mapped_column(String(50), default="APBD")
     jenis_pekerjaan: Mapped[str] = mapped_column(String(20), default="konstruksi")
     tahun_anggaran: Mapped[int | None] = mapped_column(Integer)
     kecamatan: Mapped[str | None] = mapped_column(String(100))
     kelurahan: Mapped[str | None] = mapped_column(String(100))
+    # Provenance and scope (migration 0006). A file of contracts (CSV/XLSX) says all of it; the SPSE and
+    # OCDS importers fill these from the source. Server defaults: the CSV importer never writes them.
+    # The exact value in sen (SPSE writes 1269963504.15); nilai_kontrak stays whole rupiah for the premium.
+    nilai_kontrak_sen: Mapped[int | None] = mapped_column(BigInteger)
+    # The end of works is known; where tanggal_selesai came from: kontrak (the file's column), spmk,
+    # waktu_penyelesaian (start + duration), bapbast, ocds.
+    complete: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    sumber_tanggal_selesai: Mapped[str | None] = mapped_column(String(40))
+    # Jakon covers construction works and consultancy only; goods and other services are kept, never checked.
+    in_scope: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    scope_reason: Mapped[str | None] = mapped_column(String(200))
+    scope_guessed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A human's decision (``pantau contracts scope``): wins over the source; no import touches it.
+    scope_override: Mapped[bool | None] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(10), default="csv", server_default="csv")  # csv|xlsx|spse|ocds
+    kd_tender: Mapped[str | None] = mapped_column(String(40))
+    kd_nontender: Mapped[str | None] = mapped_column(String(40))
+    ocid: Mapped[str | None] = mapped_column(String(200))
+    # The source's identity of the contract (``spse:tender:<kd_tender>:<no_kontrak>``, ``ocds:<ocid>:<id>``):
+    # a later stage or release finds its contract by it even when the OPD or the number changed.
+    source_key: Mapped[str | None] = mapped_column(String(400), unique=True)
+
+
+class SourceStage(_Record, Base):
+    """One row of one stage of a procurement as a source published it (SPSE's paket, kontrak, SPMK,
+    BAPBAST, nilai), kept so stages arriving in any order and in separate runs can be joined again."""
+
+    __tablename__ = "source_stage"
+    __table_args__ = (
+        UniqueConstraint("source", "jalur", "kode", "stage", "nomor", "versi"),
+        Index("ix_source_stage_nomor", "nomor"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(10))  # spse
+    jalur: Mapped[str] = mapped_column(String(10))  # tender|nontender
+    kode: Mapped[str] = mapped_column(String(40))  # kd_tender / kd_nontender; '' when the row lacks it
+    stage: Mapped[str] = mapped_column(String(20))  # paket|kontrak|spmk|bapbast|nilai
+    nomor: Mapped[str] = mapped_column(String(200))  # no_kontrak ('' for paket and nilai)
+    versi: Mapped[int] = mapped_column(Integer)  # versi_addendum (0 for the original)
+    fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # canonical values, JSON
 
 
 class Addendum(_Record, Base):

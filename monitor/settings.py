@@ -46,6 +46,8 @@ class Opd(_Section):
     aliases: tuple[str, ...] = ()
     email: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
+    # SPSE's kd_satker_str codes of the agency's satker (``1.03.0.00.0.00.01.0000``).
+    satker_codes: tuple[str, ...] = ()
 
 
 class IngestSettings(_Section):
@@ -58,6 +60,46 @@ class IngestSettings(_Section):
     max_rupiah: int = Field(default=1_000_000_000_000_000, ge=1, le=100_000_000_000_000_000)
     # The longest text a cell may hold, in every format (CSV and XLSX alike).
     max_text_chars: int = Field(default=10_000, ge=1, le=1_000_000)
+
+
+# SPSE's jenis_pengadaan (any case) -> jenis_pekerjaan; a value missing here is out of Jakon's scope.
+JenisPekerjaan = Literal["konstruksi", "konsultansi"]
+DEFAULT_JENIS_PENGADAAN: dict[str, JenisPekerjaan] = {
+    "pekerjaan konstruksi": "konstruksi",
+    "jasa konsultansi konstruksi": "konsultansi",
+    "jasa konsultansi badan usaha konstruksi": "konsultansi",
+    "jasa konsultansi perorangan konstruksi": "konsultansi",
+}
+# Words in nama_paket when the source does not say the procurement type (the contract dataset alone).
+# Out-of-scope words are tried first: "Pengadaan Komputer" must not pass as construction.
+DEFAULT_OUT_KEYWORDS = (
+    "alat tulis", "atk", "komputer", "laptop", "printer", "makan minum", "makanan", "konsumsi", "cetak",
+    "percetakan", "seragam", "obat", "bahan medis", "sewa kendaraan", "langganan", "jasa kebersihan",
+    "cleaning service", "tenaga keamanan", "asuransi", "kendaraan dinas", "mebel", "meubelair",
+)
+DEFAULT_KONSULTANSI_KEYWORDS = (
+    "perencanaan", "pengawasan", "konsultan", "konsultansi", "supervisi", "ded ", "detail engineering",
+    "studi kelayakan", "manajemen konstruksi",
+)
+DEFAULT_KONSTRUKSI_KEYWORDS = (
+    "pembangunan", "rehabilitasi", "rehab ", "renovasi", "peningkatan jalan", "pemeliharaan jalan",
+    "pemeliharaan gedung", "pemeliharaan berkala", "pengaspalan", "betonisasi", "drainase", "saluran",
+    "jembatan", "normalisasi", "turap", "talud", "konstruksi", "gedung", "jalan lingkungan", "box culvert",
+)
+
+
+class ScopeSettings(_Section):
+    """Which contracts Jakon covers: construction works and construction consultancy (``[scope]``).
+
+    Contracts out of scope are imported and kept but never checked, unless ``include_out_of_scope``
+    (every contract is checked) or a per-contract override (``pantau contracts scope``) puts them back."""
+
+    include_out_of_scope: bool = False
+    jenis_pengadaan: dict[str, JenisPekerjaan] = Field(
+        default_factory=lambda: dict(DEFAULT_JENIS_PENGADAAN))
+    out_keywords: tuple[str, ...] = DEFAULT_OUT_KEYWORDS
+    konsultansi_keywords: tuple[str, ...] = DEFAULT_KONSULTANSI_KEYWORDS
+    konstruksi_keywords: tuple[str, ...] = DEFAULT_KONSTRUKSI_KEYWORDS
 
 
 class CalendarSettings(_Section):
@@ -202,6 +244,7 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     opd: tuple[Opd, ...] = ()
     ingest: IngestSettings = IngestSettings()
+    scope: ScopeSettings = ScopeSettings()
     calendar: CalendarSettings = CalendarSettings()
     deadline: DeadlineSettings = DeadlineSettings()
     rules: dict[str, RuleSettings] = Field(default_factory=dict)
@@ -447,3 +490,9 @@ def _check_opd_directory(settings: Settings) -> None:
                     f"{settings.source}: opd: {label!r} menunjuk ke dua OPD, {owner} dan {opd.code}"
                 )
             seen[key] = opd.code
+    codes: dict[str, str] = {}
+    for opd in settings.opd:
+        for code in opd.satker_codes:
+            owner = codes.setdefault(code.strip(), opd.code)
+            if owner != opd.code:
+                raise SettingsError(f"{settings.source}: opd: satker code {code!r} names both {owner} and {opd.code}")

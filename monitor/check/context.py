@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, overload
 
@@ -114,14 +114,34 @@ def _extend(columns: Sequence[Any], rows: list[tuple[Any, ...]]) -> None:
         column.extend(values)
 
 
-def load_contracts(conn: Connection, intern: Interner) -> Table[ContractState]:
+def checked_contracts(include_out_of_scope: bool = False) -> ColumnElement[bool]:
+    """The contracts the check reads: those whose end of works is known, and in Jakon's scope (a human's
+    override wins over the source's scope) unless every contract is to be checked (``[scope]
+    include_out_of_scope``). The rest are kept, listed by ``pantau contracts`` and counted in the metrics."""
+    c = Contract.__table__.c
+    if include_out_of_scope:
+        return c.complete.is_(True)
+    return and_(c.complete.is_(True), func.coalesce(c.scope_override, c.in_scope).is_(True))
+
+
+def count_left_out(conn: Connection) -> dict[str, int]:
+    """Contracts the check leaves out: out of scope (override applied) and incomplete."""
+    c = Contract.__table__.c
+    in_scope = func.coalesce(c.scope_override, c.in_scope)
+    out, incomplete = conn.execute(select(
+        func.count().filter(in_scope.is_(False)), func.count().filter(c.complete.is_(False)),
+    ).select_from(Contract.__table__)).one()
+    return {"out_of_scope": int(out or 0), "incomplete": int(incomplete or 0)}
+
+
+def load_contracts(conn: Connection, intern: Interner, include_out_of_scope: bool = False) -> Table[ContractState]:
     c = Contract.__table__.c
     terms = load_current_terms(conn)
     statement = select(
         c.id, c.opd, c.opd_known, c.nomor_kontrak, c.nama_paket, c.penyedia, c.npwp_penyedia,
         _day_column(conn, c.tanggal_kontrak), _day_column(conn, c.tanggal_mulai), c.nilai_kontrak,
         _day_column(conn, c.tanggal_selesai), c.jenis_pekerjaan, c.sumber_dana, c.kode_paket,
-    ).order_by(c.id)
+    ).where(checked_contracts(include_out_of_scope)).order_by(c.id)
     columns = _columns(CONTRACT_FIELDS, ("id", "nilai_awal", "nilai"))
     same, day, pop_terms = intern.same, intern.day, terms.pop
     number = ({} if intern.contract_numbers is None else intern.contract_numbers).setdefault
@@ -268,17 +288,20 @@ class Records:
     payments: Sequence[PaymentState]
     agreements: Sequence[AgreementState]
     kampung: Sequence[KampungState]
+    # Contracts kept but not checked, by why (see checked_contracts).
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 def load_records(
-    conn: Connection, contracts_loaded: Callable[[Table[ContractState]], object] | None = None
+    conn: Connection, contracts_loaded: Callable[[Table[ContractState]], object] | None = None,
+    *, include_out_of_scope: bool = False,
 ) -> Records:
     """Contracts (with their addenda applied), registrations, agreements and Kampung Bahagia activities
     in memory; payments streamed from ``conn``, which must stay open while the records are used.
     ``contracts_loaded`` is called with the contracts before the registrations are read (the check
     run starts work on them aside)."""
     intern = Interner()
-    contracts = load_contracts(conn, intern)
+    contracts = load_contracts(conn, intern, include_out_of_scope)
     if contracts_loaded is not None:
         contracts_loaded(contracts)
     return Records(
@@ -287,4 +310,5 @@ def load_records(
         payments=StreamedPayments(conn, Interner()),  # its own: the big one is freed after loading
         agreements=load_agreements(conn),
         kampung=load_kampung(conn),
+        left_out=count_left_out(conn),
     )

@@ -246,7 +246,8 @@ def _run(
             # The contracts' side of matching is computed aside while the registrations load.
             contract_side: list[Aside] = []
             records = load_records(reader, lambda contracts: contract_side.append(
-                stack.enter_context(ContractSide.aside(contracts))))
+                stack.enter_context(ContractSide.aside(contracts))),
+                include_out_of_scope=settings.scope.include_out_of_scope)
             with Session(bind=reader) as session:
                 decisions = load_decisions(session)
             lap("load")
@@ -449,6 +450,7 @@ def _counts(
         "records": {"contracts": len(records.contracts), "registrations": len(records.registrations),
                     "payments": len(records.payments), "agreements": len(records.agreements),
                     "kampung": len(records.kampung)},
+        "contracts_left_out": dict(records.left_out),
         "links": len(links.links),
         "ambiguous": len(links.ambiguous),
     }

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "monitor.cli.config",
     "monitor.cli.core",
     "monitor.cli.ingest",
+    "monitor.cli.contracts",
     "monitor.cli.demo",
     "monitor.cli.domain",
     "monitor.cli.match",

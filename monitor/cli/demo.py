@@ -10,6 +10,7 @@ from typing import cast
 import click
 
 from monitor.demo import DEFAULT_AS_OF, DEFAULT_CONTRACTS, DEFAULT_SEED, FORMATS, fiscal_year, write_demo
+from monitor.demo.spse import write_spse_demo
 from monitor.demo.writer import AUTO_CSV_ABOVE, Format
 from monitor.regulation.wording import tanggal
 
@@ -32,9 +33,10 @@ _KIND_NAMES = {
 @click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
               default=DEFAULT_AS_OF.isoformat(), show_default=True,
               help="Tanggal demo: data sampai sehari sebelumnya; temuan per tanggal ini.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="auto", show_default=True,
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "spse"]), default="auto", show_default=True,
               help=f"auto: registrasi dan perjanjian sebagai XLSX, sisanya CSV (semua CSV di atas "
-                   f"{AUTO_CSV_ABOVE:,} kontrak); csv atau xlsx: semua berkas begitu.")
+                   f"{AUTO_CSV_ABOVE:,} kontrak); csv atau xlsx: semua berkas begitu; spse: kontrak dan "
+                   f"adendum sebagai dataset SPSE (JSON ISB dan CSV INAPROC), sisanya seperti auto.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Proses yang menulis CSV secara paralel (bawaan: satu per CPU, paling banyak 4).")
 def demo_data(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: str, workers: int | None) -> None:
@@ -48,15 +50,24 @@ def demo_data(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: str, w
     """
     day = as_of.date() if isinstance(as_of, datetime) else as_of
     started = time.monotonic()
-    written = write_demo(out_dir, contracts=contracts, seed=seed, as_of=day, fmt=cast(Format, fmt), workers=workers)
+    if fmt == "spse":
+        written = write_spse_demo(out_dir, contracts=contracts, seed=seed, as_of=day)
+    else:
+        written = write_demo(out_dir, contracts=contracts, seed=seed, as_of=day, fmt=cast(Format, fmt),
+                             workers=workers)
     elapsed = time.monotonic() - started
     paths, summary = written.paths, written.summary
     click.echo(f"Tahun anggaran {fiscal_year(day)} Kota Jambi (data per {tanggal(day)}, seed {seed}) "
                f"ditulis ke {out_dir} dalam {elapsed:.1f} detik:")
     for kind, name in _KIND_NAMES.items():
+        if kind not in paths:
+            continue
         bad = len(summary["malformed"].get(kind, []))
         rows = f"{summary['rows'][kind]:,}".replace(",", ".")
         click.echo(f"  {paths[kind].name:<20} {rows:>9} baris {name}" + (f" + {bad} baris rusak" if bad else ""))
+    for name, path in paths.items():
+        if name.startswith("spse:"):
+            click.echo(f"  {path.name:<26} dataset SPSE (pantau ingest spse)")
     click.echo(f"  {paths['truth'].name:<20} kunci jawaban (tautan, skenario, temuan yang diharapkan)")
     click.echo(f"  {paths['opd'].name:<20} direktori OPD (untuk opd_file)")
 

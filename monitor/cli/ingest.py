@@ -13,7 +13,7 @@ import click
 from sqlalchemy import func, select
 
 from monitor.cli.common import EXIT_FAILED, EXIT_TERMINATED, CliContext, Terminated, pass_cli, sigterm_unwinds
-from monitor.ingest import KINDS, ImportReport, IngestError, ingest_file
+from monitor.ingest import KINDS, SOURCES, ImportReport, IngestError, ingest_file
 from monitor.models import ImportBatch, RejectedRow
 
 # Text output lists this many problems per file; the rest are in ``pantau rejects``.
@@ -54,13 +54,26 @@ def _progress(enabled: bool, description: str) -> Iterator[Callable[[int], None]
         yield update
 
 
+def _title(kind: str) -> str:
+    return KINDS[kind].title if kind in KINDS else SOURCES[kind].title
+
+
 def _print_text(report: ImportReport) -> None:
-    title = KINDS[report.kind].title
+    out_of_scope = f", {_n(report.out_of_scope)} di luar lingkup Jakon (disimpan)" if report.kind in SOURCES else ""
     click.echo(
-        f"{report.file}: data {title}, {_n(report.rows)} baris: {_n(report.inserted)} baru, "
-        f"{_n(report.updated)} diperbarui, {_n(report.unchanged)} tidak berubah, {_n(report.rejected)} ditolak "
-        f"(batch {report.batch_id})"
+        f"{report.file}: data {_title(report.kind)}, {_n(report.rows)} baris: {_n(report.inserted)} baru, "
+        f"{_n(report.updated)} diperbarui, {_n(report.unchanged)} tidak berubah, {_n(report.rejected)} ditolak"
+        f"{out_of_scope} (batch {report.batch_id})"
     )
+    contracts = report.notes.get("contracts")
+    if contracts:
+        click.echo(
+            f"  Kontrak: {_n(contracts['inserted'])} baru, {_n(contracts['updated'])} diperbarui, "
+            f"{_n(contracts['unchanged'])} tidak berubah; {_n(contracts['incomplete'])} belum lengkap "
+            f"(tanggal selesai belum diketahui), {_n(contracts['out_of_scope'])} di luar lingkup"
+        )
+    for conflict in report.notes.get("conflicts", []):
+        click.echo(f"  Tidak ditulis: {conflict}")
     if report.errors:
         click.echo("  Baris ditolak:")
         for error in report.errors[:TEXT_ERROR_LIMIT]:
@@ -84,14 +97,15 @@ def _print_text(report: ImportReport) -> None:
 
 
 @click.command("ingest")
-@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("kind", type=click.Choice([*KINDS, *SOURCES]))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: satu objek JSON per berkas, satu baris.")
 @click.option("--sheet", default=None, help="Sheet Excel yang dibaca (bawaan: yang pertama).")
 @pass_cli
 def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, sheet: str | None) -> None:
-    """Impor berkas CSV atau XLSX jenis KIND (contracts, addenda, registrations, payments, agreements, kampung).
+    """Impor berkas CSV atau XLSX jenis KIND (contracts, addenda, registrations, payments, agreements, kampung),
+    atau data sumber: spse (dataset SPSE: JSON ISB atau XLSX/CSV INAPROC), ocds (OCDS 1.1).
 
     Baris yang salah ditolak satu per satu dan didaftar; berkas yang sama sekali tidak terbaca
     sebagai tabel tidak mengubah apa pun dan membuat kode keluar 1.
@@ -103,7 +117,10 @@ def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, she
         try:
             # Each file is one transaction: a SIGTERM rolls the current one back and ends its parse worker.
             with sigterm_unwinds(), _progress(show_progress, f"{path.name}") as progress:
-                report = ingest_file(app, kind, path, sheet=sheet, progress=progress)
+                if kind in SOURCES:
+                    report = SOURCES[kind].ingest(app, path)
+                else:
+                    report = ingest_file(app, kind, path, sheet=sheet, progress=progress)
         except Terminated:
             click.echo(f"Impor dihentikan (SIGTERM) saat membaca {path}; tidak ada yang tersimpan dari berkas ini. "
                        "Berkas yang sudah selesai sebelumnya tetap tersimpan.", err=True)
@@ -124,7 +141,7 @@ def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, she
 
 
 @click.command("rejects")
-@click.option("--kind", type=click.Choice(list(KINDS)), default=None, help="Hanya jenis data ini.")
+@click.option("--kind", type=click.Choice([*KINDS, *SOURCES]), default=None, help="Hanya jenis data ini.")
 @click.option("--batch", "batch_id", type=int, default=None, help="Hanya batch impor ini.")
 @click.option("--all", "every", is_flag=True, help="Semua batch, bukan hanya impor terakhir tiap berkas.")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -69,9 +69,10 @@ def _waiting_files(inbox: Path, settle_seconds: float) -> list[Path]:
         # Hidden files and Excel's "~$name.xlsx" lock files are not data.
         if path.is_file() and not path.name.startswith((".", "~$")) and path.stat().st_mtime <= cutoff
     ]
-    from monitor.ingest.kinds import KINDS, kind_from_name
+    from monitor.ingest.kinds import KINDS, SOURCE_FILE_WORDS, kind_from_name
 
-    order = {kind: index for index, kind in enumerate(KINDS)}  # contracts first: the others refer to them
+    # Contracts first (the real sources hold contracts too): the others refer to them.
+    order = {kind: index for index, kind in enumerate([*SOURCE_FILE_WORDS, *KINDS])}
     return sorted(files, key=lambda p: (order.get(kind_from_name(p.name) or "", len(order)), p.name))
 
 
@@ -113,16 +114,16 @@ def inbox(app: App, now: datetime, *, settle_seconds: float = SETTLE_SECONDS) ->
 
 def _import_one(app: App, path: Path, folder: Path, now: datetime) -> bool:
     """Import one dropped file and file it away; True when it was imported."""
-    from monitor.ingest import KINDS, IngestError, guess_kind, ingest_file
+    from monitor.ingest import KINDS, SOURCES, IngestError, guess_kind, ingest_file
 
     kind: str | None = None
     try:
         # The name says it (the documented convention); failing that, the header columns may.
         kind = guess_kind(path, app.settings)
         if kind is None:
-            known = ", ".join(spec.file_words[0] for spec in KINDS.values())
+            known = ", ".join([*(spec.file_words[0] for spec in KINDS.values()), *SOURCES])
             raise IngestError(f"jenis data tidak dikenali dari nama berkas; awali nama dengan salah satu: {known}")
-        report = ingest_file(app, kind, path)
+        report = SOURCES[kind].ingest(app, path) if kind in SOURCES else ingest_file(app, kind, path)
     except IngestError as exc:
         _file_away(path, folder / "failed", now, {"kind": kind, "file": path.name, "error": str(exc)})
         log.warning("inbox: %s not imported: %s", path.name, exc, extra={"file": path.name, "kind": kind})

@@ -105,6 +105,8 @@ def ingest_file(
                         progress(report.rows)
             if result.extra_cells_rows:
                 report.notes["extra_cells"] = {"rows": result.extra_cells_rows, "lines": result.extra_cells_lines}
+            if spec.marks_source:
+                writer.mark_file_source(str(table.notes.get("format", "csv")))
             if result.unknown_opd:
                 report.notes["unknown_opd"] = dict(
                     Counter(result.unknown_opd).most_common(_MAX_UNKNOWN_OPD_NOTES)

@@ -62,6 +62,8 @@ class KindSpec:
     # Words in a file name that say this kind: a name starting with one names the kind (the inbox's
     # convention, :func:`kind_from_name`); inside a name they break a tie between headers (``guess_kind``).
     file_words: tuple[str, ...] = ()
+    # The table records where each row came from (``source``: csv or xlsx for a file of this kind).
+    marks_source: bool = False
     by_name: dict[str, Column] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -181,7 +183,8 @@ CONTRACTS = KindSpec(
     model=Contract,
     identity=("opd", "nomor_kontrak"),
     orders=(DateOrder("tanggal_selesai", "tanggal_kontrak"), DateOrder("tanggal_selesai", "tanggal_mulai")),
-    file_words=("kontrak", "spk", "paket", "contract", "sirup", "spse"),
+    file_words=("kontrak", "spk", "paket", "contract", "sirup"),
+    marks_source=True,
     columns=(
         Column("kode_paket", aliases=("Kode RUP", "Kode Paket", "ID Paket", "ID RUP", "Kode Paket RUP",
                                       "Kode Tender")),
@@ -337,17 +340,23 @@ KINDS: dict[str, KindSpec] = {
 }
 
 
+# Words a file of one of the real sources' datasets starts with (monitor.ingest.SOURCES):
+# spse_kontrak.json, isb_spmk.json, inaproc_kontrak.xlsx, ocds_2026.jsonl.
+SOURCE_FILE_WORDS: Mapping[str, tuple[str, ...]] = {"spse": ("spse", "isb", "inaproc"), "ocds": ("ocds",)}
+
+
 def kind_from_name(name: str) -> str | None:
     """The kind a file's name starts with (``kontrak_2026-03.csv``, ``SP2D maret.xlsx``), case and punctuation
     ignored; the longest word wins (``adendum_kontrak`` is addenda). ``None`` when no kind's word starts it."""
     stem = normalize_header(name.rsplit(".", 1)[0] if "." in name else name)
     best: tuple[int, str] | None = None
-    for spec in KINDS.values():
-        for word in map(normalize_header, spec.file_words):
+    words = [*((spec.name, spec.file_words) for spec in KINDS.values()), *SOURCE_FILE_WORDS.items()]
+    for kind, file_words in words:
+        for word in map(normalize_header, file_words):
             # A short word (rt, spk, mou) must end there: "rtlh_2026" is not a Kampung Bahagia file.
             whole = len(word) > 3 or not stem[len(word):len(word) + 1].isalpha()
             if stem.startswith(word) and whole and (best is None or len(word) > best[0]):
-                best = (len(word), spec.name)
+                best = (len(word), kind)
     return best[1] if best else None
 
 

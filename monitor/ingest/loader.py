@@ -214,6 +214,15 @@ class BatchWriter:
         self._report.updated += updated
         self._report.unchanged += unchanged
 
+    def mark_file_source(self, file_format: str) -> None:
+        """Contracts written by this batch came from a file of contracts (``csv`` or ``xlsx``) that gives
+        their end date itself (see the provenance columns of :class:`monitor.models.Contract`)."""
+        assert self._conn is not None
+        table = self._spec.table
+        if "source" in table.c:
+            self._conn.execute(update(table).where(table.c.batch_id == self.batch_id).values(
+                source=file_format, sumber_tanggal_selesai="kontrak"))
+
     def finish(self) -> None:
         """Commit: the report's counts (rows, rejected, notes) must be final."""
         assert self._stage is not None and self._conn is not None and self._transaction is not None

@@ -27,8 +27,9 @@ class RowError:
 
 @dataclass
 class ImportReport:
-    """The outcome of importing one file. ``rows`` = inserted + updated + unchanged + rejected;
-    ``errors`` may hold several problems for one rejected row."""
+    """The outcome of importing one file. ``rows`` (read) = inserted + updated + unchanged + rejected
+    + out_of_scope (rows kept but out of Jakon's scope: SPSE, OCDS); ``errors`` may hold several
+    problems for one rejected row."""
 
     kind: str
     file: str
@@ -38,6 +39,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    out_of_scope: int = 0
     errors: list[RowError] = field(default_factory=list)
     # Encoding, delimiter or sheet read, header line, unknown OPDs, ignored columns.
     notes: dict[str, Any] = field(default_factory=dict)
@@ -47,10 +49,12 @@ class ImportReport:
             "kind": self.kind,
             "file": self.file,
             "rows": self.rows,
+            "read": self.rows,
             "inserted": self.inserted,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "rejected": self.rejected,
+            "out_of_scope": self.out_of_scope,
             "errors": [error.as_dict() for error in self.errors],
             "batch_id": self.batch_id,
             "notes": self.notes,

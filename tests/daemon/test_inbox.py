@@ -168,3 +168,20 @@ def test_when_the_database_does_not_answer_the_file_stays_for_the_next_run(app: 
         down.dispose()
     assert (app.settings.scheduler.inbox_dir / "kontrak_maret.csv").exists()
     assert not (app.settings.scheduler.inbox_dir / "failed").exists()
+
+
+def test_spse_and_ocds_files_are_imported_by_their_source(app: App) -> None:
+    spse = ('[{"kd_tender": "1001", "no_kontrak": "K-1", "tgl_kontrak": "2026-03-02T00:00:00.000000Z", '
+            '"nama_satker": "DINAS PEKERJAAN UMUM DAN PENATAAN RUANG", "nama_paket": "Pembangunan Drainase", '
+            '"nama_penyedia": "CV A", "nilai_kontrak": "75000000.00"}]')
+    drop(app, "spse_kontrak.json", spse)
+    drop(app, "ocds_2026.jsonl", '{"ocid": "ocds-x-1", "id": "r1", "buyer": {"name": "Dinas PUPR"}, '
+                                 '"tender": {"mainProcurementCategory": "works"}, "contracts": [{"id": "K-2", '
+                                 '"dateSigned": "2026-03-05T00:00:00Z", "value": {"amount": 5, "currency": "IDR"}}]}\n')
+    result = inbox(app, NOW)
+    assert sorted(result.summary["imported"]) == ["ocds_2026.jsonl", "spse_kontrak.json"]
+    folder = app.settings.scheduler.inbox_dir / "processed"
+    kinds = {json.loads(p.read_text(encoding="utf-8"))["kind"] for p in folder.glob("*.report.json")}
+    assert kinds == {"spse", "ocds"}
+    with app.sessions() as session:
+        assert set(session.scalars(select(Contract.source))) == {"spse", "ocds"}

@@ -50,6 +50,7 @@ FAMILIES = {
     "pantau_premium_due_rupiah": "gauge",
     "pantau_premium_paid_rupiah": "gauge",
     "pantau_registration_coverage_ratio": "gauge",
+    "pantau_contracts_not_checked": "gauge",
     "pantau_check_run_duration_seconds": "histogram",
     "pantau_check_run_last_timestamp_seconds": "gauge",
     "pantau_check_run_last_success_timestamp_seconds": "gauge",

@@ -16,6 +16,7 @@ from sqlalchemy import BigInteger, ColumnElement, and_, case, exists, func, lite
 from sqlalchemy.orm import Session, aliased
 
 from checks.jakon_unregistered import Unregistered
+from monitor.check.context import checked_contracts
 from monitor.daemon.collector.families import Scrape, gauge, opd_label
 from monitor.db import exact_sum, exact_total
 from monitor.models import Addendum, CheckRun, Contract, Finding, MatchLink, Registration
@@ -94,6 +95,8 @@ def contract_families(session: Session, scrape: Scrape) -> list[Metric]:
                 Finding.subject == Contract.opd + "|" + Contract.nomor_kontrak,
             ),
         )
+        # The contracts the check reads (in scope, end of works known); the rest are counted apart.
+        .where(checked_contracts())
         .subquery()
     )
     rows = session.execute(
@@ -143,7 +146,28 @@ def contract_families(session: Session, scrape: Scrape) -> list[Metric]:
         coverage.add_metric([opd, "count"], count[opd, "registered"] / total_count if total_count else 0.0)
         if total_value:
             coverage.add_metric([opd, "value"], amount[opd, "registered"] / total_value)
-    return [contracts, values, premium_due, premium_paid, coverage]
+    return [contracts, values, premium_due, premium_paid, coverage, _not_checked(session, scrape)]
+
+
+def _not_checked(session: Session, scrape: Scrape) -> Metric:
+    in_scope = func.coalesce(Contract.scope_override, Contract.in_scope)
+    reason = case((Contract.complete.is_(False), "incomplete"), else_="out_of_scope")
+    rows = session.execute(
+        select(Contract.opd, reason, func.count())
+        .where(or_(Contract.complete.is_(False), in_scope.is_(False)))
+        .group_by(Contract.opd, reason)
+    ).all()
+    family = gauge(
+        "pantau_contracts_not_checked",
+        "Contracts kept but not checked: out of Jakon's scope, or incomplete (end of works unknown).",
+        ["opd", "reason"],
+    )
+    counted: dict[tuple[str, str], int] = defaultdict(int)
+    for opd, why, n in rows:
+        counted[opd_label(opd, scrape.directory), why] += n
+    for (opd, why), n in sorted(counted.items()):
+        family.add_metric([opd, why], n)
+    return family
 
 
 def check_run_families(session: Session, scrape: Scrape) -> list[Metric]:
