@@ -142,6 +142,45 @@ class SchedulerSettings(_Section):
     shutdown_grace_seconds: float = Field(default=20.0, gt=0, le=28)
 
 
+class Signatory(_Section):
+    """One signature block of the monev report (jabatan, name, NIP)."""
+
+    jabatan: str
+    nama: str = ""
+    nip: str = ""
+
+
+class ReportSettings(_Section):
+    """The monev report: its kop, nomor, signatures, paper and where it goes; and the follow-up's
+    default batas waktu."""
+
+    instansi: tuple[str, ...] = ("PEMERINTAH KOTA JAMBI", "DINAS TENAGA KERJA DAN PERINDUSTRIAN")
+    alamat: str = "Jl. Jenderal Basuki Rahmat No. 1, Paal Lima, Kota Baru, Jambi 36129"
+    # A PNG/JPEG/SVG logo for the kop; none by default.
+    logo: Path | None = None
+    # The report's number: {year} and {month} (roman, as letters are numbered) are filled in; the
+    # agenda number is often left blank for the secretariat to write.
+    nomor: str = "560/____/DISNAKER/{month}/{year}"
+    tempat: str = "Jambi"
+    penandatangan: tuple[Signatory, ...] = (
+        Signatory(jabatan="Kepala Dinas Tenaga Kerja dan Perindustrian Kota Jambi"),
+        Signatory(jabatan="Kepala BPJS Ketenagakerjaan Cabang Jambi"),
+    )
+    paper: Literal["A4", "F4"] = "A4"
+    # Lists in the PDF stop after this many rows, with a sentence saying how many more the XLSX has.
+    pdf_max_rows: int = Field(default=200, ge=10)
+    output_dir: Path = Path("var/reports")
+    recipients: tuple[str, ...] = ()
+    # A monev e-mail heavier than this carries the HTML only and says where the rest is.
+    max_attachment_mb: float = Field(default=10.0, gt=0)
+    # Batas waktu of a finding's follow-up: this many days after it opened, per rule id, else the default.
+    followup_default_days: int = Field(default=30, ge=1, le=3650)
+    followup_days: dict[str, int] = Field(default_factory=dict)
+
+    def followup_days_for(self, rule_id: str) -> int:
+        return self.followup_days.get(rule_id, self.followup_default_days)
+
+
 class LoggingSettings(_Section):
     format: Literal["text", "json"] = "text"
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -163,6 +202,7 @@ class Settings(_Section):
     http: HttpSettings = HttpSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     logging: LoggingSettings = LoggingSettings()
+    report: ReportSettings = ReportSettings()
     # Where the settings came from, for messages; not a key of the file.
     source: str = Field(default="<defaults>", exclude=True)
 
@@ -273,12 +313,15 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     alerts = settings.alerts.model_copy(update={"outbox_dir": fix(settings.alerts.outbox_dir)})
     scheduler = settings.scheduler.model_copy(update={"inbox_dir": fix(settings.scheduler.inbox_dir)})
     smtp = settings.smtp.model_copy(update={"ca_file": fix(settings.smtp.ca_file)})
+    report = settings.report.model_copy(
+        update={"output_dir": fix(settings.report.output_dir), "logo": fix(settings.report.logo)})
     url = settings.database.url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
         url = "sqlite:///" + os.path.normpath(base / url[len("sqlite:///"):])
     database = settings.database.model_copy(update={"url": url})
     return settings.model_copy(
-        update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database, "smtp": smtp}
+        update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database, "smtp": smtp,
+                "report": report}
     )
 
 

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "monitor.cli.domain",
     "monitor.cli.match",
     "monitor.cli.findings",
+    "monitor.cli.followup",
     "monitor.cli.alerts",
     "monitor.cli.daemon",
 )
