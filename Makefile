@@ -9,6 +9,7 @@ CONFIG := config/pantau.demo.toml
 .PHONY: run test lint typecheck bench install clean demo
 
 $(STAMP): pyproject.toml
+	scripts/install-report-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'

@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "monitor.cli.match",
     "monitor.cli.findings",
     "monitor.cli.followup",
+    "monitor.cli.report",
     "monitor.cli.alerts",
     "monitor.cli.daemon",
 )
