@@ -66,10 +66,10 @@ class SafeWorkbook:
         elif kind == "date" and isinstance(value, (date, datetime)):
             sheet.write_datetime(row, col, datetime(value.year, value.month, value.day), self.date)
         elif kind == "id":
-            sheet.write_string(row, col, str(value), self.text)
+            sheet.write_string(row, col, _one_line_breaks(str(value)), self.text)
         else:
             # write_string never makes a formula, whatever the text starts with ("=HYPERLINK(...)", "+62...").
-            sheet.write_string(row, col, str(value))
+            sheet.write_string(row, col, _one_line_breaks(str(value)))
 
     def table(self, name: str, fields: Sequence[Field], rows: Iterable[dict[str, Any]],
               *, before: Sequence[str] = ()) -> int:
@@ -110,6 +110,11 @@ class SafeWorkbook:
     def close(self) -> bytes:
         self.book.close()
         return self._buffer.getvalue()
+
+
+def _one_line_breaks(text: str) -> str:
+    # A bare CR is stored as "_x000D_" and shown as such by some readers; a cell's line break is LF.
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def _sheet_name(name: str) -> str:
