@@ -120,11 +120,13 @@ def set_followup(
 
 
 def set_followups(
-    session: Session, changes: Iterable[Change], *, actor: str, now: datetime, source: str,
+    session: Session, changes: Iterable[Change], *, actor: str, now: datetime, source: str, locked: bool = False,
 ) -> list[Outcome | FollowupError]:
     """Apply many changes under one lock (the meeting's sheet): each succeeds or is refused on its own;
-    the results are in the order given."""
-    lock_for_writing(session)
+    the results are in the order given. ``locked``: the caller took :func:`lock_for_writing` first thing
+    in this transaction (to write more beside the changes)."""
+    if not locked:
+        lock_for_writing(session)
     conn = session.connection()
     results: list[Outcome | FollowupError] = []
     for change in changes:

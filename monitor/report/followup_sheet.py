@@ -79,6 +79,7 @@ def ingest_followup_sheet(session: Session, path: Path, report: ReportSettings, 
     if missing:
         raise SheetError(f"{path}: kolom {', '.join(missing)} tidak ada")
     now = utcnow()
+    followup.lock_for_writing(session)  # first thing: the batch, its rejects and the changes in one write
     batch = ImportBatch(kind=KIND, file_name=str(path), sha256="", started_at=now, notes={"sheet": FOLLOWUP_SHEET})
     session.add(batch)
     session.flush()
@@ -122,7 +123,8 @@ def ingest_followup_sheet(session: Session, path: Path, report: ReportSettings, 
             new_due = followup.UNSET
         changes.append(followup.Change(values["finding_id"], values["status"], new_due, values["pic"],
                                        values["note"]))
-    outcomes = followup.set_followups(session, changes, actor=actor, now=now, source=f"xlsx:{path.name}")
+    outcomes = followup.set_followups(session, changes, actor=actor, now=now, source=f"xlsx:{path.name}",
+                                     locked=True)
     for (offset, raw, _values), outcome in zip(parsed, outcomes, strict=True):
         if isinstance(outcome, followup.FollowupError):
             reject(offset, None, str(outcome), raw)
