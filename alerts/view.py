@@ -119,8 +119,11 @@ class SectionView:
     more_command: str
 
 
-def digest_context(digest: Digest, settings: Settings, now: datetime) -> dict[str, Any]:
-    """Everything the digest templates read."""
+def digest_context(
+    digest: Digest, settings: Settings, now: datetime, *, attachment: str = "", attachment_notice: str = "",
+) -> dict[str, Any]:
+    """Everything the digest templates read. ``attachment``: the name of the attached full list, which the
+    cut sections point to; ``attachment_notice``: the sentence saying what is attached (or why not)."""
     fmt = formatter(settings.alerts.language, settings.tz)
     active = [item for item in digest.items if item.reason != RESOLVED]
     resolved = sorted((item for item in digest.items if item.reason == RESOLVED), key=_urgency)
@@ -159,6 +162,8 @@ def digest_context(digest: Digest, settings: Settings, now: datetime) -> dict[st
             "amount": fmt.money(sum(t.amount_at_risk for t in digest.opd_totals)),
         },
         "base_url": settings.alerts.base_url,
+        "attachment": one_line(attachment),
+        "attachment_notice": one_line(attachment_notice),
         # The ack example names a real finding of this digest, so it can be copied as it is.
         "example_id": active[0].finding.id if active else (digest.items[0].finding.id if digest.items else "ID"),
     }

@@ -168,7 +168,7 @@ class ReportSettings(_Section):
     )
     paper: Literal["A4", "F4"] = "A4"
     # Lists in the PDF stop after this many rows, with a sentence saying how many more the XLSX has.
-    pdf_max_rows: int = Field(default=200, ge=10)
+    pdf_max_rows: int = Field(default=100, ge=10)
     output_dir: Path = Path("var/reports")
     recipients: tuple[str, ...] = ()
     # A monev e-mail heavier than this carries the HTML only and says where the rest is.
