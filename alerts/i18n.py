@@ -83,7 +83,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "monev.subject": "Laporan monev kepatuhan Jakon per {date}",
         "monev.body": (
             "Terlampir laporan monitoring dan evaluasi kepatuhan Jaminan Sosial Ketenagakerjaan Jasa Konstruksi "
-            "per {date} (periode {start} s.d. {end}): {files}."
+            "per {date}: {files}. Sheet \"Tindak lanjut\" pada berkas XLSX adalah lembar kerja rapat."
         ),
         "monev.heavy": (
             "Berkas PDF dan XLSX ({size} MB) melebihi batas lampiran {limit} MB; hanya HTML yang dilampirkan. "
@@ -282,7 +282,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "monev.subject": "Jakon compliance monev report as of {date}",
         "monev.body": (
             "Attached is the monitoring and evaluation report on construction workers' social security "
-            "compliance as of {date} (period {start} to {end}): {files}."
+            "compliance as of {date}: {files}. The XLSX's \"Tindak lanjut\" sheet is the meeting's working sheet."
         ),
         "monev.heavy": (
             "The PDF and XLSX files ({size} MB) exceed the {limit} MB attachment limit; only the HTML is attached. "

@@ -156,7 +156,7 @@ class ReportSettings(_Section):
 
     instansi: tuple[str, ...] = ("PEMERINTAH KOTA JAMBI", "DINAS TENAGA KERJA DAN PERINDUSTRIAN")
     alamat: str = "Jl. Jenderal Basuki Rahmat No. 1, Paal Lima, Kota Baru, Jambi 36129"
-    # A PNG/JPEG/SVG logo for the kop; none by default.
+    # A PNG/JPEG/SVG logo for the kop; "" (the default) for none.
     logo: Path | None = None
     # The report's number: {year} and {month} (roman, as letters are numbered) are filled in; the
     # agenda number is often left blank for the secretariat to write.
@@ -176,6 +176,11 @@ class ReportSettings(_Section):
     # Batas waktu of a finding's follow-up: this many days after it opened, per rule id, else the default.
     followup_default_days: int = Field(default=30, ge=1, le=3650)
     followup_days: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("logo", mode="before")
+    @classmethod
+    def _no_logo(cls, value: Any) -> Any:
+        return None if value == "" else value
 
     def followup_days_for(self, rule_id: str) -> int:
         return self.followup_days.get(rule_id, self.followup_default_days)
