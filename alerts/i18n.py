@@ -85,6 +85,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Terlampir laporan monitoring dan evaluasi kepatuhan Jaminan Sosial Ketenagakerjaan Jasa Konstruksi "
             "per {date}: {files}. Sheet \"Tindak lanjut\" pada berkas XLSX adalah lembar kerja rapat."
         ),
+        "monev.none": (
+            "Laporan monev kepatuhan Jakon per {date} sudah dibuat, tetapi berkasnya ({size} MB) melebihi batas "
+            "lampiran {limit} MB dan tidak dilampirkan. Semua berkas tersimpan di {where}."
+        ),
         "monev.heavy": (
             "Berkas PDF dan XLSX ({size} MB) melebihi batas lampiran {limit} MB; hanya HTML yang dilampirkan. "
             "Semua berkas tersimpan di {where}."
@@ -283,6 +287,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "monev.body": (
             "Attached is the monitoring and evaluation report on construction workers' social security "
             "compliance as of {date}: {files}. The XLSX's \"Tindak lanjut\" sheet is the meeting's working sheet."
+        ),
+        "monev.none": (
+            "The Jakon compliance monev report as of {date} is ready, but its files ({size} MB) exceed the "
+            "{limit} MB attachment limit and are not attached. All files are stored in {where}."
         ),
         "monev.heavy": (
             "The PDF and XLSX files ({size} MB) exceed the {limit} MB attachment limit; only the HTML is attached. "

@@ -9,7 +9,7 @@ import click
 
 from monitor.cli.common import EXIT_CONFIG, CliContext, pass_cli
 from monitor.cli.findings import _actor
-from monitor.report import FORMATS, MonevParams, ReportError, render_monev_all
+from monitor.report import FORMATS, MonevParams, ReportError, write_monev
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -44,18 +44,18 @@ def monev_command(obj: CliContext, as_of: datetime | None, period_start: datetim
     params = MonevParams(as_of=as_of.date() if as_of else None,
                          period_start=period_start.date() if period_start else None,
                          period_end=period_end.date() if period_end else None, final=final)
-    try:
-        content = render_monev_all(obj.app, params, [fmt], actor=_actor(actor))[fmt]
-    except ReportError as exc:
-        raise BadRequest(str(exc)) from exc
     if output is None:
         directory = obj.settings.report.output_dir
         directory.mkdir(parents=True, exist_ok=True)
         stamp = (params.as_of or datetime.now(obj.settings.tz).date()).isoformat()
         output = directory / f"monev-{stamp}.{fmt}"
-    output.write_bytes(content)
+    try:
+        write_monev(obj.app, params, {fmt: output}, actor=_actor(actor))
+    except ReportError as exc:
+        raise BadRequest(str(exc)) from exc
     kind = "final (angka disimpan untuk monev berikutnya)" if final else "konsep"
-    click.echo(f"Laporan monev {kind} ditulis: {output} ({len(content):,} bita)".replace(",", "."))
+    size = f"{output.stat().st_size:,}".replace(",", ".")
+    click.echo(f"Laporan monev {kind} ditulis: {output} ({size} bita)")
 
 
 def register(group: click.Group) -> None:

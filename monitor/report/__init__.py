@@ -7,8 +7,11 @@ the meeting's follow-up sheet read back (:mod:`.followup_sheet`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import io
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
 
 from monitor.bootstrap import App
 from monitor.report.model import MonevParams, MonevReport, ReportError, build_report
@@ -16,51 +19,62 @@ from monitor.report.model import MonevParams, MonevReport, ReportError, build_re
 FORMATS = ("html", "pdf", "xlsx")
 
 
-def _html(report: MonevReport) -> bytes:
+def _html(report: MonevReport, out: BinaryIO) -> None:
     from monitor.report.html import render_html
 
-    return "".join(render_html(report)).encode("utf-8")
+    # Piece by piece: at a million contracts the lampiran are hundreds of megabytes of HTML.
+    for piece in render_html(report):
+        out.write(piece.encode("utf-8"))
 
 
-def _pdf(report: MonevReport) -> bytes:
+def _pdf(report: MonevReport, out: BinaryIO) -> None:
     from monitor.report.pdf import render_pdf
 
-    return render_pdf(report)
+    out.write(render_pdf(report))
 
 
-def _xlsx(report: MonevReport) -> bytes:
+def _xlsx(report: MonevReport, out: BinaryIO) -> None:
     from monitor.report.xlsx import render_xlsx
 
-    return render_xlsx(report)
+    out.write(render_xlsx(report))
 
 
-RENDERERS: dict[str, Callable[[MonevReport], bytes]] = {"html": _html, "pdf": _pdf, "xlsx": _xlsx}
+RENDERERS: dict[str, Callable[[MonevReport, BinaryIO], None]] = {"html": _html, "pdf": _pdf, "xlsx": _xlsx}
 
 
-def render_monev_all(app: App, params: MonevParams, formats: Iterable[str], *, now: datetime | None = None,
-                     actor: str = "pantau") -> dict[str, bytes]:
-    """Build the report once, in one read transaction, and render it in each format. With
-    ``params.final`` its figures are stored as a snapshot in the same transaction."""
-    wanted = list(formats)
-    unknown = [f for f in wanted if f not in RENDERERS]
+def write_monev(app: App, params: MonevParams, targets: Mapping[str, Path | BinaryIO], *,
+                now: datetime | None = None, actor: str = "pantau") -> MonevReport:
+    """Build the report once, in one read transaction, and write it in each format to its target (a path,
+    written whole or not at all, or an open binary file). With ``params.final`` its figures are stored as a
+    snapshot in the same transaction. Raises :class:`ReportError` for what cannot be reported."""
+    unknown = [f for f in targets if f not in RENDERERS]
     if unknown:
         raise ReportError(f"format {unknown[0]!r} tidak dikenal; pilih dari: {', '.join(FORMATS)}")
     now = now or datetime.now(app.settings.tz)
     with app.sessions() as session:
         conn = session.connection()
         report = build_report(conn, app.settings, params, now)
-        output = {fmt: RENDERERS[fmt](report) for fmt in wanted}
+        for fmt, target in targets.items():
+            if isinstance(target, Path):
+                part = target.with_name(target.name + ".part")
+                with part.open("wb") as out:
+                    RENDERERS[fmt](report, out)
+                part.replace(target)  # a reader never sees half a file
+            else:
+                RENDERERS[fmt](report, target)
         if params.final:
             from monitor.report.snapshot import store_snapshot
 
             store_snapshot(conn, report, actor=actor, now=now)
             session.commit()
-    return output
+    return report
 
 
 def render_monev(app: App, params: MonevParams, format: str, *, now: datetime | None = None) -> bytes:
-    """The report in one format (``html``, ``pdf`` or ``xlsx``), as bytes."""
-    return render_monev_all(app, params, [format], now=now)[format]
+    """The report in one format (``html``, ``pdf`` or ``xlsx``), as bytes (for the web interface)."""
+    buffer = io.BytesIO()
+    write_monev(app, params, {format: buffer}, now=now)
+    return buffer.getvalue()
 
 
-__all__ = ["FORMATS", "MonevParams", "ReportError", "render_monev", "render_monev_all"]
+__all__ = ["FORMATS", "MonevParams", "ReportError", "render_monev", "write_monev"]

@@ -15,7 +15,7 @@ from alerts.outbox import enqueue_message
 from alerts.render import XLSX_SUBTYPE, Attachment, RenderedEmail
 from monitor.bootstrap import App
 from monitor.db import transaction
-from monitor.report import FORMATS, MonevParams, render_monev_all
+from monitor.report import FORMATS, MonevParams, write_monev
 
 KIND = "monev"
 _TYPES = {"html": ("text", "html"), "pdf": ("application", "pdf"), "xlsx": ("application", XLSX_SUBTYPE)}
@@ -32,26 +32,26 @@ class Delivered:
 def write_and_send(app: App, now: datetime) -> Delivered:
     settings = app.settings
     as_of = now.astimezone(settings.tz).date()
-    output = render_monev_all(app, MonevParams(as_of=as_of), FORMATS, now=now)
     directory = settings.report.output_dir
     directory.mkdir(parents=True, exist_ok=True)
-    files = []
-    for suffix, content in output.items():
-        path = directory / f"monev-{as_of.isoformat()}.{suffix}"
-        tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(content)
-        tmp.replace(path)  # a reader never sees half a file
-        files.append(path)
+    paths = {fmt: directory / f"monev-{as_of.isoformat()}.{fmt}" for fmt in FORMATS}
+    write_monev(app, MonevParams(as_of=as_of), paths, now=now)
+    files = list(paths.values())
     fmt = formatter(settings.alerts.language, settings.tz)
     limit = settings.report.max_attachment_mb
-    total_mb = sum(len(c) for c in output.values()) / 1_000_000
+    total_mb = sum(p.stat().st_size for p in files) / 1_000_000
     html_only = total_mb > limit
-    sent = ["html"] if html_only else list(FORMATS)
-    attachments = [Attachment(f"monev-{as_of.isoformat()}.{f}", output[f], *_TYPES[f]) for f in sent]
-    body = fmt.t("monev.body", date=fmt.date(as_of), files=", ".join(a.filename for a in attachments))
-    if html_only:
-        body += " " + fmt.t("monev.heavy", size=f"{total_mb:.1f}".replace(".", ","), limit=f"{limit:g}",
-                            where=str(directory))
+    html_mb = paths["html"].stat().st_size / 1_000_000
+    # Over the limit the HTML goes alone; when it alone is over it too (its lampiran are complete), nothing does.
+    sent = list(FORMATS) if not html_only else (["html"] if html_mb <= limit else [])
+    attachments = [Attachment(paths[f].name, paths[f].read_bytes(), *_TYPES[f]) for f in sent]
+    size = f"{total_mb:.1f}".replace(".", ",")
+    if attachments:
+        body = fmt.t("monev.body", date=fmt.date(as_of), files=", ".join(a.filename for a in attachments))
+    else:
+        body = fmt.t("monev.none", date=fmt.date(as_of), size=size, limit=f"{limit:g}", where=str(directory))
+    if html_only and attachments:
+        body += " " + fmt.t("monev.heavy", size=size, limit=f"{limit:g}", where=str(directory))
     rendered = RenderedEmail(subject=fmt.t("monev.subject", date=fmt.date(as_of)), text=body + "\n",
                              html=f"<p>{html.escape(body)}</p>\n")
     with transaction(app.sessions) as session:

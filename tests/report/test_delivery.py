@@ -75,7 +75,7 @@ def test_the_monev_job_mails_three_attachments_and_survives_an_outage(
 def test_a_heavy_report_carries_the_html_only_and_says_where_the_rest_is(
     city: City, tmp_path: Path, smtp: SmtpServer,
 ) -> None:
-    app = _app(city, tmp_path, smtp, max_attachment_mb=0.01)
+    app = _app(city, tmp_path, smtp, max_attachment_mb=0.15)  # the HTML is about 110 kB, all three 190 kB
     jobs.monev(app, NOW)
     flush_outbox(app, NOW, smtp.transport())
     message = smtp.take()[0].message
@@ -91,3 +91,15 @@ def test_without_a_successful_check_the_job_fails_and_sends_nothing(app: App, tm
         jobs.monev(_app(City(app, tmp_path), tmp_path, smtp), NOW)
     with app.sessions() as session:
         assert session.scalars(select(OutboxMessage)).first() is None
+
+
+def test_when_even_the_html_is_over_the_limit_nothing_is_attached_and_the_body_says_where(
+    city: City, tmp_path: Path, smtp: SmtpServer,
+) -> None:
+    app = _app(city, tmp_path, smtp, max_attachment_mb=0.000001)
+    jobs.monev(app, NOW)
+    flush_outbox(app, NOW, smtp.transport())
+    message = smtp.take()[0].message
+    assert list(message.iter_attachments()) == []
+    text = " ".join(text_of(message).split())
+    assert "tidak dilampirkan" in text and str(tmp_path / "reports") in text
