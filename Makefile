@@ -32,8 +32,12 @@ run: $(STAMP)
 	$(PANTAU) ingest kampung $(DEMO)/kampung.csv
 	$(PANTAU) check --as-of $(AS_OF)
 	$(PANTAU) alerts send
+	$(PANTAU) report monev --as-of $(AS_OF) --format html
+	$(PANTAU) report monev --as-of $(AS_OF) --format xlsx
+	$(PANTAU) report monev --as-of $(AS_OF) --format pdf
 	@echo
 	@echo "Database: var/pantau.db   Demo files: $(DEMO)/   E-mails (.eml): var/outbox/"
+	@echo "Monev report: var/reports/monev-$(AS_OF).html (any browser), .pdf (any PDF reader), .xlsx (Excel, LibreOffice)"
 	@echo "Rejected rows (line and reason): $(PANTAU) rejects"
 	@echo "Findings: $(PANTAU) findings --severity critical   (--format json|csv)"
 	@echo

@@ -73,6 +73,12 @@ def _logo(report: MonevReport) -> str | None:
     return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
 
 
+def _generated(report: MonevReport) -> str:
+    """``2 Desember 2026 pukul 14.16 WIB``: the time in the configured zone, the Indonesian way."""
+    local = report.generated_at.astimezone(report.settings.tz)
+    return f"{report.fmt.date(local)} pukul {local:%H.%M} {local.tzname()}"
+
+
 def context(report: MonevReport, *, pdf: bool) -> dict[str, Any]:
     f = report.fmt
     cap = report.settings.report.pdf_max_rows
@@ -110,7 +116,7 @@ def context(report: MonevReport, *, pdf: bool) -> dict[str, Any]:
     return {
         "r": report, "f": f, "report": report.settings.report, "title": TITLE, "pdf": pdf, "cap": cap,
         "paper": PAPER[report.settings.report.paper], "logo": _logo(report),
-        "generated": report.generated_at.astimezone(report.settings.tz).strftime("%d-%m-%Y %H:%M %Z"),
+        "generated": _generated(report),
         "headline_rows": headline_rows(report), "method_names": METHOD_NAMES, "pct": pct, "cell": cell,
         "appendix_no": numbers, "followup_no": followup_no, "resolved_no": resolved_no, "appendices": appendices,
         "charts": {
