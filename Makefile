@@ -9,6 +9,7 @@ CONFIG := config/pantau.demo.toml
 .PHONY: run test lint typecheck bench install clean demo locales
 
 $(STAMP): pyproject.toml
+	scripts/install-report-deps.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
@@ -33,8 +34,12 @@ run: $(STAMP)
 	$(PANTAU) ingest kampung $(DEMO)/kampung.csv
 	$(PANTAU) check --as-of $(AS_OF)
 	$(PANTAU) alerts send
+	$(PANTAU) report monev --as-of $(AS_OF) --format html
+	$(PANTAU) report monev --as-of $(AS_OF) --format xlsx
+	$(PANTAU) report monev --as-of $(AS_OF) --format pdf
 	@echo
 	@echo "Database: var/pantau.db   Demo files: $(DEMO)/   E-mails (.eml): var/outbox/"
+	@echo "Monev report: var/reports/monev-$(AS_OF).html (any browser), .pdf (any PDF reader), .xlsx (Excel, LibreOffice)"
 	@echo "Rejected rows (line and reason): $(PANTAU) rejects"
 	@echo "Findings: $(PANTAU) findings --severity critical   (--format json|csv)"
 	@echo

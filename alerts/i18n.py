@@ -74,6 +74,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "severity.info": "info",
         "section.count": "{count} temuan",
         "section.more": "... dan {count} temuan lain; lihat: {command}",
+        "section.more_attached": "... dan {count} temuan lain; daftar lengkapnya ada di lampiran {attachment}.",
+        "attachment.notice": "Daftar lengkap semua temuan terbuka {scope} terlampir: {attachment}.",
+        "attachment.scope_opd": "OPD {opds}",
+        "attachment.scope_city": "se-Kota Jambi",
+        "attachment.scope_digest": "dalam ringkasan ini",
+        "attachment.too_big": (
+            "Daftar lengkap temuan terbuka ({size} MB) melebihi batas lampiran {limit} MB dan tidak dilampirkan; "
+            "laporan monev berikutnya memuat semuanya."
+        ),
+        "monev.subject": "Laporan monev kepatuhan Jakon per {date}",
+        "monev.body": (
+            "Terlampir laporan monitoring dan evaluasi kepatuhan Jaminan Sosial Ketenagakerjaan Jasa Konstruksi "
+            "per {date}: {files}. Sheet \"Tindak lanjut\" pada berkas XLSX adalah lembar kerja rapat."
+        ),
+        "monev.none": (
+            "Laporan monev kepatuhan Jakon per {date} sudah dibuat, tetapi berkasnya ({size} MB) melebihi batas "
+            "lampiran {limit} MB dan tidak dilampirkan. Semua berkas tersimpan di {where}."
+        ),
+        "monev.heavy": (
+            "Berkas PDF dan XLSX ({size} MB) melebihi batas lampiran {limit} MB; hanya HTML yang dilampirkan. "
+            "Semua berkas tersimpan di {where}."
+        ),
         "section.resolved": "Sudah selesai sejak ringkasan terakhir",
         "item.id": "ID temuan",
         "item.opd": "OPD",
@@ -205,6 +227,28 @@ MESSAGES: dict[str, dict[str, str]] = {
         "severity.info": "info",
         "section.count": "{count} findings",
         "section.more": "... and {count} more; see: {command}",
+        "section.more_attached": "... and {count} more; the full list is in the attachment {attachment}.",
+        "attachment.notice": "The full list of open findings {scope} is attached: {attachment}.",
+        "attachment.scope_opd": "of OPD {opds}",
+        "attachment.scope_city": "city-wide",
+        "attachment.scope_digest": "in this digest",
+        "attachment.too_big": (
+            "The full list of open findings ({size} MB) exceeds the {limit} MB attachment limit and is not "
+            "attached; the next monev report carries all of it."
+        ),
+        "monev.subject": "Jakon compliance monev report as of {date}",
+        "monev.body": (
+            "Attached is the monitoring and evaluation report on construction workers' social security "
+            "compliance as of {date}: {files}. The XLSX's \"Tindak lanjut\" sheet is the meeting's working sheet."
+        ),
+        "monev.none": (
+            "The Jakon compliance monev report as of {date} is ready, but its files ({size} MB) exceed the "
+            "{limit} MB attachment limit and are not attached. All files are stored in {where}."
+        ),
+        "monev.heavy": (
+            "The PDF and XLSX files ({size} MB) exceed the {limit} MB attachment limit; only the HTML is attached. "
+            "All files are stored in {where}."
+        ),
         "section.resolved": "Resolved since the last digest",
         "item.id": "Finding ID",
         "item.opd": "OPD",

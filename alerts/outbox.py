@@ -35,7 +35,7 @@ import dataclasses
 import logging
 import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email import message_from_string
@@ -48,8 +48,9 @@ from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from alerts.attachments import DigestAttachment, digest_attachment
 from alerts.digest import Digest, collect_digests
-from alerts.render import compose, new_message_id, render
+from alerts.render import Attachment, RenderedEmail, compose, new_message_id, render
 from alerts.routing import address_key
 from alerts.transports import Transport, TransportError, make_transport
 from alerts.view import digest_context
@@ -167,24 +168,47 @@ def _lock_enqueue(session: Session) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def render_digest(settings: Settings, digest: Digest, now: datetime, message_id: str) -> EmailMessage:
-    rendered = render(digest.kind, digest_context(digest, settings, now))
+def render_digest(
+    settings: Settings, digest: Digest, now: datetime, message_id: str, full_list: DigestAttachment | None = None,
+) -> EmailMessage:
+    """The digest's message; with ``full_list`` it attaches the complete list and the cut sections point to it."""
+    attachment = full_list.attachment if full_list is not None else None
+    context = digest_context(digest, settings, now, attachment=attachment.filename if attachment else "",
+                             attachment_notice=full_list.notice if full_list is not None else "")
     return compose(
-        rendered, sender=settings.smtp.sender, recipient=digest.recipient, message_id=message_id, date=now,
-        kind=digest.kind,
+        render(digest.kind, context), sender=settings.smtp.sender, recipient=digest.recipient,
+        message_id=message_id, date=now, kind=digest.kind, attachments=[attachment] if attachment else [],
     )
 
 
-def enqueue_digest(session: Session, settings: Settings, digest: Digest, now: datetime) -> OutboxMessage:
+def enqueue_message(
+    session: Session, settings: Settings, *, kind: str, recipient: str, rendered: RenderedEmail, now: datetime,
+    attachments: Sequence[Attachment] = (), finding_count: int = 0,
+) -> OutboxMessage:
+    """Commit-ready outbox row for one message, its attachments inside the stored RFC 5322 text: a mail
+    outage or a crash after the commit loses nothing."""
     message_id = new_message_id(settings.smtp.sender)
-    message = render_digest(settings, digest, now, message_id)
+    message = compose(rendered, sender=settings.smtp.sender, recipient=recipient, message_id=message_id, date=now,
+                      kind=kind, attachments=attachments)
+    return _store(session, message, message_id, kind, recipient, finding_count, now)
+
+
+def _store(session: Session, message: EmailMessage, message_id: str, kind: str, recipient: str, finding_count: int,
+           now: datetime) -> OutboxMessage:
     row = OutboxMessage(
-        message_id=message_id, kind=digest.kind, recipient=digest.recipient, subject=str(message["Subject"]),
-        raw=message.as_string(), status=PENDING, attempts=0, finding_count=len(digest.items),
+        message_id=message_id, kind=kind, recipient=recipient, subject=str(message["Subject"]),
+        raw=message.as_string(), status=PENDING, attempts=0, finding_count=finding_count,
         created_at=now, next_attempt_at=now,
     )
     session.add(row)
     session.flush()
+    return row
+
+
+def enqueue_digest(session: Session, settings: Settings, digest: Digest, now: datetime) -> OutboxMessage:
+    message_id = new_message_id(settings.smtp.sender)
+    message = render_digest(settings, digest, now, message_id, digest_attachment(session, settings, digest, now))
+    row = _store(session, message, message_id, digest.kind, digest.recipient, len(digest.items), now)
     recipient = address_key(digest.recipient)
     session.execute(
         insert(Notification),

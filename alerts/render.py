@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -23,6 +23,19 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
 MAX_SUBJECT = 200
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file carried by a message (part of the stored RFC 5322 text, so the outbox keeps it durably)."""
+
+    filename: str
+    content: bytes
+    maintype: str = "application"
+    subtype: str = "octet-stream"
+
+
+XLSX_SUBTYPE = "vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -71,8 +84,10 @@ def new_message_id(sender: str) -> str:
 
 def compose(
     rendered: RenderedEmail, *, sender: str, recipient: str, message_id: str, date: datetime, kind: str,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
-    """The message as it will be sent: multipart/alternative with the plain text first."""
+    """The message as it will be sent: multipart/alternative with the plain text first, inside
+    multipart/mixed when files are attached."""
     message = EmailMessage()
     message["Subject"] = header_safe(rendered.subject)
     message["From"] = _address(sender, display_name="Pantau")
@@ -85,6 +100,9 @@ def compose(
     # The email package picks 7bit for ASCII text (readable as a raw .eml) and quoted-printable otherwise.
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    for attachment in attachments:
+        message.add_attachment(attachment.content, maintype=attachment.maintype, subtype=attachment.subtype,
+                               filename=header_safe(attachment.filename))
     return message
 
 

@@ -120,8 +120,11 @@ class SectionView:
     more_command: str
 
 
-def digest_context(digest: Digest, settings: Settings, now: datetime) -> dict[str, Any]:
-    """Everything the digest templates read."""
+def digest_context(
+    digest: Digest, settings: Settings, now: datetime, *, attachment: str = "", attachment_notice: str = "",
+) -> dict[str, Any]:
+    """Everything the digest templates read. ``attachment``: the name of the attached full list, which the
+    cut sections point to; ``attachment_notice``: the sentence saying what is attached (or why not)."""
     fmt = formatter(settings.alerts.language, settings.tz)
     active = [item for item in digest.items if item.reason != RESOLVED]
     resolved = sorted((item for item in digest.items if item.reason == RESOLVED), key=_urgency)
@@ -161,6 +164,8 @@ def digest_context(digest: Digest, settings: Settings, now: datetime) -> dict[st
         },
         "base_url": settings.web.base_url,
         "opd_links": _opd_links(fmt, settings, digest, opds, now),
+        "attachment": one_line(attachment),
+        "attachment_notice": one_line(attachment_notice),
         # The ack example names a real finding of this digest, so it can be copied as it is.
         "example_id": active[0].finding.id if active else (digest.items[0].finding.id if digest.items else "ID"),
     }

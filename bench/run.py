@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ("ingest", "check", "matching", "demo_data", "metrics", "alerts", "web", "sources")
+BENCHES = ("ingest", "check", "matching", "demo_data", "metrics", "alerts", "web", "sources", "report")
 
 
 def main(argv: list[str]) -> int:

@@ -533,3 +533,57 @@ class MatchProposal(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None]
     decision_note: Mapped[str | None] = mapped_column(Text)
+
+
+# --- follow-up and the monev report -------------------------------------------------------------------
+
+
+class FindingFollowup(Base):
+    """What the monev meeting agreed to do about a finding (tindak lanjut). One row per finding, made on
+    its first change; a finding without one is ``belum ditindaklanjuti`` with the rule's default batas
+    waktu. Kept beside the finding, not in it: the check run never writes it, and a finding that
+    resolves by itself keeps the follow-up the meeting recorded."""
+
+    __tablename__ = "finding_followup"
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    # None: the rule's default (first_seen + [report.followup_days]), computed when read.
+    due: Mapped[date | None] = mapped_column(Date)
+    pic: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(200))
+
+
+class FollowupEvent(Base):
+    """One change of a finding's follow-up: each field before and after, who, when and from where."""
+
+    __tablename__ = "followup_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("finding.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200))  # cli | xlsx:<file> | web
+    # {"status": [before, after], "due": [...], ...}: only the fields that changed.
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class MonevSnapshot(Base):
+    """The figures of a final (``--final``) monev report as they were shown at the meeting: the next
+    report compares with these, not with figures recomputed from data re-imported since."""
+
+    __tablename__ = "monev_snapshot"
+    __table_args__ = (Index("ix_monev_snapshot_period_end", "period_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nomor: Mapped[str | None] = mapped_column(String(200))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    as_of: Mapped[date] = mapped_column(Date)
+    check_run_id: Mapped[int | None] = mapped_column(ForeignKey("check_run.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    # {"city": {...}, "opd": {code: {...}}}: every figure of the report, as plain JSON numbers.
+    figures: Mapped[dict[str, Any]] = mapped_column(default=dict)

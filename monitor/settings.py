@@ -231,6 +231,50 @@ class SchedulerSettings(_Section):
     shutdown_grace_seconds: float = Field(default=20.0, gt=0, le=28)
 
 
+class Signatory(_Section):
+    """One signature block of the monev report (jabatan, name, NIP)."""
+
+    jabatan: str
+    nama: str = ""
+    nip: str = ""
+
+
+class ReportSettings(_Section):
+    """The monev report: its kop, nomor, signatures, paper and where it goes; and the follow-up's
+    default batas waktu."""
+
+    instansi: tuple[str, ...] = ("PEMERINTAH KOTA JAMBI", "DINAS TENAGA KERJA DAN PERINDUSTRIAN")
+    alamat: str = "Jl. Jenderal Basuki Rahmat No. 1, Paal Lima, Kota Baru, Jambi 36129"
+    # A PNG/JPEG/SVG logo for the kop; "" (the default) for none.
+    logo: Path | None = None
+    # The report's number: {year} and {month} (roman, as letters are numbered) are filled in; the
+    # agenda number is often left blank for the secretariat to write.
+    nomor: str = "560/____/DISNAKER/{month}/{year}"
+    tempat: str = "Jambi"
+    penandatangan: tuple[Signatory, ...] = (
+        Signatory(jabatan="Kepala Dinas Tenaga Kerja dan Perindustrian Kota Jambi"),
+        Signatory(jabatan="Kepala BPJS Ketenagakerjaan Cabang Jambi"),
+    )
+    paper: Literal["A4", "F4"] = "A4"
+    # Lists in the PDF stop after this many rows, with a sentence saying how many more the XLSX has.
+    pdf_max_rows: int = Field(default=100, ge=10)
+    output_dir: Path = Path("var/reports")
+    recipients: tuple[str, ...] = ()
+    # A monev e-mail heavier than this carries the HTML only and says where the rest is.
+    max_attachment_mb: float = Field(default=10.0, gt=0)
+    # Batas waktu of a finding's follow-up: this many days after it opened, per rule id, else the default.
+    followup_default_days: int = Field(default=30, ge=1, le=3650)
+    followup_days: dict[str, int] = Field(default_factory=dict)
+
+    @field_validator("logo", mode="before")
+    @classmethod
+    def _no_logo(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    def followup_days_for(self, rule_id: str) -> int:
+        return self.followup_days.get(rule_id, self.followup_default_days)
+
+
 class LoggingSettings(_Section):
     format: Literal["text", "json"] = "text"
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -254,6 +298,7 @@ class Settings(_Section):
     web: WebSettings = WebSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     logging: LoggingSettings = LoggingSettings()
+    report: ReportSettings = ReportSettings()
     # Where the settings came from, for messages; not a key of the file.
     source: str = Field(default="<defaults>", exclude=True)
     # The folder relative paths were resolved against (the config file's), and the path settings
@@ -409,6 +454,8 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
         update={"inbox_dir": fix("scheduler.inbox_dir", settings.scheduler.inbox_dir)})
     smtp = settings.smtp.model_copy(update={"ca_file": fix("smtp.ca_file", settings.smtp.ca_file)})
     web = settings.web.model_copy(update={"secret_key_file": fix("web.secret_key_file", settings.web.secret_key_file)})
+    report = settings.report.model_copy(update={"output_dir": fix("report.output_dir", settings.report.output_dir),
+                                                "logo": fix("report.logo", settings.report.logo)})
     url = settings.database.url
     if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
         relative["database.url"] = url
@@ -417,7 +464,7 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     return settings.model_copy(
         update={"calendar": calendar, "alerts": alerts, "scheduler": scheduler, "database": database, "smtp": smtp,
                 "opd_file": fix("opd_file", settings.opd_file), "folder": base, "relative_paths": relative,
-                "web": web}
+                "web": web, "report": report}
     )
 
 

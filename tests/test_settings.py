@@ -177,6 +177,7 @@ def test_relative_paths_are_remembered_as_written(tmp_path: Path) -> None:
     assert settings.opd_file == tmp_path / "opd.toml"
     assert settings.relative_paths == {
         "opd_file": "opd.toml", "database.url": "sqlite:///../p.db", "scheduler.inbox_dir": "var/inbox",
+        "report.output_dir": "var/reports",
     }
 
 

@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "monitor.cli.domain",
     "monitor.cli.match",
     "monitor.cli.findings",
+    "monitor.cli.followup",
+    "monitor.cli.report",
     "monitor.cli.alerts",
     "monitor.cli.daemon",
     "monitor.cli.web",

@@ -96,20 +96,30 @@ def _print_text(report: ImportReport) -> None:
         click.echo(f"  Kolom tidak dikenal (diabaikan): {', '.join(report.notes['ignored_columns'])}")
 
 
+# The monev meeting's follow-up sheet: not a kind of source data, read back by monitor.report.
+FOLLOWUP_KIND = "tindak-lanjut"
+
+
 @click.command("ingest")
-@click.argument("kind", type=click.Choice([*KINDS, *SOURCES]))
+@click.argument("kind", type=click.Choice([*KINDS, *SOURCES, FOLLOWUP_KIND]))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: satu objek JSON per berkas, satu baris.")
 @click.option("--sheet", default=None, help="Sheet Excel yang dibaca (bawaan: yang pertama).")
+@click.option("--actor", default=None, help="tindak-lanjut: siapa yang mencatat (bawaan: nama login).")
 @pass_cli
-def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, sheet: str | None) -> None:
+def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, sheet: str | None,
+           actor: str | None) -> None:
     """Impor berkas CSV atau XLSX jenis KIND (contracts, addenda, registrations, payments, agreements, kampung),
-    atau data sumber: spse (dataset SPSE: JSON ISB atau XLSX/CSV INAPROC), ocds (OCDS 1.1).
+    data sumber: spse (dataset SPSE: JSON ISB atau XLSX/CSV INAPROC), ocds (OCDS 1.1), atau
+    tindak-lanjut: sheet "Tindak lanjut" dari XLSX laporan monev yang sudah diisi.
 
     Baris yang salah ditolak satu per satu dan didaftar; berkas yang sama sekali tidak terbaca
     sebagai tabel tidak mengubah apa pun dan membuat kode keluar 1.
     """
+    if kind == FOLLOWUP_KIND:
+        _ingest_followup(obj, files, actor)
+        return
     app = obj.app
     failed = False
     show_progress = sys.stderr.isatty()
@@ -140,8 +150,31 @@ def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, she
         sys.exit(EXIT_FAILED)
 
 
+def _ingest_followup(obj: CliContext, files: tuple[Path, ...], actor: str | None) -> None:
+    from monitor.cli.findings import _actor
+    from monitor.db import transaction
+    from monitor.report.followup_sheet import SheetError, ingest_followup_sheet
+
+    failed = False
+    for path in files:
+        try:
+            with transaction(obj.app.sessions) as session:
+                result = ingest_followup_sheet(session, path, obj.settings.report, actor=_actor(actor))
+        except (SheetError, OSError) as exc:
+            failed = True
+            click.echo(f"GAGAL {path}: {exc}", err=True)
+            continue
+        click.echo(f"{path}: tindak lanjut, {_n(result.rows)} baris: {_n(result.changed)} berubah, "
+                   f"{_n(result.unchanged)} tidak berubah, {_n(result.rejected)} ditolak (batch {result.batch_id})")
+        if result.rejected:
+            click.echo(f"  Baris ditolak: pantau rejects --batch {result.batch_id}")
+    if failed:
+        sys.exit(EXIT_FAILED)
+
+
 @click.command("rejects")
-@click.option("--kind", type=click.Choice([*KINDS, *SOURCES]), default=None, help="Hanya jenis data ini.")
+@click.option("--kind", type=click.Choice([*KINDS, *SOURCES, FOLLOWUP_KIND]), default=None,
+              help="Hanya jenis data ini.")
 @click.option("--batch", "batch_id", type=int, default=None, help="Hanya batch impor ini.")
 @click.option("--all", "every", is_flag=True, help="Semua batch, bukan hanya impor terakhir tiap berkas.")
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -188,5 +188,7 @@ def outbox(app: App, now: datetime) -> Any:
 
 
 def monev(app: App, now: datetime) -> JobResult:
-    """The monthly monev report. A slot for a later issue: disabled by default."""
-    raise JobUnavailable("the monev report job is not available in this version of Pantau")
+    """The monthly monev report: HTML, PDF and XLSX written to ``[report] output_dir`` and queued in the
+    outbox for ``[report] recipients``; the outbox job delivers them."""
+    delivered = _area_function("monitor.report.delivery", "write_and_send")(app, now)
+    return JobResult(summary=dict(delivered.summary), follow_up=("outbox",))

@@ -9,7 +9,7 @@ data a persistent job store could save. Triggers come from config::
     [scheduler.outbox]
     interval = "1m"           # s, m, h, d; combined as "1h30m"
     [scheduler.monev]
-    enabled = false
+    cron = "0 8 1 * *"        # the monev report, monthly
 """
 
 from __future__ import annotations
@@ -61,8 +61,9 @@ JOBS: Mapping[str, JobSpec] = {
         # Also after every check; the daily run catches up checks run by hand with `pantau check`.
         JobSpec("alerts", "monitor.daemon.jobs:alerts", JobSchedule(cron="0 7 * * *"), "send the due digests"),
         JobSpec("outbox", "monitor.daemon.jobs:outbox", JobSchedule(interval="1m"), "deliver pending emails"),
-        JobSpec("monev", "monitor.daemon.jobs:monev", JobSchedule(enabled=False, cron="0 8 1 * *"),
-                "monthly monev report"),
+        # A cron job that never ran waits for its time: a fresh install does not write a report at start.
+        JobSpec("monev", "monitor.daemon.jobs:monev", JobSchedule(cron="0 8 1 * *"),
+                "monthly monev report: files and e-mail"),
     )
 }
 

@@ -66,15 +66,17 @@ def _one_message(world: World) -> int:
     return world.finding(opd="PERKIM", severity="medium")
 
 
-def test_a_digest_is_multipart_alternative_with_the_stored_message_id(world: World) -> None:
+def test_a_digest_is_multipart_alternative_plus_its_full_list_with_the_stored_message_id(world: World) -> None:
     fid = _one_message(world)
     world.cycle(T0)
 
     (received,) = world.smtp.take()
     (row,) = world.outbox()
     message = received.message
-    assert message.get_content_type() == "multipart/alternative"
-    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert message.get_content_type() == "multipart/mixed"
+    body, attached = message.iter_parts()
+    assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "text/html"]
+    assert attached.get_filename().startswith("temuan-terbuka-PERKIM-")
     assert message["Message-ID"] == row.message_id and row.message_id.endswith("@jambikota.go.id>")
     assert (message["From"], message["To"], message["Auto-Submitted"]) == (
         "Pantau <pantau@jambikota.go.id>", PERKIM, "auto-generated",

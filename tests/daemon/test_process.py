@@ -18,7 +18,7 @@ from sqlalchemy import select
 from monitor import db
 from monitor.models import JobRun
 
-ONLY_INBOX = "".join(f"[scheduler.{job}]\nenabled = false\n" for job in ("check", "alerts", "outbox"))
+ONLY_INBOX = "".join(f"[scheduler.{job}]\nenabled = false\n" for job in ("check", "alerts", "outbox", "monev"))
 
 SLOW_DAEMON = """
 import asyncio, sys, time

@@ -28,8 +28,10 @@ def test_default_jobs_and_their_triggers(tmp_path: Path) -> None:
     assert check.get_next_fire_time(None, after) == datetime(2026, 3, 25, 23, 0, tzinfo=UTC)
     outbox = jobs["outbox"].trigger
     assert isinstance(outbox, IntervalTrigger) and outbox.interval == timedelta(minutes=1)
-    # The monev report is a slot for later: there, but off.
-    assert jobs["monev"].trigger is None and not jobs["monev"].schedule.enabled
+    # The monev report: monthly, the first of the month at 08:00 WIB.
+    monev = jobs["monev"].trigger
+    assert isinstance(monev, CronTrigger)
+    assert monev.get_next_fire_time(None, datetime(2026, 3, 2, tzinfo=UTC)) == datetime(2026, 4, 1, 1, 0, tzinfo=UTC)
     assert jobs["check"].func.__name__ == "check" and JOBS["check"].func == "monitor.daemon.jobs:check"
 
 

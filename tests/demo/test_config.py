@@ -115,7 +115,8 @@ def test_the_example_copied_to_the_root_keeps_everything_inside_the_installation
     assert settings.opd_file == tmp_path / "config" / "opd.kota-jambi.toml"
     assert settings.calendar.holidays_file == tmp_path / "config" / "holidays.example.toml"
     assert set(settings.relative_paths) == {
-        "opd_file", "calendar.holidays_file", "database.url", "alerts.outbox_dir", "scheduler.inbox_dir"}
+        "opd_file", "calendar.holidays_file", "database.url", "alerts.outbox_dir", "scheduler.inbox_dir",
+        "report.output_dir"}
 
 
 def test_the_opd_file_is_the_demo_directory() -> None:

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 
 from prometheus_client.core import HistogramMetricFamily, Metric
-from sqlalchemy import BigInteger, ColumnElement, and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from checks.jakon_unregistered import Unregistered
@@ -20,31 +19,10 @@ from monitor.check.context import checked_contracts
 from monitor.daemon.collector.families import Scrape, gauge, opd_label
 from monitor.db import exact_sum, exact_total
 from monitor.models import Addendum, CheckRun, Contract, Finding, MatchLink, Registration
-from monitor.regulation.premium import TARIFF, Band
+from monitor.regulation.premium_sql import premium_sql
 
 CHECK_DURATION_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 STATUSES = ("registered", "unregistered", "pending")
-_SCALE = 10_000  # tariff rates are whole ten-thousandths (0.24% = 24 / 10 000)
-
-
-def premium_sql(value: ColumnElement[Any], tariff: tuple[Band, ...] = TARIFF) -> ColumnElement[Any]:
-    """:func:`monitor.regulation.premium.required_premium` as an SQL expression, built from the same tariff:
-    integer arithmetic in ten-thousandths, rounded half up once, so the sum over a million contracts
-    is one aggregate query and equals the Python figure to the rupiah."""
-    whens = []
-    below = 0  # premium on everything under the band, in ten-thousandths of a rupiah
-    for band in tariff:
-        scaled = band.rate * _SCALE
-        if scaled != scaled.to_integral_value():
-            raise ValueError(f"tariff rate {band.rate} is not a whole number of ten-thousandths")
-        rate = int(scaled)
-        # Typed BIGINT: PostgreSQL would take the bare numbers for INTEGER and overflow past Rp 2,1 miliar.
-        lower = literal(band.lower, BigInteger)
-        whens.append((value > lower, (value - lower) * literal(rate, BigInteger) + literal(below, BigInteger)))
-        if band.upper is not None:
-            below += (band.upper - band.lower) * rate
-    exact = case(*reversed(whens), else_=literal(0, BigInteger))
-    return (exact + literal(_SCALE // 2, BigInteger)) // literal(_SCALE, BigInteger)
 
 
 def contract_families(session: Session, scrape: Scrape) -> list[Metric]:

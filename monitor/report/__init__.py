@@ -1,0 +1,80 @@
+"""The monev report: one model of figures (:mod:`.model`), three renderers (:mod:`.html`, :mod:`.pdf`,
+:mod:`.xlsx`), one chart module (:mod:`.charts`), the snapshots of final reports (:mod:`.snapshot`) and
+the meeting's follow-up sheet read back (:mod:`.followup_sheet`).
+
+:func:`render_monev` is what the CLI, the daemon and the web interface call.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from monitor.bootstrap import App
+from monitor.report.model import MonevParams, MonevReport, ReportError, build_report
+
+FORMATS = ("html", "pdf", "xlsx")
+
+
+def _html(report: MonevReport, out: BinaryIO) -> None:
+    from monitor.report.html import render_html
+
+    # Piece by piece: at a million contracts the lampiran are hundreds of megabytes of HTML.
+    for piece in render_html(report):
+        out.write(piece.encode("utf-8"))
+
+
+def _pdf(report: MonevReport, out: BinaryIO) -> None:
+    from monitor.report.pdf import render_pdf
+
+    out.write(render_pdf(report))
+
+
+def _xlsx(report: MonevReport, out: BinaryIO) -> None:
+    from monitor.report.xlsx import render_xlsx
+
+    out.write(render_xlsx(report))
+
+
+RENDERERS: dict[str, Callable[[MonevReport, BinaryIO], None]] = {"html": _html, "pdf": _pdf, "xlsx": _xlsx}
+
+
+def write_monev(app: App, params: MonevParams, targets: Mapping[str, Path | BinaryIO], *,
+                now: datetime | None = None, actor: str = "pantau") -> MonevReport:
+    """Build the report once, in one read transaction, and write it in each format to its target (a path,
+    written whole or not at all, or an open binary file). With ``params.final`` its figures are stored as a
+    snapshot in the same transaction. Raises :class:`ReportError` for what cannot be reported."""
+    unknown = [f for f in targets if f not in RENDERERS]
+    if unknown:
+        raise ReportError(f"format {unknown[0]!r} tidak dikenal; pilih dari: {', '.join(FORMATS)}")
+    now = now or datetime.now(app.settings.tz)
+    with app.sessions() as session:
+        conn = session.connection()
+        report = build_report(conn, app.settings, params, now)
+        for fmt, target in targets.items():
+            if isinstance(target, Path):
+                part = target.with_name(target.name + ".part")
+                with part.open("wb") as out:
+                    RENDERERS[fmt](report, out)
+                part.replace(target)  # a reader never sees half a file
+            else:
+                RENDERERS[fmt](report, target)
+        if params.final:
+            from monitor.report.snapshot import store_snapshot
+
+            store_snapshot(conn, report, actor=actor, now=now)
+            session.commit()
+    return report
+
+
+def render_monev(app: App, params: MonevParams, format: str, *, now: datetime | None = None) -> bytes:
+    """The report in one format (``html``, ``pdf`` or ``xlsx``), as bytes (for the web interface)."""
+    buffer = io.BytesIO()
+    write_monev(app, params, {format: buffer}, now=now)
+    return buffer.getvalue()
+
+
+__all__ = ["FORMATS", "MonevParams", "ReportError", "render_monev", "write_monev"]

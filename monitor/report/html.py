@@ -1,0 +1,136 @@
+"""The monev report as one self-contained HTML file (inline CSS and SVG), and the same page for WeasyPrint
+(``pdf=True``: print CSS, lists capped at ``[report] pdf_max_rows``). Jinja2 autoescapes every string."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from collections.abc import Iterator
+from datetime import date
+from functools import lru_cache
+from itertools import islice
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from monitor.report import charts
+from monitor.report.figures import DELAY_BINS
+from monitor.report.lists import FOLLOWUP_COLUMNS, LISTS, RESOLVED_COLUMNS, Column
+from monitor.report.model import MonevReport
+
+TITLE = "Laporan Monitoring dan Evaluasi Kepatuhan Jaminan Sosial Ketenagakerjaan Jasa Konstruksi"
+METHOD_NAMES = {"exact": "nomor kontrak sama persis", "normalized": "nomor kontrak setelah dinormalkan",
+                "npwp": "NPWP dan nilai", "fuzzy": "kemiripan nama dan nilai", "manual": "keputusan manual"}
+PAPER = {"A4": "A4", "F4": "215mm 330mm"}
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    return Environment(loader=PackageLoader("monitor.report", "templates"), autoescape=select_autoescape(["html"]),
+                       undefined=StrictUndefined, trim_blocks=False)
+
+
+def pct(value: float) -> str:
+    return f"{value:.2f}".replace(".", ",") + "%"
+
+
+def points(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return ("+" if value > 0 else "") + f"{value:.2f}".replace(".", ",") + " poin"
+
+
+def headline_rows(report: MonevReport) -> list[tuple[str, str, str]]:
+    """The ringkasan eksekutif: (label, value as shown, key) — the same rows in every format."""
+    f, h = report.fmt, report.headline
+    return [
+        ("Kontrak dalam cakupan", f.number(h.contracts), "contracts"),
+        ("Kontrak terdaftar Jakon", f.number(h.registered), "registered"),
+        ("Persentase terdaftar (jumlah kontrak)", pct(h.pct_count), "pct_count"),
+        ("Perubahan sejak monev sebelumnya (jumlah)", points(report.change_pct_count), "change_pct_count"),
+        ("Nilai kontrak", f.money(h.value), "value"),
+        ("Nilai kontrak terdaftar", f.money(h.registered_value), "registered_value"),
+        ("Persentase terdaftar (nilai kontrak)", pct(h.pct_value), "pct_value"),
+        ("Perubahan sejak monev sebelumnya (nilai)", points(report.change_pct_value), "change_pct_value"),
+        ("Iuran wajib", f.money(h.premium_due), "premium_due"),
+        ("Iuran dibayar", f.money(h.premium_paid), "premium_paid"),
+        ("SP2D untuk kontrak tanpa kepesertaan (jumlah)", f.number(h.sp2d_unregistered), "sp2d_unregistered"),
+        ("SP2D untuk kontrak tanpa kepesertaan (nilai)", f.money(h.sp2d_unregistered_value), "sp2d_unregistered_value"),
+        ("Pendaftaran terlambat", f.number(h.late_registrations), "late_registrations"),
+        ("Temuan aktif", f.number(h.findings_open), "findings_open"),
+        ("Nilai berisiko temuan aktif", f.money(h.amount_at_risk), "amount_at_risk"),
+        ("Temuan baru dalam periode", f.number(h.opened), "opened"),
+        ("Temuan selesai dalam periode", f.number(h.resolved), "resolved"),
+        ("Temuan melewati batas waktu tindak lanjut", f.number(h.overdue), "overdue"),
+    ]
+
+
+def _logo(report: MonevReport) -> str | None:
+    path = report.settings.report.logo
+    if path is None or not path.is_file():
+        return None
+    kind = mimetypes.guess_type(path.name)[0] or "image/png"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+
+
+def _generated(report: MonevReport) -> str:
+    """``2 Desember 2026 pukul 14.16 WIB``: the time in the configured zone, the Indonesian way."""
+    local = report.generated_at.astimezone(report.settings.tz)
+    return f"{report.fmt.date(local)} pukul {local:%H.%M} {local.tzname()}"
+
+
+def context(report: MonevReport, *, pdf: bool) -> dict[str, Any]:
+    f = report.fmt
+    cap = report.settings.report.pdf_max_rows
+    rows = report.rows
+    assert rows is not None
+
+    def limited(items: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        return islice(items, cap) if pdf else items
+
+    def cell(column: Column, value: Any) -> str:
+        if value is None:
+            return "-" if column.kind in ("money", "date") else ""
+        if column.kind == "money":
+            return f.money(value)
+        if column.kind == "int":
+            return f.number(value)
+        if column.kind == "date":
+            return f.date(value) if isinstance(value, date) else str(value)
+        return str(value)
+
+    appendices: list[dict[str, Any]] = []
+    numbers: dict[str, int] = {}
+    for number, spec in enumerate(LISTS, start=1):
+        numbers[spec.key] = number
+        appendices.append({"number": number, "key": spec.key, "title": spec.title, "columns": spec.columns,
+                           "count": report.list_counts[spec.key], "rows": limited(rows.findings(spec))})
+    followup_no, resolved_no = len(LISTS) + 1, len(LISTS) + 2
+    since = report.previous["as_of"] if report.previous else report.period_start
+    appendices.append({"number": followup_no, "key": "tindak-lanjut", "title": "Matriks tindak lanjut",
+                       "columns": FOLLOWUP_COLUMNS, "count": report.followup_count, "rows": limited(rows.followup())})
+    appendices.append({"number": resolved_no, "key": "selesai", "title": "Selesai sejak monev sebelumnya",
+                       "columns": RESOLVED_COLUMNS, "count": report.resolved_count,
+                       "rows": limited(rows.resolved(since))})
+    labels = [o.code for o in report.opds]
+    return {
+        "r": report, "f": f, "report": report.settings.report, "title": TITLE, "pdf": pdf, "cap": cap,
+        "paper": PAPER[report.settings.report.paper], "logo": _logo(report),
+        "generated": _generated(report),
+        "headline_rows": headline_rows(report), "method_names": METHOD_NAMES, "pct": pct, "cell": cell,
+        "appendix_no": numbers, "followup_no": followup_no, "resolved_no": resolved_no, "appendices": appendices,
+        "charts": {
+            "coverage": charts.coverage_bars(labels, [o.coverage.pct_count for o in report.opds],
+                                             [o.coverage.pct_value for o in report.opds]),
+            "delay": charts.delay_histogram(report.delay_histogram, report.deadline_days, DELAY_BINS),
+            "premium": charts.premium_bars(labels, [o.coverage.premium_due for o in report.opds],
+                                           [o.coverage.premium_paid for o in report.opds]),
+            "trend": charts.trend_lines([t.label for t in report.trend], [t.pct_count for t in report.trend],
+                                        [t.pct_value for t in report.trend]),
+        },
+    }
+
+
+def render_html(report: MonevReport, *, pdf: bool = False) -> Iterator[str]:
+    """The page in pieces (a million-row lampiran never sits in memory as one string)."""
+    return environment().get_template("monev.html").generate(**context(report, pdf=pdf))
