@@ -64,6 +64,15 @@ class ResolutionFacts:
         registration = self.ctx.registration_for(contract)
         return registration if registration is not None and registration.valid else None
 
+    def linked(self, subject: str) -> tuple[ContractState, RegistrationState] | str:
+        """The contract and its valid registration, for a rule about a registered contract; where the
+        contract is gone or no longer linked, the sentence that says so instead."""
+        contract = self.contracts.get(subject)
+        if contract is None:
+            return GONE_CONTRACT
+        registration = self.registration_of(contract)
+        return UNLINKED if registration is None else (contract, registration)
+
     def registered(self, subject: str) -> str | None:
         """For a contract rule resolved by a registration: which one, and since when."""
         contract = self.contracts.get(subject)

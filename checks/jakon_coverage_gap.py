@@ -48,7 +48,7 @@ from checks.common import (
     options,
     registration_details,
 )
-from checks.facts import GONE_CONTRACT, UNLINKED, ResolutionFacts
+from checks.facts import ResolutionFacts
 from monitor.records import ContractState, Finding, RegistrationState
 from monitor.regulation.wording import tanggal
 
@@ -78,12 +78,10 @@ class CoverageGap(Rule):
     )
 
     def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
-        contract = facts.contracts.get(subject)
-        if contract is None:
-            return GONE_CONTRACT
-        registration = facts.registration_of(contract)
-        if registration is None:
-            return UNLINKED
+        found = facts.linked(subject)
+        if isinstance(found, str):
+            return found
+        contract, registration = found
         return (f"masa perlindungan registrasi {registration.nomor_registrasi} sampai "
                 f"{tanggal(registration.masa_akhir)}, kontrak selesai {tanggal(contract.tanggal_selesai)}")
 

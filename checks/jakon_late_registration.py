@@ -43,7 +43,7 @@ from checks.common import (
     options,
     registration_details,
 )
-from checks.facts import GONE_CONTRACT, UNLINKED, ResolutionFacts
+from checks.facts import ResolutionFacts
 from monitor.records import Finding
 from monitor.regulation.wording import tanggal
 
@@ -73,10 +73,8 @@ class LateRegistration(Rule):
     )
 
     def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
-        contract = facts.contracts.get(subject)
-        if contract is None:
-            return GONE_CONTRACT
-        return UNLINKED if facts.registration_of(contract) is None else None
+        found = facts.linked(subject)
+        return found if isinstance(found, str) else None
 
     @classmethod
     def validate_config(cls, config: Mapping[str, Any]) -> None:

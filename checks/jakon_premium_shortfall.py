@@ -45,7 +45,7 @@ from checks.common import (
     options,
     registration_details,
 )
-from checks.facts import GONE_CONTRACT, UNLINKED, ResolutionFacts
+from checks.facts import ResolutionFacts
 from monitor.records import ContractState, Finding, RegistrationState
 from monitor.regulation.wording import rupiah, tanggal
 
@@ -77,12 +77,10 @@ class PremiumShortfall(Rule):
     )
 
     def explain(self, facts: ResolutionFacts, subject: str) -> str | None:
-        contract = facts.contracts.get(subject)
-        if contract is None:
-            return GONE_CONTRACT
-        registration = facts.registration_of(contract)
-        if registration is None:
-            return UNLINKED
+        found = facts.linked(subject)
+        if isinstance(found, str):
+            return found
+        contract, registration = found
         required = facts.ctx.required_premium(contract.nilai)
         return f"iuran dibayar {rupiah(registration.iuran_dibayar)} dari kewajiban {rupiah(required)}"
 
