@@ -10,6 +10,7 @@ from typing import cast
 import click
 
 from monitor.demo import DEFAULT_AS_OF, DEFAULT_CONTRACTS, DEFAULT_SEED, FORMATS, fiscal_year, write_demo
+from monitor.demo.plan import NOISES
 from monitor.demo.spse import write_spse_demo
 from monitor.demo.writer import AUTO_CSV_ABOVE, Format
 from monitor.regulation.wording import tanggal
@@ -37,9 +38,14 @@ _KIND_NAMES = {
               help=f"auto: registrasi dan perjanjian sebagai XLSX, sisanya CSV (semua CSV di atas "
                    f"{AUTO_CSV_ABOVE:,} kontrak); csv atau xlsx: semua berkas begitu; spse: kontrak dan "
                    f"adendum sebagai dataset SPSE (JSON ISB dan CSV INAPROC), sisanya seperti auto.")
+@click.option("--noise", type=click.Choice(sorted(NOISES)), default="normal", show_default=True,
+              help="normal: salah ketik petugas seperti biasa; high: tahun yang lebih ceroboh — registrasi atas "
+                   "nama KSO, anggota KSO atau perusahaan lain, lebih banyak NPWP dan nomor kontrak kosong, lebih "
+                   "banyak nomor SPK yang sama di beberapa OPD.")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Proses yang menulis CSV secara paralel (bawaan: satu per CPU, paling banyak 4).")
-def demo_data(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: str, workers: int | None) -> None:
+def demo_data(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: str, noise: str,
+              workers: int | None) -> None:
     """Tulis satu tahun anggaran demo Kota Jambi ke OUT_DIR.
 
     Kontrak, adendum, registrasi Jakon BPJS, SP2D, MoU/PKS dan kegiatan Kampung Bahagia, dalam
@@ -51,10 +57,10 @@ def demo_data(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: str, w
     day = as_of.date() if isinstance(as_of, datetime) else as_of
     started = time.monotonic()
     if fmt == "spse":
-        written = write_spse_demo(out_dir, contracts=contracts, seed=seed, as_of=day)
+        written = write_spse_demo(out_dir, contracts=contracts, seed=seed, as_of=day, noise=noise)
     else:
         written = write_demo(out_dir, contracts=contracts, seed=seed, as_of=day, fmt=cast(Format, fmt),
-                             workers=workers)
+                             workers=workers, noise=noise)
     elapsed = time.monotonic() - started
     paths, summary = written.paths, written.summary
     click.echo(f"Tahun anggaran {fiscal_year(day)} Kota Jambi (data per {tanggal(day)}, seed {seed}) "

@@ -97,12 +97,13 @@ def opd_directory_toml() -> str:
     return "\n".join(lines)
 
 
-def build_year(contracts: int = DEFAULT_CONTRACTS, seed: int = DEFAULT_SEED, as_of: date = DEFAULT_AS_OF) -> DemoYear:
+def build_year(contracts: int = DEFAULT_CONTRACTS, seed: int = DEFAULT_SEED, as_of: date = DEFAULT_AS_OF,
+               noise: str = "normal") -> DemoYear:
     """The whole year in memory (fine up to some tens of thousands of contracts; for more, use
-    :func:`write_demo`, which streams)."""
-    ctx = year_context(contracts, seed, as_of)
+    :func:`write_demo`, which streams). ``noise``: see :class:`monitor.demo.plan.Noise`."""
+    ctx = year_context(contracts, seed, as_of, noise)
     year = DemoYear(seed=seed, as_of=as_of, fiscal_year=ctx.year, opds=opd_directory())
-    truth: dict[str, Any] = {**head(contracts, seed, as_of, ctx.year), **{s: [] for s in LIST_SECTIONS},
+    truth: dict[str, Any] = {**head(contracts, seed, as_of, ctx.year, noise), **{s: [] for s in LIST_SECTIONS},
                              "scenarios": {}, "expected": {rule: [] for rule in RULES}}
     counts: Counter[str] = Counter()
     with gc_paused():
@@ -133,13 +134,13 @@ def write_year(year: DemoYear, out_dir: Path, fmt: Format = "auto") -> dict[str,
 
 def write_demo(out_dir: Path, contracts: int = DEFAULT_CONTRACTS, seed: int = DEFAULT_SEED,
                as_of: date = DEFAULT_AS_OF, fmt: Format = "auto", *, workers: int | None = None,
-               chunk_size: int = CHUNK_CONTRACTS) -> Written:
+               chunk_size: int = CHUNK_CONTRACTS, noise: str = "normal") -> Written:
     """Generate and write a year chunk by chunk in constant memory, in parallel worker processes
     when every file is CSV (``workers``: default one per CPU, at most 4). The files are those of
     ``write_year(build_year(...))``; ``chunk_size`` changes how the year is cut, and so the year.
     Returns the paths (kind -> path, plus ``"truth"`` and ``"opd"``) and the summary."""
     return _with_directory(out_dir, write_streaming(out_dir, contracts, seed, as_of, fmt, workers=workers,
-                                                    chunk_size=chunk_size))
+                                                    chunk_size=chunk_size, noise=noise))
 
 
 def _with_directory(out_dir: Path, written: Written) -> Written:

@@ -18,6 +18,7 @@ from monitor.demo.names import (
     bpjs_npwp,
     bpjs_title,
     bpjs_vendor_name,
+    consortium_name,
     contract_npwp,
     contract_vendor_name,
     package_title,
@@ -40,6 +41,9 @@ class ChunkGenerator:
         self.ctx = ctx
         self.plan = plan
         self.rng = random.Random(f"{ctx.seed}:chunk:{plan.index}")
+        self.noise = ctx.noise
+        # The extra noise draws from its own stream: a normal year never touches it.
+        self.noise_rng = random.Random(f"{ctx.seed}:noise:{plan.index}")
         self.as_of = ctx.as_of
         self.year = ctx.year
         self.ref = ctx.ref
@@ -148,6 +152,8 @@ class ChunkGenerator:
         }
         job = Job(item.serial, row, opd, opd_key, vendor, self.after_working_days(day, 14), value, end, start)
         labels = job.labels
+        if self.noise.consortium and self.noise_rng.random() < self.noise.consortium:
+            self.won_by_consortium(job)
         if opd is None:
             labels.append("opd_unknown")
         if end.year > self.year:
@@ -275,11 +281,14 @@ class ChunkGenerator:
             "masa_akhir": end,
             "status": status,
         }
+        if self.noise.name != "normal":
+            self.registered_under_another_name(job, row)
+            npwp = row["npwp_penyedia"]
         if vendor_typo:
             labels.append("vendor_name_typo")
         if npwp is None:
             labels.append("npwp_missing_in_registration")
-        job.regs.append(Reg(row, self.number_noise(value == original)))
+        job.regs.append(Reg(row, self.blanker(self.number_noise(value == original))))
         if cancelled:
             labels.append("batal")
             again = self.after_working_days(day, 5 + int(rng() * 25))
@@ -303,6 +312,56 @@ class ChunkGenerator:
         if not original_value and noise not in ("exact", "reformat"):
             noise = "reformat"
         return noise
+
+    # --- the high noise level (monitor.demo.plan.Noise) ----------------------------------------------
+
+    def other_vendor(self, job: Job) -> Vendor:
+        vendors = self.ctx.vendors
+        other = vendors[int(len(vendors) * self.noise_rng.random())]
+        return other if other is not job.vendor else vendors[(vendors.index(other) + 1) % len(vendors)]
+
+    def won_by_consortium(self, job: Job) -> None:
+        """A KSO of the vendor (lead) and a partner won the contract; SPSE names the consortium or
+        only its lead, and the consortium's NPWP is often not the lead's."""
+        rng = self.noise_rng.random
+        job.partner = self.other_vendor(job)
+        job.labels.append("kso_contract")
+        if rng() < 0.6:
+            job.row["penyedia"] = consortium_name(
+                [contract_vendor_name(job.vendor, rng()), contract_vendor_name(job.partner, rng())], int(rng() * 6))
+            if rng() < 0.5:
+                job.row["npwp_penyedia"] = None
+
+    def registered_under_another_name(self, job: Job, row: dict[str, Any]) -> None:
+        """Who registered the project, when not the contract's vendor as the contract names it: the
+        consortium under its own name, its lead, or its partner alone; or an unrelated firm."""
+        noise, rng, labels = self.noise, self.noise_rng.random, job.labels
+        if job.partner is not None:
+            r = rng()
+            if r < 0.4:
+                names = [bpjs_vendor_name(member, self.noise_rng)[0] for member in (job.vendor, job.partner)]
+                row["penyedia"] = consortium_name(names, int(rng() * 6))
+                row["npwp_penyedia"] = None if rng() < 0.7 else row["npwp_penyedia"]
+                labels.append("registered_by_consortium")
+            elif r < 0.7:
+                labels.append("registered_by_lead")
+            else:
+                row["penyedia"] = bpjs_vendor_name(job.partner, self.noise_rng)[0]
+                row["npwp_penyedia"] = bpjs_npwp(job.partner, rng())
+                labels.append("registered_by_partner")
+        elif rng() < noise.other_name:
+            other = self.other_vendor(job)
+            row["penyedia"] = bpjs_vendor_name(other, self.noise_rng)[0]
+            row["npwp_penyedia"] = bpjs_npwp(other, rng())
+            labels.append("registered_under_other_name")
+        if row["npwp_penyedia"] is not None and rng() < noise.blank_npwp:
+            row["npwp_penyedia"] = None
+
+    def blanker(self, number_noise: str) -> str:
+        """At the high noise level, some numbers typed exactly are left blank instead."""
+        if number_noise == "exact" and self.noise.blank_number and self.noise_rng.random() < self.noise.blank_number:
+            return "blank"
+        return number_noise
 
     def register_split(self, job: Job) -> bool:
         """The one registration of a split package: on time, paid, aktif, and its number left

@@ -124,6 +124,17 @@ def bpjs_vendor_name(vendor: Vendor, rng: random.Random) -> tuple[str, bool]:
     return (f"{form} {name}" if r < 0.88 else f"{name} {form}"), typo
 
 
+def consortium_name(members: list[str], style: int) -> str:
+    """A consortium (KSO) named from its members, in one of the forms clerks write
+    (:func:`monitor.matching.consortium.members` reads them all)."""
+    forms = (
+        ("KSO ", " - ", ""), ("KSO ", " & ", ""), ("", " - ", " (KSO)"), ("KSO ", " – ", ""),
+        ("JO ", " - ", ""), ("Konsorsium ", " - ", ""),
+    )
+    before, between, after = forms[style % len(forms)]
+    return f"{before}{between.join(members)}{after}"
+
+
 # --- package titles -------------------------------------------------------------------------------
 
 class Place(NamedTuple):

@@ -27,8 +27,9 @@ from monitor.demo.year import RULES, make_chunk
 TRUTH_FILE = "ground_truth.json"
 
 
-def head(contracts: int, seed: int, as_of: date, year: int) -> dict[str, Any]:
-    return {"seed": seed, "as_of": as_of.isoformat(), "fiscal_year": year, "contracts": contracts}
+def head(contracts: int, seed: int, as_of: date, year: int, noise: str = "normal") -> dict[str, Any]:
+    said = {"seed": seed, "as_of": as_of.isoformat(), "fiscal_year": year, "contracts": contracts}
+    return said if noise == "normal" else {**said, "noise": noise}
 
 
 def malformed_summary(malformed: dict[str, list[dict[str, Any]]], files: FileSet | None = None) -> dict[str, Any]:
@@ -120,12 +121,12 @@ class Written:
 
 
 def write_streaming(out_dir: Path, contracts: int, seed: int, as_of: date, fmt: Format, *,
-                    workers: int | None = None, chunk_size: int = CHUNK_CONTRACTS) -> Written:
+                    workers: int | None = None, chunk_size: int = CHUNK_CONTRACTS, noise: str = "normal") -> Written:
     """Generate and write a year without holding it: CSV chunks render in parallel workers;
     XLSX files (small years) are written row by row here."""
-    ctx = year_context(contracts, seed, as_of)
+    ctx = year_context(contracts, seed, as_of, noise)
     files = FileSet(out_dir, fmt, contracts, as_of, ctx.year)
-    truth = TruthWriter(out_dir / TRUTH_FILE, head(contracts, seed, as_of, ctx.year), RULES)
+    truth = TruthWriter(out_dir / TRUTH_FILE, head(contracts, seed, as_of, ctx.year, noise), RULES)
     rows: Counter[str] = Counter()
     counts: Counter[str] = Counter()
     malformed: dict[str, list[dict[str, Any]]] = {}

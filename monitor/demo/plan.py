@@ -51,6 +51,41 @@ class ChunkPlan:
     first_row: int  # contracts before this chunk (for the running "No" column)
 
 
+@dataclass(frozen=True)
+class Noise:
+    """How careless the year's clerks are, beyond the demo's own noise (which every level keeps).
+
+    ``normal`` adds nothing: the demo year is the same, byte for byte. ``high`` is a year where a
+    registration is often made under another name than the contract's: contracts won by a
+    consortium (KSO) whose registration is made by the consortium, its lead or its partner, and
+    registrations under an unrelated firm's name; more registrations without NPWP or contract
+    number; more OPDs numbering their SPKs per PPK per month (numbers shared between OPDs). Its
+    draws come from a random stream of their own, so the rest of the year is the normal one."""
+
+    name: str = "normal"
+    consortium: float = 0.0  # contracts won by a KSO: the vendor leads it, with a partner
+    other_name: float = 0.0  # registrations (of other contracts) under an unrelated firm's name
+    blank_npwp: float = 0.0  # registrations whose NPWP is left blank, on top of the usual
+    blank_number: float = 0.0  # registrations typed exactly whose number is left blank instead
+    shared_numbers: float = 0.0  # OPDs switched to numbering per PPK per month
+
+
+NOISES = {
+    "normal": Noise(),
+    "high": Noise("high", consortium=0.12, other_name=0.03, blank_npwp=0.25, blank_number=0.08,
+                  shared_numbers=0.35),
+}
+
+
+def noise_level(name: str | Noise) -> Noise:
+    if isinstance(name, Noise):
+        return name
+    try:
+        return NOISES[name]
+    except KeyError:
+        raise ValueError(f"unknown noise level {name!r}: one of {', '.join(NOISES)}") from None
+
+
 @dataclass
 class YearContext:
     """What every chunk shares: read-only once built (worker processes inherit it)."""
@@ -62,16 +97,18 @@ class YearContext:
     ref: Reference
     vendors: list[Vendor]
     calendar: WorkingCalendar
+    noise: Noise = NOISES["normal"]
 
 
-def year_context(contracts: int, seed: int, as_of: date) -> YearContext:
+def year_context(contracts: int, seed: int, as_of: date, noise: str | Noise = "normal") -> YearContext:
     if contracts < 0:
         raise ValueError("the number of contracts cannot be negative")
     ref = kota_jambi()
     # About five contracts per vendor, as in a city year; past 100,000 vendors (benchmark years)
     # the big firms simply win more.
     vendors = make_vendors(ref, random.Random(f"{seed}:vendors"), max(60, min(contracts // 5, 100_000)))
-    return YearContext(contracts, seed, as_of, fiscal_year(as_of), ref, vendors, WorkingCalendar())
+    return YearContext(contracts, seed, as_of, fiscal_year(as_of), ref, vendors, WorkingCalendar(),
+                       noise_level(noise))
 
 
 def contract_days(ctx: YearContext) -> list[tuple[date, int]]:
@@ -113,6 +150,7 @@ def chunk_plans(ctx: YearContext, chunk_size: int = CHUNK_CONTRACTS) -> Iterator
         acc += opd.weight / total_weight
         edges.append(acc)
     last = len(opds) - 1
+    styles = _number_styles(ctx)
     chunk = 0
     items: list[Planned] = []
     first_row = 0
@@ -122,7 +160,7 @@ def chunk_plans(ctx: YearContext, chunk_size: int = CHUNK_CONTRACTS) -> Iterator
         for _ in range(count):
             if twin_next is not None:
                 opd = opds[twin_next.opd]
-                number = numbering.number(opd.code, opd.style, twin_next.day.month)
+                number = numbering.number(opd.code, styles[opd.code], twin_next.day.month)
                 items.append(Planned(serial, twin_next.day, twin_next.opd, number, twin_next.serial))
                 twin_next = None
             elif serial % UNKNOWN_EVERY == UNKNOWN_AT:
@@ -130,7 +168,7 @@ def chunk_plans(ctx: YearContext, chunk_size: int = CHUNK_CONTRACTS) -> Iterator
             else:
                 index = min(bisect.bisect_right(edges, rng.random()), last)
                 opd = opds[index]
-                items.append(Planned(serial, day, index, numbering.number(opd.code, opd.style, day.month)))
+                items.append(Planned(serial, day, index, numbering.number(opd.code, styles[opd.code], day.month)))
                 if serial % SPLIT_EVERY == SPLIT_AT:
                     twin_next = items[-1]
             serial += 1
@@ -141,3 +179,14 @@ def chunk_plans(ctx: YearContext, chunk_size: int = CHUNK_CONTRACTS) -> Iterator
                 items = []
     if items or not chunk:
         yield ChunkPlan(chunk, tuple(items), first_row)
+
+
+def _number_styles(ctx: YearContext) -> dict[str, str]:
+    """Each OPD's SPK numbering style: the directory's, or (at ``shared_numbers``) per PPK per month."""
+    styles = {opd.code: opd.style for opd in ctx.ref.opds}
+    if ctx.noise.shared_numbers:
+        rng = random.Random(f"{ctx.seed}:noise:styles")
+        for code in styles:
+            if rng.random() < ctx.noise.shared_numbers:
+                styles[code] = "ppk"
+    return styles

@@ -40,8 +40,8 @@ class Reg:
 class Job:
     """A contract being generated: its row and its state as of the demo date."""
 
-    __slots__ = ("addenda", "ambiguous", "deadline", "end", "labels", "opd", "opd_key", "payments", "regs", "row",
-                 "serial", "start", "value", "vendor")
+    __slots__ = ("addenda", "ambiguous", "deadline", "end", "labels", "opd", "opd_key", "partner", "payments", "regs",
+                 "row", "serial", "start", "value", "vendor")
 
     def __init__(self, serial: int, row: dict[str, Any], opd: OpdInfo | None, opd_key: str, vendor: Vendor,
                  deadline: date, value: int, end: date, start: date) -> None:
@@ -50,6 +50,7 @@ class Job:
         self.opd = opd
         self.opd_key = opd_key  # the OPD as the subject names it: the directory code, or the text given
         self.vendor = vendor
+        self.partner: Vendor | None = None  # the other member, when a consortium (KSO) won the contract
         self.deadline = deadline
         self.value = value  # current (after the latest addendum)
         self.end = end  # current (after the latest addendum)

@@ -155,13 +155,13 @@ def _write_csv(path: Path, rows: Iterable[dict[str, Any]]) -> None:
                              for k in header])
 
 
-def write_spse_demo(out_dir: Path, contracts: int, seed: int, as_of: date) -> Any:
+def write_spse_demo(out_dir: Path, contracts: int, seed: int, as_of: date, noise: str = "normal") -> Any:
     """The demo year with its contracts and addenda as SPSE datasets instead of contracts.csv and
     addenda.csv (built in memory: meant for demo sizes, not the million-row benchmark)."""
     from monitor.demo import build_year, write_year
     from monitor.demo.output import Written
 
-    year = build_year(contracts=contracts, seed=seed, as_of=as_of)
+    year = build_year(contracts=contracts, seed=seed, as_of=as_of, noise=noise)
     paths = write_year(year, out_dir, "auto")
     for kind in ("contracts", "addenda"):
         paths.pop(kind).unlink()

@@ -33,9 +33,9 @@ RULES = (
 )
 
 
-def generate(contracts: int, seed: int, as_of: date) -> Iterator[Chunk]:
+def generate(contracts: int, seed: int, as_of: date, noise: str = "normal") -> Iterator[Chunk]:
     """The year's chunks, in order; the first also holds agreements, kampung and malformed rows."""
-    ctx = year_context(contracts, seed, as_of)
+    ctx = year_context(contracts, seed, as_of, noise)
     for plan in chunk_plans(ctx):
         yield make_chunk(ctx, plan)
 
