@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from monitor.bootstrap import App
-from monitor.web import actions, auth, downloads, pages
+from monitor.web import actions, auth, downloads, pages, reports
 from monitor.web.queries import Cached
 from monitor.web.rendering import render
 from monitor.web.security import SESSION_COOKIE, LoginNeeded, Refused, SecurityHeaders
@@ -42,7 +42,9 @@ ROUTES = [
     Route("/tinjau", pages.review_queue),
     Route("/tinjau/usulan/{proposal_id:int}", actions.decide_proposal, methods=["POST"]),
     Route("/tinjau/ganda/{finding_id:int}", actions.decide_ambiguity, methods=["POST"]),
-    Route("/laporan", pages.placeholder),
+    Route("/laporan", reports.reports_page),
+    Route("/laporan/konsep.{format:str}", reports.draft),
+    Route("/laporan/final/{snapshot_id:int}.{format:str}", reports.final_file),
     Route("/impor", pages.placeholder),
     Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
 ]
@@ -81,4 +83,5 @@ def build(app: App) -> Starlette:
     )
     starlette.state.pantau = app
     starlette.state.city = Cached()
+    starlette.state.drafts = reports.DraftFiles()
     return starlette

@@ -131,12 +131,16 @@ async def required(request: Request) -> Principal:
     return principal
 
 
-async def staff(request: Request) -> Principal:
-    """Staff only (BPKAD, monev, BPJS, admin): reviewing, silencing, imports."""
+STAFF_ONLY = ("Tindakan ini hanya untuk petugas BPKAD, sekretariat monev atau BPJS; akses Anda ({actor}) terbatas "
+              "pada OPD {opd}. Tidak ada yang diubah.")
+
+
+async def staff(request: Request, why: str = STAFF_ONLY) -> Principal:
+    """Staff only (BPKAD, monev, BPJS, admin): reviewing, silencing, imports, reports. ``why`` is the
+    refusal's reason, with ``{actor}`` and ``{opd}`` filled in."""
     principal = await required(request)
     if not principal.is_staff:
-        raise Refused("Tindakan ini hanya untuk petugas BPKAD, sekretariat monev atau BPJS; akses Anda "
-                      f"({principal.actor}) terbatas pada OPD {principal.opd}. Tidak ada yang diubah.")
+        raise Refused(why.format(actor=principal.actor, opd=principal.opd))
     return principal
 
 
