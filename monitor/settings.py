@@ -196,6 +196,8 @@ class WebSettings(_Section):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: float = Field(default=15.0, gt=0)
     page_size: int = Field(default=50, ge=5, le=1000)
+    # The Impor page refuses an uploaded file larger than this (megabytes), importing nothing.
+    upload_max_mb: float = Field(default=50.0, gt=0, le=10_000)
 
     @field_validator("base_url")
     @classmethod

@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from monitor.bootstrap import App
-from monitor.web import actions, auth, downloads, pages, reports
+from monitor.web import actions, auth, downloads, imports, pages, reports
 from monitor.web.queries import Cached
 from monitor.web.rendering import render
 from monitor.web.security import SESSION_COOKIE, LoginNeeded, Refused, SecurityHeaders
@@ -45,7 +45,9 @@ ROUTES = [
     Route("/laporan", reports.reports_page),
     Route("/laporan/konsep.{format:str}", reports.draft),
     Route("/laporan/final/{snapshot_id:int}.{format:str}", reports.final_file),
-    Route("/impor", pages.placeholder),
+    Route("/impor", imports.imports_page, methods=["GET"]),
+    Route("/impor", imports.upload, methods=["POST"]),
+    Route("/impor/{batch_id:int}", imports.batch_page),
     Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
 ]
 

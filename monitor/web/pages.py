@@ -148,9 +148,3 @@ async def review_queue(request: Request) -> Response:
 
     proposals, ambiguous = await run_in_threadpool(read)
     return await render(request, "review.html", {"proposals": proposals, "ambiguous": ambiguous})
-
-
-async def placeholder(request: Request) -> Response:
-    """Laporan (the monev report) is another part's; the page says so instead of a 404."""
-    await required(request)
-    return await render(request, "placeholder.html", {"name": request.url.path.strip("/").capitalize()})
