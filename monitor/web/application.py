@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from monitor.bootstrap import App
-from monitor.web import actions, auth, downloads, imports, pages, reports
+from monitor.web import actions, auth, downloads, followup, imports, pages, reports
 from monitor.web.queries import Cached
 from monitor.web.rendering import render
 from monitor.web.security import SESSION_COOKIE, LoginNeeded, Refused, SecurityHeaders
@@ -36,6 +36,8 @@ ROUTES = [
     Route("/temuan/{finding_id:int}/akui", actions.acknowledge, methods=["POST"]),
     Route("/temuan/{finding_id:int}/usul", actions.propose, methods=["POST"]),
     Route("/temuan/{finding_id:int}/bungkam", actions.silence, methods=["POST"]),
+    Route("/temuan/{finding_id:int}/tindak-lanjut", followup.set_by_staff, methods=["POST"]),
+    Route("/temuan/{finding_id:int}/catatan", followup.set_note, methods=["POST"]),
     Route("/opd/{code:str}", pages.findings_list),
     Route("/opd/{code:str}/findings.csv", downloads.findings_csv),
     Route("/opd/{code:str}/findings.xlsx", downloads.findings_xlsx),

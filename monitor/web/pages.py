@@ -14,7 +14,7 @@ from checks import REGISTRY
 from monitor.bootstrap import App
 from monitor.check.findings import ACTIVE, STATUSES, FindingsError, finding_history
 from monitor.records import SEVERITIES
-from monitor.web import queries, review
+from monitor.web import followup, queries, review
 from monitor.web.queries import Filters
 from monitor.web.rendering import page_formatter, render
 from monitor.web.security import Refused, required, staff, viewer_of, web_app
@@ -114,7 +114,9 @@ async def finding(request: Request) -> Response:
             contract = queries.contract_of(found["details"], found["opd"], found["subject"])
             link = queries.contract_link(session.connection(), *contract) if contract else None
             return {"history": history, "contract": contract, "link": link,
-                    "proposals": review.proposals_of(session, finding_id)}
+                    "proposals": review.proposals_of(session, finding_id),
+                    "followup": followup.of_finding(session.connection(), finding_id, app.settings.report,
+                                                    page_formatter(app))}
 
     data = await run_in_threadpool(read)
     found = data["history"].finding
