@@ -42,8 +42,8 @@ def finding_facts(request: Request, finding_id: int) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-def back(finding_id: int) -> RedirectResponse:
-    return RedirectResponse(f"/temuan/{finding_id}", status_code=303)
+def back(finding_id: int, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/temuan/{finding_id}{anchor}", status_code=303)
 
 
 async def acknowledge(request: Request) -> Response:

@@ -21,6 +21,7 @@ from monitor.web.rendering import flash
 from monitor.web.security import actor_for, checked_form, staff, web_app
 
 SOURCE = "web"
+FORM_ANCHOR = "#tindak-lanjut"  # back to the forms, not the top of a long page
 FIELD_LABELS = {"status": "status", "due": "batas waktu", "pic": "PIC", "note": "catatan"}
 
 
@@ -61,10 +62,10 @@ async def set_by_staff(request: Request) -> Response:
         due = date.fromisoformat(due_text) if due_text else None
     except ValueError:
         flash(request, "Tulis batas waktu sebagai tanggal (TTTT-BB-HH).", "error")
-        return back(finding_id)
+        return back(finding_id, FORM_ANCHOR)
     change = {"status": text_field(form, "status", limit=100), "due": due, "pic": text_field(form, "pic", limit=250)}
     flash(request, *await run_in_threadpool(_save, request, finding_id, change, principal.actor))
-    return back(finding_id)
+    return back(finding_id, FORM_ANCHOR)
 
 
 async def set_note(request: Request) -> Response:
@@ -75,7 +76,7 @@ async def set_note(request: Request) -> Response:
     principal = await actor_for(request, facts["opd"], what="Penulisan catatan tindak lanjut")
     note = text_field(form, "note", limit=NOTE_LIMIT)
     flash(request, *await run_in_threadpool(_save, request, finding_id, {"note": note}, principal.actor))
-    return back(finding_id)
+    return back(finding_id, FORM_ANCHOR)
 
 
 __all__ = ["of_finding", "set_by_staff", "set_note"]

@@ -47,7 +47,9 @@ def recent_batches(app: App) -> list[dict[str, Any]]:
         rows = session.execute(select(b.id, b.kind, b.file_name, b.actor, b.rows, b.inserted, b.updated, b.unchanged,
                                       b.rejected, b.started_at, b.finished_at)
                                .order_by(b.id.desc()).limit(RECENT)).all()
-    return [{**row._mapping, "name": Path(row.file_name).name} for row in rows]
+    titles = dict(kind_choices())
+    return [{**row._mapping, "name": Path(row.file_name).name, "title": titles.get(row.kind, row.kind)}
+            for row in rows]
 
 
 async def imports_page(request: Request) -> Response:
@@ -75,7 +77,8 @@ async def batch_page(request: Request) -> Response:
     if batch is None:
         raise Refused(f"Impor #{batch_id} tidak ada.", status=404, title="Tidak ditemukan")
     return await render(request, "import.html", {"b": batch, "name": Path(batch.file_name).name,
-                                                 "rejects": rejects, "shown": REJECTS_SHOWN})
+                                                 "title": _title(batch.kind), "rejects": rejects,
+                                                 "shown": REJECTS_SHOWN})
 
 
 class TooLarge(Exception):
