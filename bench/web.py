@@ -31,7 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from prometheus_client import CollectorRegistry
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from monitor.access import accounts
 from monitor.bootstrap import bootstrap
@@ -164,9 +164,14 @@ def main() -> None:
         web={"enabled": True, "base_url": "http://127.0.0.1", "secret_key_file": folder / "web.key"},  # type: ignore[arg-type]
     )
     started = time.perf_counter()
-    findings = populate(settings, args.contracts)
-    print(f"populated {args.contracts:,} contracts, {findings:,} findings ({BIG_FINDINGS:,} of OPD BIG) in "
-          f"{time.perf_counter() - started:.1f} s ({folder})")
+    if (folder / "bench.db").exists():  # a --dir of an earlier run: measure its data again
+        with bootstrap(settings, migrate=True).engine.connect() as conn:
+            findings = int(conn.execute(select(func.max(Finding.id))).scalar_one())
+        print(f"reusing {folder}: {findings:,} findings")
+    else:
+        findings = populate(settings, args.contracts)
+        print(f"populated {args.contracts:,} contracts, {findings:,} findings ({BIG_FINDINGS:,} of OPD BIG) in "
+              f"{time.perf_counter() - started:.1f} s ({folder})")
 
     app = bootstrap(settings, migrate=False)
     loop = asyncio.new_event_loop()

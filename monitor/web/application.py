@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 
 from monitor.bootstrap import App
 from monitor.web import actions, auth, downloads, followup, imports, pages, reports
-from monitor.web.queries import Cached
+from monitor.web.queries import PerVersion
 from monitor.web.rendering import render
 from monitor.web.security import SESSION_COOKIE, LoginNeeded, Refused, SecurityHeaders
 
@@ -86,6 +86,6 @@ def build(app: App) -> Starlette:
         exception_handlers={Refused: _refused, LoginNeeded: _login_needed, HTTPException: _http_error},
     )
     starlette.state.pantau = app
-    starlette.state.city = Cached()
+    starlette.state.cache = PerVersion()
     starlette.state.drafts = reports.DraftFiles()
     return starlette

@@ -20,6 +20,11 @@ from monitor.web.rendering import page_formatter, render
 from monitor.web.security import Refused, required, staff, viewer_of, web_app
 
 
+def cached(request: Request) -> queries.PerVersion:
+    cache: queries.PerVersion = request.app.state.cache
+    return cache
+
+
 def opd_name(app: App, code: str | None) -> str:
     for opd in app.settings.opd:
         if opd.code == code:
@@ -57,7 +62,12 @@ def _page_number(request: Request) -> int:
 async def city(request: Request) -> Response:
     await staff(request)
     app = web_app(request)
-    figures = await run_in_threadpool(request.app.state.city.get, app.sessions)
+    def read() -> dict[str, Any]:
+        with app.sessions() as session:
+            conn = session.connection()
+            return cached(request).get(queries.data_version(conn), "city", lambda: queries.city_figures(conn))
+
+    figures = await run_in_threadpool(read)
     ranking = [{**row, "name": opd_name(app, row["opd"])} for row in figures["ranking"]]
     return await render(request, "city.html", {"f": figures, "ranking": ranking})
 
@@ -78,9 +88,11 @@ async def findings_list(request: Request) -> Response:
     def read() -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
         with app.sessions() as session:
             conn = session.connection()
-            groups = queries.rule_groups(conn, Filters(opd=opd, status=filters.status))
-            total, rows = queries.finding_page(conn, filters, page=page, size=size)
-            return groups, total, rows
+            version, cache = queries.data_version(conn), cached(request)
+            grouped = Filters(opd=opd, status=filters.status)
+            groups = cache.get(version, ("groups", grouped), lambda: queries.rule_groups(conn, grouped))
+            ids = cache.get(version, ("order", filters), lambda: queries.ordered_ids(conn, filters))
+            return groups, len(ids), queries.findings_by_id(conn, ids[(page - 1) * size:page * size])
 
     groups, total, rows = await run_in_threadpool(read)
     fmt = page_formatter(app)
