@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import os
 import random
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -197,6 +199,7 @@ def main() -> None:
         print(f"{label}: {seconds:.3f} s, {length:,} bytes", flush=True)
 
     results: list[tuple[float, int]] = []
+    wall, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
     until = time.perf_counter() + args.seconds
     threads = [threading.Thread(target=browse, args=(port, client.cookie, findings, pages, until, results))
                for _ in range(args.clients)]
@@ -204,12 +207,16 @@ def main() -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    wall, after = time.perf_counter() - wall, resource.getrusage(resource.RUSAGE_SELF)
+    used = after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime
     ok = sorted(seconds for seconds, status in results if status == 200)
     errors = sum(1 for _, status in results if status != 200)
     cuts = statistics.quantiles(ok, n=100) if len(ok) > 1 else [0.0] * 99
     print(f"{args.clients} clients for {args.seconds:g} s: {len(results):,} requests "
           f"({len(results) / args.seconds:.0f}/s), {errors} errors; p50 {cuts[49] * 1000:.0f} ms, "
-          f"p95 {cuts[94] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms, max {ok[-1] * 1000 if ok else 0:.0f} ms")
+          f"p95 {cuts[94] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms, max {ok[-1] * 1000 if ok else 0:.0f} ms; "
+          f"wall {wall:.1f} s, CPU {used:.1f} s (server and clients, one process; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     asyncio.run_coroutine_threadsafe(server.close(), loop).result(30)
     app.dispose()
 

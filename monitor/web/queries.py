@@ -154,7 +154,10 @@ def city_figures(conn: Connection) -> dict[str, Any]:
     }
 
 
-def data_version(conn: Connection) -> tuple[int, int, int]:
+Version = tuple[int, int, int]
+
+
+def data_version(conn: Connection) -> Version:
     """What the pages' figures stand on: the latest check run, finding event (an acknowledgement, a
     silence, a resolution) and import. Three index lookups; any of them moving means the data changed."""
     def latest(column: Any) -> Any:
@@ -169,13 +172,13 @@ class PerVersion:
     of its findings): read by many, changed by a check run, an action or an import. A new version drops
     every value of the old one; at most ``size`` values are kept (the least recently used go first)."""
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 1024) -> None:
         self.size = size
         self._lock = threading.Lock()
-        self._version: tuple[int, int, int] | None = None
+        self._version: Version | None = None
         self._values: OrderedDict[Hashable, Any] = OrderedDict()
 
-    def get(self, version: tuple[int, int, int], key: Hashable, compute: Callable[[], T]) -> T:
+    def get(self, version: Version, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
             if version != self._version:
                 self._version, self._values = version, OrderedDict()
