@@ -90,14 +90,15 @@ def _generated(report: MonevReport) -> str:
     return f"{report.fmt.date(local)} pukul {local:%H.%M} {local.tzname()}"
 
 
-def context(report: MonevReport, *, pdf: bool) -> dict[str, Any]:
+def context(report: MonevReport, *, pdf: bool, capped: bool = False) -> dict[str, Any]:
     f = report.fmt
     cap = report.settings.report.pdf_max_rows
+    capped = capped or pdf
     rows = report.rows
     assert rows is not None
 
     def limited(items: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        return islice(items, cap) if pdf else items
+        return islice(items, cap) if capped else items
 
     def cell(column: Column, value: Any) -> str:
         if value is None:
@@ -126,6 +127,7 @@ def context(report: MonevReport, *, pdf: bool) -> dict[str, Any]:
     labels = [o.code for o in report.opds]
     return {
         "r": report, "f": f, "report": report.settings.report, "title": TITLE, "pdf": pdf, "cap": cap,
+        "capped": capped,
         "paper": PAPER[report.settings.report.paper], "logo": _logo(report),
         "generated": _generated(report),
         "headline_rows": headline_rows(report), "method_names": METHOD_NAMES, "pct": pct, "cell": cell,
@@ -142,6 +144,7 @@ def context(report: MonevReport, *, pdf: bool) -> dict[str, Any]:
     }
 
 
-def render_html(report: MonevReport, *, pdf: bool = False) -> Iterator[str]:
-    """The page in pieces (a million-row lampiran never sits in memory as one string)."""
-    return environment().get_template("monev.html").generate(**context(report, pdf=pdf))
+def render_html(report: MonevReport, *, pdf: bool = False, capped: bool = False) -> Iterator[str]:
+    """The page in pieces (a million-row lampiran never sits in memory as one string). ``capped``: the
+    lists stop after ``[report] pdf_max_rows`` as in the PDF (the web's Laporan page shows this one)."""
+    return environment().get_template("monev.html").generate(**context(report, pdf=pdf, capped=capped))

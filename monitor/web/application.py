@@ -45,6 +45,7 @@ ROUTES = [
     Route("/tinjau/usulan/{proposal_id:int}", actions.decide_proposal, methods=["POST"]),
     Route("/tinjau/ganda/{finding_id:int}", actions.decide_ambiguity, methods=["POST"]),
     Route("/laporan", reports.reports_page),
+    Route("/laporan/konsep", reports.draft),
     Route("/laporan/konsep.{format:str}", reports.draft),
     Route("/laporan/final/{snapshot_id:int}.{format:str}", reports.final_file),
     Route("/impor", imports.imports_page, methods=["GET"]),

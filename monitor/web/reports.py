@@ -29,7 +29,11 @@ from monitor.report.model import latest_run
 from monitor.web.rendering import page_formatter, render
 from monitor.web.security import HEADERS, Refused, staff, web_app
 
-MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "xlsx": f"application/{XLSX_SUBTYPE}"}
+MEDIA_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "xlsx": f"application/{XLSX_SUBTYPE}",
+               "page": "text/html; charset=utf-8"}
+# The page frames the draft with its lists capped as in the PDF ("page"): at a million contracts the full
+# HTML is hundreds of megabytes, there as a download.
+PAGE = "page"
 _CSP = dict(HEADERS)[b"content-security-policy"].decode()
 # The Laporan page frames the draft's HTML (its own page, same origin); the report is one self-contained
 # file with inline CSS and SVG and no script, so only that page may be framed, and only by Pantau.
@@ -107,11 +111,11 @@ async def reports_page(request: Request) -> Response:
 
 
 async def draft(request: Request) -> Response:
-    """``/laporan/konsep.html`` (framed in the page), ``.pdf``, ``.xlsx``."""
+    """``/laporan/konsep`` (framed in the page: the lists capped), ``.html`` (complete), ``.pdf``, ``.xlsx``."""
     await staff(request, why=WHY)
     app = web_app(request)
-    fmt = request.path_params["format"]
-    if fmt not in FORMATS:
+    fmt = request.path_params.get("format", PAGE)
+    if fmt not in (*FORMATS, PAGE) or request.path_params.get("format") == PAGE:
         raise Refused(f"Format {fmt!r} tidak dikenal; pilih dari: {', '.join(FORMATS)}.", status=404,
                       title="Tidak ditemukan")
     now = datetime.now(app.settings.tz)
@@ -120,7 +124,7 @@ async def draft(request: Request) -> Response:
     except ReportError as exc:
         raise Refused(f"Laporan konsep belum dapat dibuat: {exc}.", status=409, title="Laporan belum ada") from exc
     name = f"monev-konsep-{now.date().isoformat()}.{fmt}"
-    if fmt == "html":
+    if fmt in ("html", PAGE):
         return FileResponse(path, media_type=MEDIA_TYPES[fmt], headers=FRAMED_HEADERS)
     return FileResponse(path, media_type=MEDIA_TYPES[fmt], filename=name)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from datetime import UTC, datetime
 
@@ -20,15 +21,18 @@ from tests.web.world import AS_OF, PASSWORD, World
 def test_staff_see_the_draft_in_the_page_and_download_it(staff: TestClient, world: World) -> None:
     page = staff.get("/laporan")
     assert page.status_code == 200
-    assert '<iframe class="report" src="/laporan/konsep.html"' in page.text
+    assert '<iframe class="report" src="/laporan/konsep"' in page.text
     assert "frame-src 'self'" in page.headers["content-security-policy"]
     assert "Belum ada laporan final" in page.text
-    html = staff.get("/laporan/konsep.html")
+    html = staff.get("/laporan/konsep")
     assert html.status_code == 200 and html.headers["content-type"].startswith("text/html")
     assert "Laporan Monitoring dan Evaluasi" in html.text and "<script>alert(1)</script>" not in html.text
     assert html.headers["x-frame-options"] == "SAMEORIGIN"
     csp = html.headers["content-security-policy"]
     assert "frame-ancestors 'self'" in csp and "script-src" not in csp and "default-src 'none'" in csp
+    complete = staff.get("/laporan/konsep.html")
+    assert complete.status_code == 200 and "Laporan Monitoring dan Evaluasi" in complete.text
+    assert staff.get("/laporan/konsep.page").status_code == 404  # the framed one has no extension
     xlsx = staff.get("/laporan/konsep.xlsx")
     assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
     book = load_workbook(io.BytesIO(xlsx.content))
@@ -98,3 +102,20 @@ def test_without_a_check_run_the_page_says_why(web_app: App) -> None:
         assert refused.status_code == 409 and "belum ada pemeriksaan yang berhasil" in refused.text
     with client_for(web_app) as anonymous:
         assert anonymous.get("/laporan").status_code == 303
+
+
+def test_the_framed_draft_caps_its_lists_and_the_complete_one_does_not(world: World) -> None:
+    from monitor.check.run import run_check
+    from tests.check.helpers import add_contract
+
+    with transaction(world.app.sessions) as session:
+        for n in range(5):  # 13 unregistered contracts: over the cap of 10
+            add_contract(session.connection(), f"{n}/SPK-EXTRA/2026", npwp=None, penyedia=f"CV Tambahan {n}")
+    run_check(world.app, AS_OF)
+    report = world.app.settings.report.model_copy(update={"pdf_max_rows": 10})
+    app = dataclasses.replace(world.app, settings=world.app.settings.model_copy(update={"report": report}))
+    with logged_in(app, "rina") as staff:
+        framed = staff.get("/laporan/konsep").text
+        complete = staff.get("/laporan/konsep.html").text
+    assert "... dan 3 baris lainnya; daftar lengkapnya ada di berkas XLSX" in framed
+    assert "baris lainnya" not in complete and "CV Tambahan 4" in complete
