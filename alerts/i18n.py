@@ -353,7 +353,7 @@ class Formatter:
         return _money(amount or 0, self.locale)
 
     def number(self, value: int) -> str:
-        return format_decimal(value, locale=self.locale)
+        return _number(value, self.locale)
 
     def date(self, value: date | datetime | str | None) -> str:
         """``24 September 2026``; datetimes are shown in the configured time zone; ISO strings accepted."""
@@ -391,6 +391,12 @@ class Formatter:
 @lru_cache(maxsize=65536)
 def _money(amount: int, locale: str) -> str:
     return format_currency(amount, "IDR", format="¤#,##0", currency_digits=False, locale=locale)
+
+
+@lru_cache(maxsize=65536)
+def _number(value: int, locale: str) -> str:
+    # Cached like money: a page of figures formats the same counts again and again, and babel is slow.
+    return format_decimal(value, locale=locale)
 
 
 @lru_cache(maxsize=4096)

@@ -16,8 +16,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import http.client
+import os
 import random
 import re
+import resource
 import statistics
 import sys
 import tempfile
@@ -31,7 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from prometheus_client import CollectorRegistry
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from monitor.access import accounts
 from monitor.bootstrap import bootstrap
@@ -164,9 +166,14 @@ def main() -> None:
         web={"enabled": True, "base_url": "http://127.0.0.1", "secret_key_file": folder / "web.key"},  # type: ignore[arg-type]
     )
     started = time.perf_counter()
-    findings = populate(settings, args.contracts)
-    print(f"populated {args.contracts:,} contracts, {findings:,} findings ({BIG_FINDINGS:,} of OPD BIG) in "
-          f"{time.perf_counter() - started:.1f} s ({folder})")
+    if (folder / "bench.db").exists():  # a --dir of an earlier run: measure its data again
+        with bootstrap(settings, migrate=True).engine.connect() as conn:
+            findings = int(conn.execute(select(func.max(Finding.id))).scalar_one())
+        print(f"reusing {folder}: {findings:,} findings")
+    else:
+        findings = populate(settings, args.contracts)
+        print(f"populated {args.contracts:,} contracts, {findings:,} findings ({BIG_FINDINGS:,} of OPD BIG) in "
+              f"{time.perf_counter() - started:.1f} s ({folder})")
 
     app = bootstrap(settings, migrate=False)
     loop = asyncio.new_event_loop()
@@ -192,6 +199,7 @@ def main() -> None:
         print(f"{label}: {seconds:.3f} s, {length:,} bytes", flush=True)
 
     results: list[tuple[float, int]] = []
+    wall, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
     until = time.perf_counter() + args.seconds
     threads = [threading.Thread(target=browse, args=(port, client.cookie, findings, pages, until, results))
                for _ in range(args.clients)]
@@ -199,12 +207,16 @@ def main() -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    wall, after = time.perf_counter() - wall, resource.getrusage(resource.RUSAGE_SELF)
+    used = after.ru_utime - cpu.ru_utime + after.ru_stime - cpu.ru_stime
     ok = sorted(seconds for seconds, status in results if status == 200)
     errors = sum(1 for _, status in results if status != 200)
     cuts = statistics.quantiles(ok, n=100) if len(ok) > 1 else [0.0] * 99
     print(f"{args.clients} clients for {args.seconds:g} s: {len(results):,} requests "
           f"({len(results) / args.seconds:.0f}/s), {errors} errors; p50 {cuts[49] * 1000:.0f} ms, "
-          f"p95 {cuts[94] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms, max {ok[-1] * 1000 if ok else 0:.0f} ms")
+          f"p95 {cuts[94] * 1000:.0f} ms, p99 {cuts[98] * 1000:.0f} ms, max {ok[-1] * 1000 if ok else 0:.0f} ms; "
+          f"wall {wall:.1f} s, CPU {used:.1f} s (server and clients, one process; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
     asyncio.run_coroutine_threadsafe(server.close(), loop).result(30)
     app.dispose()
 

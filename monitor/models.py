@@ -101,6 +101,8 @@ class ImportBatch(Base):
     finished_at: Mapped[datetime | None]
     # Notes for the reader: unknown OPDs, the sheet read, the header line found.
     notes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Who imported it: a web user, "kotak masuk" (the inbox job); none for ``pantau ingest`` and older imports.
+    actor: Mapped[str | None] = mapped_column(String(200))
 
 
 class RejectedRow(Base):

@@ -7,6 +7,7 @@ read), so a typo in a deployment never silently falls back to a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -150,7 +151,7 @@ class AlertSettings(_Section):
     @classmethod
     def _base_url_moved(cls, data: Any) -> Any:
         if isinstance(data, dict) and "base_url" in data:
-            raise ValueError("base_url moved to [web] base_url (the address in the digests' links)")
+            raise ValueError("base_url sudah pindah ke [web] base_url (alamat dalam tautan e-mail ringkasan)")
         return data
 
 
@@ -195,13 +196,27 @@ class WebSettings(_Section):
     login_max_failures: int = Field(default=5, ge=1)
     login_window_minutes: float = Field(default=15.0, gt=0)
     page_size: int = Field(default=50, ge=5, le=1000)
+    # The Impor page refuses an uploaded file larger than this (megabytes), importing nothing.
+    upload_max_mb: float = Field(default=50.0, gt=0, le=10_000)
 
     @field_validator("base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise ValueError("harus diawali http:// atau https://")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if item != "*":
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f"{item!r} bukan alamat IP atau jaringan (mis. \"127.0.0.1\", "
+                                     f"\"10.0.0.0/8\", atau \"*\")") from None
         return value
 
     @property
@@ -358,15 +373,16 @@ class Settings(_Section):
         never sits in the settings object, nor in its repr or the logs)."""
         path = self.web.secret_key_file
         if path is None:
-            raise SettingsError(f"{self.source}: web.secret_key_file: required when the web interface is on")
+            raise SettingsError(f"{self.source}: web.secret_key_file: wajib diisi bila antarmuka web aktif")
         try:
             key = path.read_bytes().strip()
         except OSError as exc:
-            raise SettingsError(f"{self.source}: web.secret_key_file: cannot read {path}: {exc.strerror}") from exc
+            raise SettingsError(
+                f"{self.source}: web.secret_key_file: {path} tidak dapat dibaca: {exc.strerror}") from exc
         if len(key) < MIN_SECRET_KEY_LENGTH:
             raise SettingsError(
-                f"{self.source}: web.secret_key_file: the key in {path} is too short "
-                f"({len(key)} characters; at least {MIN_SECRET_KEY_LENGTH})"
+                f"{self.source}: web.secret_key_file: kunci dalam {path} terlalu pendek "
+                f"({len(key)} karakter; paling sedikit {MIN_SECRET_KEY_LENGTH})"
             )
         return key
 

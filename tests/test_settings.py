@@ -103,17 +103,18 @@ def test_smtp_password_only_from_environment(tmp_path: Path) -> None:
 
 def test_the_web_needs_its_signing_key_file(tmp_path: Path) -> None:
     path = write(tmp_path, "[web]\nenabled = true\n")
-    with pytest.raises(SettingsError, match=r"web\.secret_key_file: required"):
+    with pytest.raises(SettingsError, match=r"web\.secret_key_file: wajib diisi bila antarmuka web aktif"):
         load_settings(path, environ={})
     path = write(tmp_path, '[web]\nenabled = true\nsecret_key_file = "absent.key"\n')
-    with pytest.raises(SettingsError, match=r"web\.secret_key_file: cannot read .*absent\.key"):
+    with pytest.raises(SettingsError, match=r"web\.secret_key_file: .*absent\.key tidak dapat dibaca"):
         load_settings(path, environ={})
 
 
 def test_a_short_signing_key_is_refused_and_never_shown(tmp_path: Path) -> None:
     path = write(tmp_path, '[web]\nenabled = true\nsecret_key_file = "web.key"\n')
     (tmp_path / "web.key").write_text("k" * 31 + "\n", encoding="utf-8")
-    with pytest.raises(SettingsError, match=r"web\.secret_key_file: .* too short \(31 characters") as err:
+    too_short = r"web\.secret_key_file: .* terlalu pendek \(31 karakter; paling sedikit 32\)"
+    with pytest.raises(SettingsError, match=too_short) as err:
         load_settings(path, environ={})
     assert "k" * 31 not in str(err.value)
     (tmp_path / "web.key").write_text("k" * 32, encoding="utf-8")
@@ -125,10 +126,20 @@ def test_a_short_signing_key_is_refused_and_never_shown(tmp_path: Path) -> None:
 def test_web_base_url_and_the_old_alerts_key(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, '[web]\nbase_url = "https://pantau.example/"\n'), environ={})
     assert settings.web.base_url == "https://pantau.example" and settings.web.secure_cookies
-    with pytest.raises(SettingsError, match=r"web\.base_url: .*http"):
+    with pytest.raises(SettingsError, match=r"web\.base_url: harus diawali http:// atau https://"):
         load_settings(write(tmp_path, '[web]\nbase_url = "pantau.example"\n'), environ={})
-    with pytest.raises(SettingsError, match=r"alerts: .*moved to \[web\] base_url"):
+    with pytest.raises(SettingsError, match=r"alerts: .*sudah pindah ke \[web\] base_url"):
         load_settings(write(tmp_path, '[alerts]\nbase_url = "https://x"\n'), environ={})
+
+
+def test_trusted_proxies_must_be_addresses(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, '[web]\ntrusted_proxies = ["127.0.0.1", "10.0.0.0/8", "::1"]\n'),
+                             environ={})
+    assert settings.web.trusted_proxies == ("127.0.0.1", "10.0.0.0/8", "::1")
+    with pytest.raises(SettingsError, match=r"web\.trusted_proxies: 'proxy\.lokal' bukan alamat IP atau jaringan"):
+        load_settings(write(tmp_path, '[web]\ntrusted_proxies = ["127.0.0.1", "proxy.lokal"]\n'), environ={})
+    with pytest.raises(SettingsError, match=r"web\.trusted_proxies: harus daftar"):
+        load_settings(write(tmp_path, '[web]\ntrusted_proxies = 5\n'), environ={})
 
 
 def _with_login(tmp_path: Path) -> Path:

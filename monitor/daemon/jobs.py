@@ -8,9 +8,7 @@ Each job imports its area lazily, so a missing or broken area fails that job, no
 
 from __future__ import annotations
 
-import json
 import logging
-import shutil
 import threading
 import time
 from collections.abc import Mapping
@@ -20,12 +18,13 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from monitor.bootstrap import App
-from monitor.db import database_answers, is_in_memory
+from monitor.db import is_in_memory
 
 log = logging.getLogger(__name__)
 
 # A file younger than this may still be being copied into the inbox; it waits for the next run.
 SETTLE_SECONDS = 2.0
+INBOX_ACTOR = "kotak masuk"
 
 
 @dataclass(frozen=True)
@@ -76,20 +75,6 @@ def _waiting_files(inbox: Path, settle_seconds: float) -> list[Path]:
     return sorted(files, key=lambda p: (order.get(kind_from_name(p.name) or "", len(order)), p.name))
 
 
-def _file_away(path: Path, folder: Path, now: datetime, report: dict[str, Any]) -> Path:
-    """Move ``path`` into ``folder`` with its import report beside it; never overwrite an earlier file."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{now.strftime('%Y%m%dT%H%M%S')}_{path.name}"
-    counter = 1
-    while target.exists():
-        target = folder / f"{now.strftime('%Y%m%dT%H%M%S')}-{counter}_{path.name}"
-        counter += 1
-    shutil.move(str(path), target)
-    report_path = target.with_name(target.name + ".report.json")
-    report_path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8")
-    return target
-
-
 def inbox(app: App, now: datetime, *, settle_seconds: float = SETTLE_SECONDS) -> JobResult:
     """Import every file waiting in the inbox folder; each moves to ``processed/`` or ``failed/``
     with its import report (JSON) beside it.
@@ -103,51 +88,15 @@ def inbox(app: App, now: datetime, *, settle_seconds: float = SETTLE_SECONDS) ->
     now = now.astimezone(app.settings.tz)  # file names carry local time, as the operators read it
     imported: list[str] = []
     failed: list[str] = []
+    from monitor.ingest.dropped import import_dropped
+
     for path in _waiting_files(folder, settle_seconds):
-        outcome = _import_one(app, path, folder, now)
-        (imported if outcome else failed).append(path.name)
+        outcome = import_dropped(app, path, folder, now, actor=INBOX_ACTOR)
+        (imported if outcome.imported else failed).append(path.name)
     return JobResult(
         summary={"imported": imported, "failed": failed},
         follow_up=("check",) if imported else (),
     )
-
-
-def _import_one(app: App, path: Path, folder: Path, now: datetime) -> bool:
-    """Import one dropped file and file it away; True when it was imported."""
-    from monitor.ingest import KINDS, SOURCES, IngestError, guess_kind, ingest_file
-
-    kind: str | None = None
-    try:
-        # The name says it (the documented convention); failing that, the header columns may.
-        kind = guess_kind(path, app.settings)
-        if kind is None:
-            known = ", ".join([*(spec.file_words[0] for spec in KINDS.values()), *SOURCES])
-            raise IngestError(f"jenis data tidak dikenali dari nama berkas; awali nama dengan salah satu: {known}")
-        report = SOURCES[kind].ingest(app, path) if kind in SOURCES else ingest_file(app, kind, path)
-    except IngestError as exc:
-        _file_away(path, folder / "failed", now, {"kind": kind, "file": path.name, "error": str(exc)})
-        log.warning("inbox: %s not imported: %s", path.name, exc, extra={"file": path.name, "kind": kind})
-        return False
-    except Exception as exc:
-        if not database_answers(app.engine):
-            log.error("inbox: the database does not answer; %s stays in the inbox for the next run", path.name,
-                      extra={"file": path.name, "kind": kind})
-            raise
-        reason = _one_line(exc)
-        log.exception("inbox: %s not imported, unexpected error: %s", path.name, reason,
-                      extra={"file": path.name, "kind": kind})
-        _file_away(path, folder / "failed", now, {
-            "kind": kind, "file": path.name, "error": f"kesalahan tak terduga saat impor: {reason}",
-        })
-        return False
-    _file_away(path, folder / "processed", now, {**report.as_dict(), "kind": kind, "file": path.name})
-    log.info("inbox: imported %s as %s", path.name, kind, extra={"file": path.name, "kind": kind})
-    return True
-
-
-def _one_line(exc: BaseException, limit: int = 300) -> str:
-    text = " ".join(str(exc).split()) or "(tanpa pesan)"
-    return f"{type(exc).__name__}: {text[:limit]}"
 
 
 def check(app: App, now: datetime) -> JobResult:

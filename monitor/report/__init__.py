@@ -19,12 +19,16 @@ from monitor.report.model import MonevParams, MonevReport, ReportError, build_re
 FORMATS = ("html", "pdf", "xlsx")
 
 
-def _html(report: MonevReport, out: BinaryIO) -> None:
+def _html(report: MonevReport, out: BinaryIO, *, capped: bool = False) -> None:
     from monitor.report.html import render_html
 
     # Piece by piece: at a million contracts the lampiran are hundreds of megabytes of HTML.
-    for piece in render_html(report):
+    for piece in render_html(report, capped=capped):
         out.write(piece.encode("utf-8"))
+
+
+def _page(report: MonevReport, out: BinaryIO) -> None:
+    _html(report, out, capped=True)
 
 
 def _pdf(report: MonevReport, out: BinaryIO) -> None:
@@ -39,7 +43,9 @@ def _xlsx(report: MonevReport, out: BinaryIO) -> None:
     out.write(render_xlsx(report))
 
 
-RENDERERS: dict[str, Callable[[MonevReport, BinaryIO], None]] = {"html": _html, "pdf": _pdf, "xlsx": _xlsx}
+# "page": the HTML with its lists capped as in the PDF, for reading in a browser (the web's Laporan page).
+RENDERERS: dict[str, Callable[[MonevReport, BinaryIO], None]] = {"html": _html, "pdf": _pdf, "xlsx": _xlsx,
+                                                                  "page": _page}
 
 
 def write_monev(app: App, params: MonevParams, targets: Mapping[str, Path | BinaryIO], *,

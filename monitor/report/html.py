@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import mimetypes
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from functools import lru_cache
 from itertools import islice
@@ -13,6 +13,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from alerts.i18n import Formatter
 from monitor.report import charts
 from monitor.report.figures import DELAY_BINS
 from monitor.report.lists import FOLLOWUP_COLUMNS, LISTS, RESOLVED_COLUMNS, Column
@@ -40,29 +41,39 @@ def points(value: float | None) -> str:
     return ("+" if value > 0 else "") + f"{value:.2f}".replace(".", ",") + " poin"
 
 
+HEADLINE = (
+    ("Kontrak dalam cakupan", "contracts", "int"),
+    ("Kontrak terdaftar Jakon", "registered", "int"),
+    ("Persentase terdaftar (jumlah kontrak)", "pct_count", "pct"),
+    ("Perubahan sejak monev sebelumnya (jumlah)", "change_pct_count", "points"),
+    ("Nilai kontrak", "value", "money"),
+    ("Nilai kontrak terdaftar", "registered_value", "money"),
+    ("Persentase terdaftar (nilai kontrak)", "pct_value", "pct"),
+    ("Perubahan sejak monev sebelumnya (nilai)", "change_pct_value", "points"),
+    ("Iuran wajib", "premium_due", "money"),
+    ("Iuran dibayar", "premium_paid", "money"),
+    ("SP2D untuk kontrak tanpa kepesertaan (jumlah)", "sp2d_unregistered", "int"),
+    ("SP2D untuk kontrak tanpa kepesertaan (nilai)", "sp2d_unregistered_value", "money"),
+    ("Pendaftaran terlambat", "late_registrations", "int"),
+    ("Temuan aktif", "findings_open", "int"),
+    ("Nilai berisiko temuan aktif", "amount_at_risk", "money"),
+    ("Temuan baru dalam periode", "opened", "int"),
+    ("Temuan selesai dalam periode", "resolved", "int"),
+    ("Temuan melewati batas waktu tindak lanjut", "overdue", "int"),
+)
+
+
+def figure_rows(fmt: Formatter, values: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(label, value as shown, key) of the ringkasan's figures present in ``values`` — a report's, or a
+    final report's snapshot (which keeps no change since the monev before it)."""
+    shown: dict[str, Callable[[Any], str]] = {"int": fmt.number, "money": fmt.money, "pct": pct, "points": points}
+    return [(label, shown[kind](values[key]), key) for label, key, kind in HEADLINE if key in values]
+
+
 def headline_rows(report: MonevReport) -> list[tuple[str, str, str]]:
     """The ringkasan eksekutif: (label, value as shown, key) — the same rows in every format."""
-    f, h = report.fmt, report.headline
-    return [
-        ("Kontrak dalam cakupan", f.number(h.contracts), "contracts"),
-        ("Kontrak terdaftar Jakon", f.number(h.registered), "registered"),
-        ("Persentase terdaftar (jumlah kontrak)", pct(h.pct_count), "pct_count"),
-        ("Perubahan sejak monev sebelumnya (jumlah)", points(report.change_pct_count), "change_pct_count"),
-        ("Nilai kontrak", f.money(h.value), "value"),
-        ("Nilai kontrak terdaftar", f.money(h.registered_value), "registered_value"),
-        ("Persentase terdaftar (nilai kontrak)", pct(h.pct_value), "pct_value"),
-        ("Perubahan sejak monev sebelumnya (nilai)", points(report.change_pct_value), "change_pct_value"),
-        ("Iuran wajib", f.money(h.premium_due), "premium_due"),
-        ("Iuran dibayar", f.money(h.premium_paid), "premium_paid"),
-        ("SP2D untuk kontrak tanpa kepesertaan (jumlah)", f.number(h.sp2d_unregistered), "sp2d_unregistered"),
-        ("SP2D untuk kontrak tanpa kepesertaan (nilai)", f.money(h.sp2d_unregistered_value), "sp2d_unregistered_value"),
-        ("Pendaftaran terlambat", f.number(h.late_registrations), "late_registrations"),
-        ("Temuan aktif", f.number(h.findings_open), "findings_open"),
-        ("Nilai berisiko temuan aktif", f.money(h.amount_at_risk), "amount_at_risk"),
-        ("Temuan baru dalam periode", f.number(h.opened), "opened"),
-        ("Temuan selesai dalam periode", f.number(h.resolved), "resolved"),
-        ("Temuan melewati batas waktu tindak lanjut", f.number(h.overdue), "overdue"),
-    ]
+    return figure_rows(report.fmt, {**report.headline.figures(), "change_pct_count": report.change_pct_count,
+                                    "change_pct_value": report.change_pct_value})
 
 
 def _logo(report: MonevReport) -> str | None:
@@ -79,14 +90,15 @@ def _generated(report: MonevReport) -> str:
     return f"{report.fmt.date(local)} pukul {local:%H.%M} {local.tzname()}"
 
 
-def context(report: MonevReport, *, pdf: bool) -> dict[str, Any]:
+def context(report: MonevReport, *, pdf: bool, capped: bool = False) -> dict[str, Any]:
     f = report.fmt
     cap = report.settings.report.pdf_max_rows
+    capped = capped or pdf
     rows = report.rows
     assert rows is not None
 
     def limited(items: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        return islice(items, cap) if pdf else items
+        return islice(items, cap) if capped else items
 
     def cell(column: Column, value: Any) -> str:
         if value is None:
@@ -115,6 +127,7 @@ def context(report: MonevReport, *, pdf: bool) -> dict[str, Any]:
     labels = [o.code for o in report.opds]
     return {
         "r": report, "f": f, "report": report.settings.report, "title": TITLE, "pdf": pdf, "cap": cap,
+        "capped": capped,
         "paper": PAPER[report.settings.report.paper], "logo": _logo(report),
         "generated": _generated(report),
         "headline_rows": headline_rows(report), "method_names": METHOD_NAMES, "pct": pct, "cell": cell,
@@ -131,6 +144,7 @@ def context(report: MonevReport, *, pdf: bool) -> dict[str, Any]:
     }
 
 
-def render_html(report: MonevReport, *, pdf: bool = False) -> Iterator[str]:
-    """The page in pieces (a million-row lampiran never sits in memory as one string)."""
-    return environment().get_template("monev.html").generate(**context(report, pdf=pdf))
+def render_html(report: MonevReport, *, pdf: bool = False, capped: bool = False) -> Iterator[str]:
+    """The page in pieces (a million-row lampiran never sits in memory as one string). ``capped``: the
+    lists stop after ``[report] pdf_max_rows`` as in the PDF (the web's Laporan page shows this one)."""
+    return environment().get_template("monev.html").generate(**context(report, pdf=pdf, capped=capped))

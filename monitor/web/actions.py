@@ -23,7 +23,7 @@ from monitor.web.security import Refused, actor_for, checked_form, staff, web_ap
 NOTE_LIMIT = 2000
 
 
-def _text(form: FormData, name: str, *, limit: int = NOTE_LIMIT) -> str:
+def text_field(form: FormData, name: str, *, limit: int = NOTE_LIMIT) -> str:
     value = form.get(name, "")
     text = value.strip() if isinstance(value, str) else ""
     if len(text) > limit:
@@ -32,7 +32,7 @@ def _text(form: FormData, name: str, *, limit: int = NOTE_LIMIT) -> str:
     return text
 
 
-def _finding_facts(request: Request, finding_id: int) -> dict[str, Any]:
+def finding_facts(request: Request, finding_id: int) -> dict[str, Any]:
     app = web_app(request)
     with app.sessions() as session:
         row = session.execute(select(Finding.opd, Finding.rule, Finding.subject, Finding.status, Finding.details)
@@ -42,16 +42,16 @@ def _finding_facts(request: Request, finding_id: int) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-def _back(finding_id: int) -> RedirectResponse:
-    return RedirectResponse(f"/temuan/{finding_id}", status_code=303)
+def back(finding_id: int, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/temuan/{finding_id}{anchor}", status_code=303)
 
 
 async def acknowledge(request: Request) -> Response:
     form = await checked_form(request)
     finding_id = request.path_params["finding_id"]
-    facts = await run_in_threadpool(_finding_facts, request, finding_id)
+    facts = await run_in_threadpool(finding_facts, request, finding_id)
     principal = await actor_for(request, facts["opd"])
-    note = _text(form, "note")
+    note = text_field(form, "note")
     app = web_app(request)
 
     def write() -> None:
@@ -64,19 +64,19 @@ async def acknowledge(request: Request) -> Response:
         flash(request, str(exc), "error")
     else:
         flash(request, "Temuan diakui; pengingat berhenti sampai temuannya berubah.")
-    return _back(finding_id)
+    return back(finding_id)
 
 
 async def propose(request: Request) -> Response:
     form = await checked_form(request)
     finding_id = request.path_params["finding_id"]
-    facts = await run_in_threadpool(_finding_facts, request, finding_id)
+    facts = await run_in_threadpool(finding_facts, request, finding_id)
     principal = await actor_for(request, facts["opd"])
     contract = queries.contract_of(facts["details"] or {}, facts["opd"], facts["subject"])
     if facts["rule"] not in queries.PROPOSABLE_RULES or contract is None or facts["status"] not in store.ACTIVE:
         raise Refused("Nomor registrasi hanya diusulkan untuk kontrak yang tercatat belum terdaftar.", status=400,
                       title="Tidak dapat diusulkan")
-    nomor, note = _text(form, "nomor_registrasi", limit=200), _text(form, "note")
+    nomor, note = text_field(form, "nomor_registrasi", limit=200), text_field(form, "note")
     app = web_app(request)
 
     def write() -> str:
@@ -88,14 +88,14 @@ async def propose(request: Request) -> Response:
         flash(request, await run_in_threadpool(write))
     except review.ReviewError as exc:
         flash(request, str(exc), "error")
-    return _back(finding_id)
+    return back(finding_id)
 
 
 async def decide_proposal(request: Request) -> Response:
     form = await checked_form(request)
     principal = await staff(request)
     proposal_id = request.path_params["proposal_id"]
-    decision, note = _text(form, "decision", limit=10), _text(form, "note")
+    decision, note = text_field(form, "decision", limit=10), text_field(form, "note")
     app = web_app(request)
 
     def write() -> None:
@@ -117,8 +117,8 @@ async def decide_ambiguity(request: Request) -> Response:
     form = await checked_form(request)
     principal = await staff(request)
     finding_id = request.path_params["finding_id"]
-    opd, nomor_kontrak, note = _text(form, "opd", limit=100), _text(form, "nomor_kontrak", limit=200), _text(form,
-                                                                                                          "note")
+    opd, nomor_kontrak = text_field(form, "opd", limit=100), text_field(form, "nomor_kontrak", limit=200)
+    note = text_field(form, "note")
     app = web_app(request)
 
     def write() -> None:
@@ -139,18 +139,18 @@ async def silence(request: Request) -> Response:
     form = await checked_form(request)
     principal = await staff(request)
     finding_id = request.path_params["finding_id"]
-    facts = await run_in_threadpool(_finding_facts, request, finding_id)
-    reason = _text(form, "reason")
+    facts = await run_in_threadpool(finding_facts, request, finding_id)
+    reason = text_field(form, "reason")
     app = web_app(request)
     today = datetime.now(app.settings.tz).date()
     try:
-        until = date.fromisoformat(_text(form, "until", limit=10))
+        until = date.fromisoformat(text_field(form, "until", limit=10))
     except ValueError:
         flash(request, "Tulis tanggal akhir pembungkaman (TTTT-BB-HH).", "error")
-        return _back(finding_id)
+        return back(finding_id)
     if until > today + timedelta(days=366):
         flash(request, "Pembungkaman paling lama satu tahun.", "error")
-        return _back(finding_id)
+        return back(finding_id)
 
     def write() -> int:
         with transaction(app.sessions) as session:
@@ -164,4 +164,4 @@ async def silence(request: Request) -> Response:
         flash(request, str(exc), "error")
     else:
         flash(request, "Temuan dibungkam sampai tanggal itu.")
-    return _back(finding_id)
+    return back(finding_id)

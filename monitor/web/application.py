@@ -15,8 +15,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from monitor.bootstrap import App
-from monitor.web import actions, auth, downloads, pages
-from monitor.web.queries import Cached
+from monitor.web import actions, auth, downloads, followup, imports, pages, reports
+from monitor.web.queries import PerVersion
 from monitor.web.rendering import render
 from monitor.web.security import SESSION_COOKIE, LoginNeeded, Refused, SecurityHeaders
 
@@ -36,14 +36,21 @@ ROUTES = [
     Route("/temuan/{finding_id:int}/akui", actions.acknowledge, methods=["POST"]),
     Route("/temuan/{finding_id:int}/usul", actions.propose, methods=["POST"]),
     Route("/temuan/{finding_id:int}/bungkam", actions.silence, methods=["POST"]),
+    Route("/temuan/{finding_id:int}/tindak-lanjut", followup.set_by_staff, methods=["POST"]),
+    Route("/temuan/{finding_id:int}/catatan", followup.set_note, methods=["POST"]),
     Route("/opd/{code:str}", pages.findings_list),
     Route("/opd/{code:str}/findings.csv", downloads.findings_csv),
     Route("/opd/{code:str}/findings.xlsx", downloads.findings_xlsx),
     Route("/tinjau", pages.review_queue),
     Route("/tinjau/usulan/{proposal_id:int}", actions.decide_proposal, methods=["POST"]),
     Route("/tinjau/ganda/{finding_id:int}", actions.decide_ambiguity, methods=["POST"]),
-    Route("/laporan", pages.placeholder),
-    Route("/impor", pages.placeholder),
+    Route("/laporan", reports.reports_page),
+    Route("/laporan/konsep", reports.draft),
+    Route("/laporan/konsep.{format:str}", reports.draft),
+    Route("/laporan/final/{snapshot_id:int}.{format:str}", reports.final_file),
+    Route("/impor", imports.imports_page, methods=["GET"]),
+    Route("/impor", imports.upload, methods=["POST"]),
+    Route("/impor/{batch_id:int}", imports.batch_page),
     Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
 ]
 
@@ -80,5 +87,6 @@ def build(app: App) -> Starlette:
         exception_handlers={Refused: _refused, LoginNeeded: _login_needed, HTTPException: _http_error},
     )
     starlette.state.pantau = app
-    starlette.state.city = Cached()
+    starlette.state.cache = PerVersion()
+    starlette.state.drafts = reports.DraftFiles()
     return starlette

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy.engine import Connection
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,9 +15,9 @@ from checks import REGISTRY
 from monitor.bootstrap import App
 from monitor.check.findings import ACTIVE, STATUSES, FindingsError, finding_history
 from monitor.records import SEVERITIES
-from monitor.web import queries, review
-from monitor.web.queries import Filters
-from monitor.web.rendering import page_formatter, render
+from monitor.web import followup, queries, review
+from monitor.web.queries import Filters, Version
+from monitor.web.rendering import cached, page_formatter, render, shared_page
 from monitor.web.security import Refused, required, staff, viewer_of, web_app
 
 
@@ -57,9 +58,12 @@ def _page_number(request: Request) -> int:
 async def city(request: Request) -> Response:
     await staff(request)
     app = web_app(request)
-    figures = await run_in_threadpool(request.app.state.city.get, app.sessions)
-    ranking = [{**row, "name": opd_name(app, row["opd"])} for row in figures["ranking"]]
-    return await render(request, "city.html", {"f": figures, "ranking": ranking})
+
+    def build(conn: Connection, version: Version) -> dict[str, Any]:
+        figures = queries.city_figures(conn)
+        return {"f": figures, "ranking": [{**row, "name": opd_name(app, row["opd"])} for row in figures["ranking"]]}
+
+    return await shared_page(request, "city.html", build)
 
 
 async def findings_list(request: Request) -> Response:
@@ -74,29 +78,30 @@ async def findings_list(request: Request) -> Response:
         await viewer_of(request, opd)
     filters = filters_from(request, opd)
     page, size = _page_number(request), app.settings.web.page_size
-
-    def read() -> tuple[list[dict[str, Any]], int, list[dict[str, Any]]]:
-        with app.sessions() as session:
-            conn = session.connection()
-            groups = queries.rule_groups(conn, Filters(opd=opd, status=filters.status))
-            total, rows = queries.finding_page(conn, filters, page=page, size=size)
-            return groups, total, rows
-
-    groups, total, rows = await run_in_threadpool(read)
     fmt = page_formatter(app)
-    pages = max(1, -(-total // size))
     query = {k: v for k, v in (("rule", filters.rule), ("severity", filters.severity), ("status", filters.status)) if v}
     base = request.url.path
-    return await render(request, "findings.html", {
-        "opd": opd, "opd_name": opd_name(app, opd) if opd else "Semua OPD", "filters": filters,
-        "groups": [{**g, "title": fmt.rule(g["rule"]), "advice": fmt.advice(g["rule"])} for g in groups],
-        "rows": [{**r, "title": one_line(r["title"]), "deadline": (r["details"] or {}).get("deadline"),
-                  "action": one_line((r["details"] or {}).get("tindakan") or "")} for r in rows],
-        "total": total, "page": page, "pages": pages, "size": size,
-        "page_url": lambda n: f"{base}?{urlencode({**query, 'page': n})}",
-        "download": (f"/opd/{opd}/findings" if opd else "/temuan/findings") + (f"?{urlencode(query)}" if query else ""),
-        "rules": sorted(REGISTRY), "severities": SEVERITIES, "statuses": STATUSES,
-    })
+
+    def build(conn: Connection, version: Version) -> dict[str, Any]:
+        cache = cached(request)
+        grouped = Filters(opd=opd, status=filters.status)
+        groups = cache.get(version, ("groups", grouped), lambda: queries.rule_groups(conn, grouped))
+        # The order of every finding the filters select, once per version: any page is then a lookup by id.
+        ids = cache.get(version, ("order", filters), lambda: queries.ordered_ids(conn, filters))
+        rows = queries.findings_by_id(conn, ids[(page - 1) * size:page * size])
+        return {
+            "opd": opd, "opd_name": opd_name(app, opd) if opd else "Semua OPD", "filters": filters,
+            "groups": [{**g, "title": fmt.rule(g["rule"]), "advice": fmt.advice(g["rule"])} for g in groups],
+            "rows": [{**r, "title": one_line(r["title"]), "deadline": (r["details"] or {}).get("deadline"),
+                      "action": one_line((r["details"] or {}).get("tindakan") or "")} for r in rows],
+            "total": len(ids), "page": page, "pages": max(1, -(-len(ids) // size)), "size": size,
+            "page_url": lambda n: f"{base}?{urlencode({**query, 'page': n})}",
+            "download": (f"/opd/{opd}/findings" if opd else "/temuan/findings")
+            + (f"?{urlencode(query)}" if query else ""),
+            "rules": sorted(REGISTRY), "severities": SEVERITIES, "statuses": STATUSES,
+        }
+
+    return await shared_page(request, "findings.html", build)
 
 
 async def finding(request: Request) -> Response:
@@ -114,7 +119,9 @@ async def finding(request: Request) -> Response:
             contract = queries.contract_of(found["details"], found["opd"], found["subject"])
             link = queries.contract_link(session.connection(), *contract) if contract else None
             return {"history": history, "contract": contract, "link": link,
-                    "proposals": review.proposals_of(session, finding_id)}
+                    "proposals": review.proposals_of(session, finding_id),
+                    "followup": followup.of_finding(session.connection(), finding_id, app.settings.report,
+                                                    page_formatter(app))}
 
     data = await run_in_threadpool(read)
     found = data["history"].finding
@@ -148,9 +155,3 @@ async def review_queue(request: Request) -> Response:
 
     proposals, ambiguous = await run_in_threadpool(read)
     return await render(request, "review.html", {"proposals": proposals, "ambiguous": ambiguous})
-
-
-async def placeholder(request: Request) -> Response:
-    """Laporan (the monev report) is another part's; the page says so instead of a 404."""
-    await required(request)
-    return await render(request, "placeholder.html", {"name": request.url.path.strip("/").capitalize()})

@@ -5,18 +5,20 @@ writes."""
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Iterator
+from array import array
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.engine import Connection
 
-from monitor.check.findings import ACTIVE, FINDING, last_seen_now
-from monitor.models import Contract, MatchLink, Registration
+from monitor.check.findings import ACTIVE, CHECK_RUN, FINDING, last_seen_now
+from monitor.models import Contract, FindingEvent, ImportBatch, MatchLink, Registration
 from monitor.records import SEVERITIES
 
+T = TypeVar("T")
 URGENT = ("critical", "high")
 # Rules about a contract without a valid registration: its OPD can propose the number it registered.
 PROPOSABLE_RULES = ("jakon.unregistered", "jakon.payment_unregistered")
@@ -55,14 +57,20 @@ def rule_groups(conn: Connection, filters: Filters) -> list[dict[str, Any]]:
              "amount": int(r.amount)} for r in rows]
 
 
-def finding_page(conn: Connection, filters: Filters, *, page: int, size: int) -> tuple[int, list[dict[str, Any]]]:
-    """The total and one page of findings, most severe first, then by rule and subject."""
+def ordered_ids(conn: Connection, filters: Filters) -> array[int]:
+    """Every finding id the filters select, in the pages' order: most severe first, then by rule and subject."""
     f = FINDING.c
-    total = int(conn.execute(filters.where(select(func.count()).select_from(FINDING))).scalar_one())
-    query = filters.where(select(f.id, f.rule, f.severity, f.status, f.opd, f.subject, f.title, f.amount_at_risk,
-                                 f.first_seen, f.details))
-    query = query.order_by(SEVERITY_ORDER, f.rule, f.subject, f.id).limit(size).offset((page - 1) * size)
-    return total, [dict(row._mapping) for row in conn.execute(query)]
+    query = filters.where(select(f.id)).order_by(SEVERITY_ORDER, f.rule, f.subject, f.id)
+    return array("q", conn.execute(query).scalars())
+
+
+def findings_by_id(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The page's rows of ``ids``, in that order."""
+    f = FINDING.c
+    rows = {row.id: dict(row._mapping) for row in conn.execute(
+        select(f.id, f.rule, f.severity, f.status, f.opd, f.subject, f.title, f.amount_at_risk, f.first_seen,
+               f.details).where(f.id.in_(list(ids))))}
+    return [rows[i] for i in ids if i in rows]
 
 
 def every_finding(conn: Connection, filters: Filters) -> Iterator[dict[str, Any]]:
@@ -146,23 +154,42 @@ def city_figures(conn: Connection) -> dict[str, Any]:
     }
 
 
-class Cached:
-    """The city figures kept for a few seconds: the overview is read by many, and changes once a day."""
+Version = tuple[int, int, int]
 
-    def __init__(self, seconds: float = 30.0) -> None:
-        self.seconds = seconds
+
+def data_version(conn: Connection) -> Version:
+    """What the pages' figures stand on: the latest check run, finding event (an acknowledgement, a
+    silence, a resolution) and import. Three index lookups; any of them moving means the data changed."""
+    def latest(column: Any) -> Any:
+        return select(func.coalesce(func.max(column), 0)).scalar_subquery()
+
+    row = conn.execute(select(latest(CHECK_RUN.c.id), latest(FindingEvent.id), latest(ImportBatch.id))).one()
+    return int(row[0]), int(row[1]), int(row[2])
+
+
+class PerVersion:
+    """Values computed once per :func:`data_version` (the city figures, an OPD's rule groups and the order
+    of its findings): read by many, changed by a check run, an action or an import. A new version drops
+    every value of the old one; at most ``size`` values are kept (the least recently used go first)."""
+
+    def __init__(self, size: int = 1024) -> None:
+        self.size = size
         self._lock = threading.Lock()
-        self._value: tuple[float, dict[str, Any]] | None = None
+        self._version: Version | None = None
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
 
-    def get(self, conn_factory: Any) -> dict[str, Any]:
+    def get(self, version: Version, key: Hashable, compute: Callable[[], T]) -> T:
         with self._lock:
-            if self._value is not None and time.monotonic() - self._value[0] < self.seconds:
-                return self._value[1]
-            with conn_factory() as session:
-                value = city_figures(session.connection())
-            self._value = (time.monotonic(), value)
-            return value
-
-    def clear(self) -> None:
+            if version != self._version:
+                self._version, self._values = version, OrderedDict()
+            elif key in self._values:
+                self._values.move_to_end(key)
+                value: T = self._values[key]
+                return value
+        value = compute()  # outside the lock: other pages need not wait for this one
         with self._lock:
-            self._value = None
+            if version == self._version:
+                self._values[key] = value
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
+        return value

@@ -3,6 +3,7 @@ vendor names, notes) is shown as text, never as markup."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -10,12 +11,16 @@ from typing import Any
 
 from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+from sqlalchemy.engine import Connection
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from alerts.i18n import Formatter, formatter
 from monitor.access.roles import ROLE_LABELS
 from monitor.bootstrap import App
+from monitor.web.queries import PerVersion, Version, data_version
 from monitor.web.security import csrf_token, current, web_app
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -45,14 +50,55 @@ def moment(fmt: Formatter, value: datetime | None) -> str:
 
 def percent(fmt: Formatter, part: int, whole: int) -> str:
     """``76,3 %`` (Indonesian decimal comma); ``-`` when there is nothing to divide."""
+    return _percent(part, whole, fmt.locale)
+
+
+@lru_cache(maxsize=65536)
+def _percent(part: int, whole: int, locale: str) -> str:
     if not whole:
         return "-"
-    return format_decimal(round(part * 100 / whole, 1), format="#,##0.0", locale=fmt.locale) + " %"
+    return format_decimal(round(part * 100 / whole, 1), format="#,##0.0", locale=locale) + " %"
 
 
 def flash(request: Request, message: str, kind: str = "ok") -> None:
     """A message for the next page (after the redirect that follows a POST)."""
     request.session["flash"] = [kind, message]
+
+
+def cached(request: Request) -> PerVersion:
+    """The application's values kept per state of the data (:class:`~monitor.web.queries.PerVersion`)."""
+    cache: PerVersion = request.app.state.cache
+    return cache
+
+
+def _common(request: Request, fmt: Formatter) -> dict[str, Any]:
+    return {"fmt": fmt, "moment": lambda value: moment(fmt, value),
+            "percent": lambda part, whole: percent(fmt, part, whole), "request_path": request.url.path}
+
+
+async def shared_page(request: Request, template: str,
+                      build: Callable[[Connection, Version], dict[str, Any]]) -> HTMLResponse:
+    """A page that is the same for everyone allowed to see it (its content has no form token and names no
+    one: the city overview, a list of findings), once the caller has checked who may. Its title and content
+    are rendered once per state of the data and URL, in a worker thread; only the frame around them (the
+    header naming who is logged in, a notice) is rendered per request."""
+    app = web_app(request)
+    fmt = page_formatter(app)
+    key = ("page", template, request.url.path, request.url.query)
+
+    def blocks(conn: Connection, version: Version) -> tuple[str, str]:
+        page = environment().get_template(template)
+        context = page.new_context({**_common(request, fmt), **build(conn, version)})
+        return "".join(page.blocks["title"](context)), "".join(page.blocks["content"](context))
+
+    def read() -> tuple[str, str]:
+        with app.sessions() as session:
+            conn = session.connection()
+            version = data_version(conn)
+            return cached(request).get(version, key, lambda: blocks(conn, version))
+
+    title, content = await run_in_threadpool(read)
+    return await render(request, "_shared.html", {"page_title": Markup(title), "content": Markup(content)})
 
 
 async def render(request: Request, template: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
@@ -63,8 +109,7 @@ async def render(request: Request, template: str, context: dict[str, Any], statu
     except Exception:  # a page about a refused link has no one to name
         principal = None
     html = environment().get_template(template).render(
-        fmt=fmt, moment=lambda value: moment(fmt, value),
-        percent=lambda part, whole: percent(fmt, part, whole), principal=principal, csrf=csrf_token(request),
-        request_path=request.url.path, today=date.today(), notice=request.session.pop("flash", None), **context,
+        **_common(request, fmt), principal=principal, csrf=csrf_token(request), today=date.today(),
+        notice=request.session.pop("flash", None), **context,
     )
     return HTMLResponse(html, status_code=status)

@@ -131,12 +131,16 @@ async def required(request: Request) -> Principal:
     return principal
 
 
-async def staff(request: Request) -> Principal:
-    """Staff only (BPKAD, monev, BPJS, admin): reviewing, silencing, imports."""
+STAFF_ONLY = ("Tindakan ini hanya untuk petugas BPKAD, sekretariat monev atau BPJS; akses Anda ({actor}) terbatas "
+              "pada OPD {opd}. Tidak ada yang diubah.")
+
+
+async def staff(request: Request, why: str = STAFF_ONLY) -> Principal:
+    """Staff only (BPKAD, monev, BPJS, admin): reviewing, silencing, imports, reports. ``why`` is the
+    refusal's reason, with ``{actor}`` and ``{opd}`` filled in."""
     principal = await required(request)
     if not principal.is_staff:
-        raise Refused("Tindakan ini hanya untuk petugas BPKAD, sekretariat monev atau BPJS; akses Anda "
-                      f"({principal.actor}) terbatas pada OPD {principal.opd}. Tidak ada yang diubah.")
+        raise Refused(why.format(actor=principal.actor, opd=principal.opd))
     return principal
 
 
@@ -148,12 +152,13 @@ async def viewer_of(request: Request, opd: str | None) -> Principal:
     return principal
 
 
-async def actor_for(request: Request, opd: str | None) -> Principal:
-    """The OPD's own people: acknowledge and propose."""
+async def actor_for(request: Request, opd: str | None,
+                    what: str = "Mengakui temuan dan mengusulkan nomor registrasi") -> Principal:
+    """The OPD's own people: acknowledge, propose, write the follow-up note (``what``, for the refusal)."""
     principal = await required(request)
     if not principal.can_act_for(opd):
         if principal.can_view(opd):
-            raise Refused("Mengakui temuan dan mengusulkan nomor registrasi dilakukan oleh OPD yang bersangkutan "
-                          "(akun OPD atau tautan OPD dari e-mail ringkasan). Tidak ada yang diubah.")
+            raise Refused(f"{what} dilakukan oleh OPD yang bersangkutan (akun OPD atau tautan OPD dari e-mail "
+                          "ringkasan). Tidak ada yang diubah.")
         raise Refused(f"Anda ({principal.actor}) tidak dapat bertindak untuk OPD {opd}. Tidak ada yang diubah.")
     return principal
