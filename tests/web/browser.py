@@ -6,7 +6,7 @@
   how to install them.
 - :class:`LiveServer`: the daemon's own HTTP stack (:class:`monitor.daemon.http.HttpServer`, uvicorn)
   on a loopback port, in a thread of its own.
-- Screenshots go to ``var/screenshots/`` (or ``$PANTAU_SCREENSHOTS``), kept after the run.
+- Screenshots go to ``var/screenshots/`` (or ``$PANTAU_TEST_SCREENSHOTS``), kept after the run.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from prometheus_client import CollectorRegistry
 from monitor.bootstrap import App
 from monitor.daemon.http import HttpServer
 
-CHROMIUM = Path(os.environ.get("PANTAU_CHROMIUM", "/usr/bin/chromium"))
-CHROMEDRIVER = Path(os.environ.get("PANTAU_CHROMEDRIVER", "/usr/bin/chromedriver"))
-SCREENSHOTS = Path(os.environ.get("PANTAU_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
+CHROMIUM = Path(os.environ.get("PANTAU_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMEDRIVER = Path(os.environ.get("PANTAU_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"))
+SCREENSHOTS = Path(os.environ.get("PANTAU_TEST_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
 
 
 def free_port() -> int:
