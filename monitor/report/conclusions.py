@@ -42,8 +42,9 @@ def conclusions(report: MonevReport) -> list[dict[str, Any]]:
         said = []
         if cov.unregistered:
             said.append(f"{fmt.number(cov.unregistered)} kontrak senilai {fmt.money(cov.unregistered_value)} belum "
-                        f"terdaftar melewati batas {report.deadline_days} hari kerja: {_addressed(row.ppk)} agar meminta penyedia segera "
-                        "mendaftarkannya dan mensyaratkan bukti pendaftaran sebelum pembayaran berikutnya.")
+                        f"terdaftar melewati batas {report.deadline_days} hari kerja: {_addressed(row.ppk)} agar "
+                        "meminta penyedia segera mendaftarkannya dan mensyaratkan bukti pendaftaran sebelum "
+                        "pembayaran berikutnya.")
         if cov.premium_gap:
             said.append(f"Iuran yang belum dibayar {fmt.money(cov.premium_gap)} dari {fmt.money(cov.premium_due)}.")
         if said:

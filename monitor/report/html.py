@@ -102,9 +102,9 @@ def table_body(columns: tuple[Column, ...], rows: Iterable[dict[str, Any]], f: F
     cells = [(c.key, f"<td{CELL_CLASS.get(c.kind, '')}>", _cell_writer(c, f)) for c in columns]
     remaining = iter(rows)
     while chunk := list(islice(remaining, ROWS_PER_PIECE)):
-        yield Markup("".join(
-            "<tr>" + "".join(f"{start}{show(row[key])}</td>" for key, start, show in cells) + "</tr>\n"
-            for row in chunk))
+        yield Markup("".join([
+            "<tr>" + "".join([f"{start}{show(row[key])}</td>" for key, start, show in cells]) + "</tr>\n"
+            for row in chunk]))
 
 
 def context(report: MonevReport, *, pdf: bool) -> dict[str, Any]:
