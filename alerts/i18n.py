@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal, get_currency_symbol, get_group_symbol, get_minus_sign_symbol
 
 from checks import REGISTRY
 
@@ -350,10 +350,14 @@ class Formatter:
 
     def money(self, amount: int | None) -> str:
         """Rupiah without decimals, the Indonesian way: ``Rp1.250.000``."""
-        return _money(amount or 0, self.locale)
+        symbols = _symbols(self.locale)
+        whole = amount if type(amount) is int else round(amount or 0)  # Babel rounds half to even, as round()
+        return _grouped(whole, symbols, symbols[2])
 
     def number(self, value: int) -> str:
-        return _number(value, self.locale)
+        if type(value) is not int:  # a float or Decimal: Babel's own pattern, decimals and all
+            return format_decimal(value, locale=self.locale)
+        return _grouped(value, _symbols(self.locale))
 
     def date(self, value: date | datetime | str | None) -> str:
         """``24 September 2026``; datetimes are shown in the configured time zone; ISO strings accepted."""
@@ -386,17 +390,21 @@ class Formatter:
         return self.t("advice.default") if known is None else known.advice.in_language(self.language)
 
 
-# A digest formats thousands of amounts and dates; Babel parses its patterns on every call, so the
-# results are cached (amounts and dates repeat a lot within a cycle).
-@lru_cache(maxsize=65536)
-def _money(amount: int, locale: str) -> str:
-    return format_currency(amount, "IDR", format="¤#,##0", currency_digits=False, locale=locale)
+# A report formats millions of amounts; Babel parses its pattern and looks the locale up on every call
+# (about 0.1 ms each). Whole numbers in both locales (id_ID, en_ID) are "#,##0" with groups of three, so only
+# Babel's symbols are needed, looked up once; a test holds the result equal to Babel's own formatting.
+@cache
+def _symbols(locale: str) -> tuple[str, str, str]:
+    """The locale's group separator, minus sign and rupiah symbol."""
+    return get_group_symbol(locale), get_minus_sign_symbol(locale), get_currency_symbol("IDR", locale)
 
 
-@lru_cache(maxsize=65536)
-def _number(value: int, locale: str) -> str:
-    # Cached like money: a page of figures formats the same counts again and again, and babel is slow.
-    return format_decimal(value, locale=locale)
+def _grouped(value: int, symbols: tuple[str, str, str], prefix: str = "") -> str:
+    text = prefix + f"{abs(value):,}".replace(",", symbols[0])
+    return symbols[1] + text if value < 0 else text
+
+
+# Dates repeat a lot within a digest or a report: cached.
 
 
 @lru_cache(maxsize=4096)

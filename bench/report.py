@@ -74,7 +74,7 @@ def main() -> None:
     else:
         print(f"reusing {args.db}: {json.loads(sidecar.read_text())}")
     for fmt in args.formats.split(","):
-        out = args.db.parent / f"monev.{fmt}"
+        out = args.db.with_name(f"{args.db.stem}-monev.{fmt}")  # two sizes side by side never share a file
         done = subprocess.run([sys.executable, __file__, "--db", str(args.db), "--render", fmt, "--out", str(out)],
                               check=True, capture_output=True, text=True)
         figures = json.loads(done.stdout.strip().splitlines()[-1])

@@ -175,6 +175,10 @@ class Contract(_Record, Base):
     # The source's identity of the contract (``spse:tender:<kd_tender>:<no_kontrak>``, ``ocds:<ocid>:<id>``):
     # a later stage or release finds its contract by it even when the OPD or the number changed.
     source_key: Mapped[str | None] = mapped_column(String(400), unique=True)
+    # The PPK (pejabat pembuat komitmen) where the source names one: SPSE e-Kontrak's nama_ppk and nip_ppk, or
+    # the optional columns of a file of contracts (migration 0007_issue13_ppk). None: not known.
+    nama_ppk: Mapped[str | None] = mapped_column(String(200))
+    nip_ppk: Mapped[str | None] = mapped_column(String(30))
 
 
 class SourceStage(_Record, Base):

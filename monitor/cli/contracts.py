@@ -22,7 +22,7 @@ from monitor.regulation.wording import rupiah, tanggal
 EXPORT_FIELDS = ("opd", "nomor_kontrak", "nama_paket", "penyedia", "npwp_penyedia", "nilai_kontrak",
                  "tanggal_kontrak", "tanggal_mulai", "tanggal_selesai", "jenis_pekerjaan", "in_scope", "scope_reason",
                  "complete", "source", "kd_tender", "kd_nontender", "ocid", "scope_guessed", "scope_override",
-                 "sumber_tanggal_selesai", "nilai_kontrak_sen")
+                 "sumber_tanggal_selesai", "nilai_kontrak_sen", "nama_ppk", "nip_ppk")
 SOURCE_IDS = ("kd_tender", "kd_nontender", "ocid")
 
 
@@ -62,6 +62,7 @@ def contract_rows(conn: Any, opd: str | None, scope: str, incomplete: bool) -> I
             **{name: row[name] for name in SOURCE_IDS},
             "scope_guessed": bool(row["scope_guessed"]), "scope_override": override,
             "sumber_tanggal_selesai": row["sumber_tanggal_selesai"], "nilai_kontrak_sen": row["nilai_kontrak_sen"],
+            "nama_ppk": row["nama_ppk"], "nip_ppk": row["nip_ppk"],
         }
 
 

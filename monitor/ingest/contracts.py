@@ -66,6 +66,8 @@ class ContractFacts:
     kd_tender: str | None = None
     kd_nontender: str | None = None
     ocid: str | None = None
+    nama_ppk: str | None = None
+    nip_ppk: str | None = None
     addenda: list[SourceAddendum] = field(default_factory=list)
     payments: list[SourcePayment] = field(default_factory=list)
     line: int | None = None  # where it was read (OCDS: the release's position)
@@ -91,6 +93,8 @@ class ContractFacts:
             "scope_reason": self.scope_reason[:200], "scope_guessed": self.scope_guessed, "source": self.source,
             "kd_tender": self.kd_tender, "kd_nontender": self.kd_nontender, "ocid": self.ocid,
             "source_key": self.source_key[:400],
+            "nama_ppk": None if self.nama_ppk is None else self.nama_ppk[:200],
+            "nip_ppk": None if self.nip_ppk is None else self.nip_ppk[:30],
         }
 
 

@@ -37,6 +37,9 @@ class Column:
     choices: Mapping[str, str] | None = None
     # Text whose values repeat across rows (vendors, places): each distinct value is parsed once.
     few_values: bool = False
+    # A file without this column says nothing about it: the stored value stays (an older file re-imported
+    # does not forget what a newer one said).
+    kept_if_absent: bool = False
 
     @property
     def repeats(self) -> bool:
@@ -210,6 +213,10 @@ CONTRACTS = KindSpec(
         Column("tahun_anggaran", "year", aliases=("TA", "Tahun", "T.A.")),
         Column("kecamatan", aliases=("Kec", "Kec."), few_values=True),
         Column("kelurahan", aliases=("Kel", "Kel.", "Desa/Kelurahan"), few_values=True),
+        # Optional: the PPK, where the file names one (SPSE's e-Kontrak calls them nama_ppk and nip_ppk).
+        Column("nama_ppk", aliases=("Nama PPK", "PPK", "Pejabat Pembuat Komitmen"), few_values=True,
+               kept_if_absent=True),
+        Column("nip_ppk", aliases=("NIP PPK", "NIP Pejabat Pembuat Komitmen"), few_values=True, kept_if_absent=True),
     ),
 )
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
-from monitor.ingest.kinds import KindSpec
+from monitor.ingest.kinds import Column, KindSpec
 from monitor.ingest.values import DEFAULT_LIMITS, BadValue, ValueLimits, shortened, show
 from monitor.regulation.wording import tanggal
 from monitor.settings import Opd
@@ -106,10 +106,15 @@ def memoized(parse: Callable[[object], Any], limit: int = 4096) -> Callable[[obj
 
 
 def record_columns(spec: KindSpec, mapping: Mapping[str, int]) -> list[str]:
-    """A record's fields: the columns the file has, then those it lacks, then ``opd_known``."""
+    """A record's fields: the columns the file has, then those it lacks (but not those ``kept_if_absent``:
+    the stored value stays), then ``opd_known``."""
     present = [c.name for c in spec.columns if c.name in mapping]
-    absent = [c.name for c in spec.columns if c.name not in mapping]
+    absent = [c.name for c in _absent(spec, mapping)]
     return present + absent + (["opd_known"] if spec.has_opd_known else [])
+
+
+def _absent(spec: KindSpec, mapping: Mapping[str, int]) -> list[Column]:
+    return [c for c in spec.columns if c.name not in mapping and not c.kept_if_absent]
 
 
 class RowConverter:
@@ -127,7 +132,7 @@ class RowConverter:
         self.directory = directory
         self.labels = {c.name: header[mapping[c.name]] if c.name in mapping else c.name for c in spec.columns}
         present = [c for c in spec.columns if c.name in mapping]
-        absent = [c for c in spec.columns if c.name not in mapping]
+        absent = _absent(spec, mapping)
         self.columns = record_columns(spec, mapping)
         position = {name: i for i, name in enumerate(self.columns)}
         # Per present column: (cell index, parser). OPD text is parsed as text and resolved

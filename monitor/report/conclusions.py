@@ -12,6 +12,14 @@ def _pct(value: float) -> str:
     return f"{value:.2f}".replace(".", ",") + "%"
 
 
+def _addressed(ppk: tuple[str, ...], named: int = 3) -> str:
+    """The PPKs by name where the data name them ("PPK Ir. Budi Santoso dan Siti Aminah"), else "PPK"."""
+    if not ppk:
+        return "PPK"
+    shown = list(ppk[:named]) + ([f"{len(ppk) - named} PPK lainnya"] if len(ppk) > named else [])
+    return "PPK " + (shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " dan " + shown[-1])
+
+
 def conclusions(report: MonevReport) -> list[dict[str, Any]]:
     """``[{"party", "points": [...]}]``: what the figures say and what each party should do."""
     fmt, h = report.fmt, report.headline
@@ -34,8 +42,9 @@ def conclusions(report: MonevReport) -> list[dict[str, Any]]:
         said = []
         if cov.unregistered:
             said.append(f"{fmt.number(cov.unregistered)} kontrak senilai {fmt.money(cov.unregistered_value)} belum "
-                        "terdaftar melewati batas 14 hari kerja: PPK agar meminta penyedia segera mendaftarkannya dan "
-                        "mensyaratkan bukti pendaftaran sebelum pembayaran berikutnya.")
+                        f"terdaftar melewati batas {report.deadline_days} hari kerja: {_addressed(row.ppk)} agar "
+                        "meminta penyedia segera mendaftarkannya dan mensyaratkan bukti pendaftaran sebelum "
+                        "pembayaran berikutnya.")
         if cov.premium_gap:
             said.append(f"Iuran yang belum dibayar {fmt.money(cov.premium_gap)} dari {fmt.money(cov.premium_due)}.")
         if said:

@@ -21,6 +21,7 @@ from monitor.check.findings import ACTIVE, RESOLVED
 from monitor.models import Addendum, Contract, Finding, ImportBatch, MatchLink, Registration
 from monitor.regulation.premium_sql import premium_sql
 from monitor.regulation.workdays import WorkingCalendar
+from monitor.report.lists import resolutions
 from monitor.settings import DeadlineSettings
 
 UNREGISTERED_RULE = "jakon.unregistered"
@@ -102,6 +103,19 @@ def coverage(conn: Connection) -> dict[str, Coverage]:
         .group_by(c.opd, c.status)
     ):
         result[opd].add(state, int(n), int(total or 0), int(premium or 0), int(paid or 0))
+    return dict(result)
+
+
+def unregistered_ppk(conn: Connection) -> dict[str, list[str]]:
+    """Per OPD, the PPKs (where the data name them) of its contracts still unregistered past the deadline."""
+    result: dict[str, list[str]] = defaultdict(list)
+    for opd, nama in conn.execute(
+        select(Contract.opd, Contract.nama_ppk).distinct()
+        .join(Finding, and_(Finding.rule == UNREGISTERED_RULE, Finding.status != RESOLVED,
+                            Finding.subject == Contract.opd + "|" + Contract.nomor_kontrak))
+        .where(Contract.nama_ppk.is_not(None)).order_by(Contract.opd, Contract.nama_ppk)
+    ):
+        result[opd].append(nama)
     return dict(result)
 
 
@@ -222,12 +236,20 @@ def finding_counts(conn: Connection, period_start: date, period_end: date) -> Fi
         .group_by(f.rule, f.opd)
     ):
         counts.opened[rule, opd] += int(n)
-    # Resolved in the period: still seen by a run in it, and resolved by a later one (last_seen is the
-    # as-of of the last run that saw it; the check runs on as-of dates, not on wall-clock times).
+    # Resolved in the period: by a check run as of a day in it (the history's resolution, not last_seen).
+    resolution = resolutions()
     for rule, opd, n in conn.execute(
-        select(f.rule, f.opd, func.count()).where(f.status == RESOLVED, f.last_seen >= period_start,
-                                                  f.last_seen <= period_end)
+        select(f.rule, f.opd, func.count()).join(resolution, resolution.c.finding_id == f.id)
+        .where(f.status == RESOLVED, resolution.c.resolved_on.between(period_start, period_end))
         .group_by(f.rule, f.opd)
     ):
         counts.resolved[rule, opd] += int(n)
     return counts
+
+
+def resolved_count(conn: Connection, since: date, until: date) -> int:
+    """Findings resolved by a check run as of ``since`` to ``until``."""
+    resolution = resolutions()
+    return int(conn.execute(
+        select(func.count()).select_from(Finding).join(resolution, resolution.c.finding_id == Finding.id)
+        .where(Finding.status == RESOLVED, resolution.c.resolved_on.between(since, until))).scalar_one())

@@ -19,7 +19,7 @@ from monitor.check.followup import FOLLOWUP, from_row
 from monitor.models import MonevSnapshot
 from monitor.regulation.workdays import WorkingCalendar
 from monitor.report import figures
-from monitor.report.lists import LISTS, NEEDS_ACTION, Rows
+from monitor.report.lists import LISTS, NEEDS_ACTION, Rows, details_text, parse_details
 from monitor.settings import Settings
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -72,6 +72,7 @@ class OpdRow:
     coverage: figures.Coverage
     findings_open: int
     amount_at_risk: int
+    ppk: tuple[str, ...] = ()  # the PPKs of its unregistered contracts, where the data name them
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class MonevReport:
     kampung_by_kelurahan: list[dict[str, Any]]
     list_counts: dict[str, int]
     followup_count: int
+    resolved_since: date  # section 7 lists the findings resolved from this day to the period's end
     resolved_count: int
     trend: list[TrendPoint]
     conclusions: list[dict[str, Any]] = field(default_factory=list)
@@ -138,6 +140,12 @@ def snapshots(conn: Connection) -> list[dict[str, Any]]:
     s = MonevSnapshot.__table__.c
     return [dict(row._mapping) for row in conn.execute(
         select(s.id, s.nomor, s.period_start, s.period_end, s.as_of, s.figures).order_by(s.period_end, s.id))]
+
+
+def resolved_since_previous(previous: dict[str, Any] | None, period_start: date) -> date:
+    """Section 7 ("Selesai sejak monev sebelumnya") starts the day after the previous final report's data
+    cut-off (what was resolved by then, that report showed), or at the period's start without one."""
+    return previous["as_of"] + timedelta(days=1) if previous else period_start
 
 
 def build_report(conn: Connection, settings: Settings, params: MonevParams, now: datetime) -> MonevReport:
@@ -183,9 +191,10 @@ def build_report(conn: Connection, settings: Settings, params: MonevParams, now:
 
     head = headline(city)
     opd_codes = sorted(set(cover) | {o for (_, o) in counts.active if o})
+    ppk = figures.unregistered_ppk(conn)
     opd_rows = [OpdRow(code, directory.get(code, f"{code} (tidak ada di direktori)"),
                        cover.get(code, figures.Coverage()), counts.total("active", opd=code),
-                       counts.total("at_risk", opd=code)) for code in opd_codes]
+                       counts.total("at_risk", opd=code), tuple(ppk.get(code, ()))) for code in opd_codes]
     # Worst first: the lowest share registered by count, then by value, the biggest portfolio first.
     ranked = sorted((r for r in opd_rows if r.coverage.contracts),
                     key=lambda r: (r.coverage.pct_count, r.coverage.pct_value, -r.coverage.value))
@@ -204,13 +213,11 @@ def build_report(conn: Connection, settings: Settings, params: MonevParams, now:
         change_value = round(head.pct_value - previous["figures"]["city"]["pct_value"], 2)
 
     rows = Rows(conn, settings.report, fmt.rule, fmt.advice, run_as_of)
-    rows.report_tz = settings.tz
-    since = previous["as_of"] if previous else period_start
     list_counts = {spec.key: counts.total("active", rules=spec.rules) for spec in LISTS}
     f = FINDING.c
     followup_count = int(conn.execute(select(func.count()).where(f.status.in_(NEEDS_ACTION))).scalar() or 0)
-    resolved_count = int(conn.execute(select(func.count()).where(f.status == RESOLVED, f.last_seen >= since))
-                         .scalar() or 0)
+    resolved_since = resolved_since_previous(previous, period_start)
+    resolved_count = figures.resolved_count(conn, resolved_since, period_end)
     report = MonevReport(
         settings=settings, fmt=fmt,
         nomor=settings.report.nomor.format(year=run_as_of.year, month=ROMAN[run_as_of.month - 1]),
@@ -224,7 +231,8 @@ def build_report(conn: Connection, settings: Settings, params: MonevParams, now:
                      for rule_id, rule in REGISTRY.items()],
         opds=ranked, delay_histogram=figures.delay_histogram(delays), deadline_days=settings.deadline.working_days,
         on_time=on_time, late=sum(delays.values()) - on_time, kampung_by_kelurahan=_kampung(conn),
-        list_counts=list_counts, followup_count=followup_count, resolved_count=resolved_count, trend=trend,
+        list_counts=list_counts, followup_count=followup_count, resolved_since=resolved_since,
+        resolved_count=resolved_count, trend=trend,
         opd_headlines=opd_headlines, rows=rows,
     )
     from monitor.report.conclusions import conclusions
@@ -234,17 +242,18 @@ def build_report(conn: Connection, settings: Settings, params: MonevParams, now:
 
 
 def _overdue(conn: Connection, settings: Settings, as_of: date) -> dict[str | None, int]:
-    """Active findings past their follow-up's batas waktu and not yet ``sesuai``, per OPD."""
+    """Active findings past their follow-up's batas waktu and not yet ``sesuai``, per OPD. Counted per
+    distinct (rule, OPD, first seen, status, due): a million findings are a few thousand groups."""
     f, u = FINDING.c, FOLLOWUP.c
     result: dict[str | None, int] = defaultdict(int)
     for row in conn.execute(
-        select(f.id, f.rule, f.opd, f.first_seen, u.status, u.due)
+        select(f.rule, f.opd, f.first_seen, u.status, u.due, func.count().label("n"))
         .select_from(FINDING.outerjoin(FOLLOWUP, u.finding_id == f.id)).where(f.status.in_(NEEDS_ACTION))
-        .execution_options(yield_per=10_000)
+        .group_by(f.rule, f.opd, f.first_seen, u.status, u.due)
     ):
-        tl = from_row(row.id, row.rule, row.first_seen, dict(row._mapping), settings.report)
+        tl = from_row(0, row.rule, row.first_seen, dict(row._mapping), settings.report)
         if tl.due < as_of and tl.status != "sesuai":
-            result[row.opd] += 1
+            result[row.opd] += int(row.n)
     return dict(result)
 
 
@@ -253,21 +262,22 @@ def _sp2d_values(conn: Connection) -> dict[str | None, tuple[int, int]]:
     f = FINDING.c
     result: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
     for opd, details in conn.execute(
-        select(f.opd, f.details).where(f.rule == "jakon.payment_unregistered", f.status != RESOLVED)
+        select(f.opd, details_text()).where(f.rule == "jakon.payment_unregistered", f.status != RESOLVED)
         .execution_options(yield_per=10_000)
     ):
         result[opd][0] += 1
-        result[opd][1] += int((details or {}).get("nilai_sp2d") or 0)
+        result[opd][1] += int(parse_details(details).get("nilai_sp2d") or 0)
     return {opd: (n, v) for opd, (n, v) in result.items()}
 
 
 def _kampung(conn: Connection) -> list[dict[str, Any]]:
     f = FINDING.c
     per: dict[str, dict[str, Any]] = {}
-    for rule, details in conn.execute(
-        select(f.rule, f.details).where(f.rule.in_(("kampung.no_sk_rt", "kampung.unregistered")), f.status != RESOLVED)
+    for rule, text in conn.execute(
+        select(f.rule, details_text()).where(f.rule.in_(("kampung.no_sk_rt", "kampung.unregistered")),
+                                             f.status != RESOLVED)
     ):
-        details = details or {}
+        details = parse_details(text)
         name = str(details.get("kelurahan") or "-")
         entry = per.setdefault(name, {"kelurahan": name, "kecamatan": details.get("kecamatan") or "-",
                                       "no_sk_rt": 0, "unregistered": 0, "underpaid": 0, "shortfall": 0})

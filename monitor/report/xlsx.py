@@ -89,8 +89,8 @@ def render_xlsx(report: MonevReport) -> bytes:
         "Status: belum ditindaklanjuti / dalam proses / sesuai / tidak dapat ditindaklanjuti (wajib dengan catatan)"])
     for spec in LISTS:
         book.table(spec.title, fields(spec.columns), rows.findings(spec), before=[spec.title])
-    since = report.previous["as_of"] if report.previous else report.period_start
-    book.table("Selesai", fields(RESOLVED_COLUMNS), rows.resolved(since), before=["Selesai sejak monev sebelumnya"])
+    book.table("Selesai", fields(RESOLVED_COLUMNS), rows.resolved(report.resolved_since, report.period_end),
+               before=["Selesai sejak monev sebelumnya"])
     book.table("Sumber data", [Field("title", "Sumber", "text", 32), Field("imported_at", "Impor terakhir", "date", 14),
                                Field("file", "Berkas", "text", 50), Field("rows", "Baris", "int", 10),
                                Field("rejected", "Ditolak", "int", 10)],

@@ -4,11 +4,13 @@ harmless in HTML and headers."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from email import message_from_bytes
 from email import policy as email_policy
 
 import pytest
 from alerts_support import T0, World, digest, html_of, text_of, view
+from babel.numbers import format_currency, format_decimal
 from jinja2 import UndefinedError
 
 from alerts.digest import Digest, DigestItem
@@ -184,3 +186,15 @@ def test_formatter_money_and_dates() -> None:
     # 20:00 UTC is already the next day in Jambi.
     assert fmt.date(datetime(2026, 9, 23, 20, 0, tzinfo=UTC)) == "24 September 2026"
     assert fmt.date("bukan tanggal") == "bukan tanggal"
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_formatter_numbers_equal_babels_own_formatting(language: str) -> None:
+    fmt = formatter(language, Settings().tz)
+    for value in (0, 1, -1, 999, 1_000, -1_000, 999_999, 1_000_000, 1_250_000, 10**15, -(2**63), 2**70):
+        assert fmt.number(value) == format_decimal(value, locale=fmt.locale), value
+        assert fmt.money(value) == format_currency(value, "IDR", format="¤#,##0", currency_digits=False,
+                                                   locale=fmt.locale), value
+    assert fmt.money(None) == fmt.money(0) == "Rp0"
+    assert fmt.money(Decimal("2.5")) == "Rp2" and fmt.money(Decimal("3.5")) == "Rp4"  # half to even, as Babel
+    assert fmt.number(1.5) == format_decimal(1.5, locale=fmt.locale)  # not whole: Babel's pattern

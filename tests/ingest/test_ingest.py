@@ -103,6 +103,23 @@ def test_every_file_variant_gives_the_same_records(app: App, tmp_path: Path, wri
     ]
 
 
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_the_optional_ppk_columns_are_read_and_a_file_without_them_still_imports(
+        app: App, tmp_path: Path, suffix: str) -> None:
+    header = [*CONTRACT_HEADER, "Nama PPK", "NIP PPK"]
+    rows = [[*CONTRACT_ROWS[0], "Ir. BUDI SANTOSO", "197001011995031001"], [*CONTRACT_ROWS[1], "", ""]]
+    write = {"csv": lambda p, r: write_csv(p, r), "xlsx": lambda p, r: write_xlsx_xlsxwriter(p, r)}[suffix]
+    report = ingest_file(app, "contracts", write(tmp_path / f"kontrak.{suffix}", [header, *rows]))
+    assert (report.inserted, report.rejected) == (2, 0), report.errors
+    assert [(c.nomor_kontrak, c.nama_ppk, c.nip_ppk) for c in contracts(app)] == [
+        ("027/14/SPK-PUPR/III/2026", "Ir. BUDI SANTOSO", "197001011995031001"),
+        ("10/SPK/PPK.05/11/2026", None, None)]
+    # An older file, without the columns, still imports; the PPK it does not name is left unknown.
+    report = ingest_file(app, "contracts", write(tmp_path / f"lama.{suffix}", [CONTRACT_HEADER, *CONTRACT_ROWS]))
+    assert report.rejected == 0
+    assert [c.nama_ppk for c in contracts(app)] == ["Ir. BUDI SANTOSO", None]  # not forgotten
+
+
 GOOD = ["K-OK", "02/03/2026", "PUPR", "Paket", "CV A", "", "1.000.000", "", "30/09/2026", ""]
 
 

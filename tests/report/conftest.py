@@ -16,6 +16,7 @@ from monitor.db import transaction
 from tests.check.helpers import add_contract, add_payment, add_registration
 
 AS_OF = date(2026, 4, 20)
+PPK_PUPR, NIP_PUPR = "Ir. BUDI SANTOSO", "197001011995031001"  # e-Kontrak's PPK of the unregistered contract
 HOSTILE = '=HYPERLINK("http://evil.example","klik")<script>alert(1)</script>\r\nBcc: x@evil.example'
 
 
@@ -36,7 +37,8 @@ def seed(app: App) -> None:
         add_contract(conn, "027/14/SPK-PUPR/III/2026")
         add_registration(conn, "JK-1", nomor_kontrak="027/14/SPK-PUPR/III/2026")
         add_contract(conn, "027/03/SPK-PUPR/II/2026", tanggal_kontrak=date(2026, 2, 2), nilai=75_000_000,
-                     nama_paket=HOSTILE, penyedia="CV Hostile", npwp="001234567890000")
+                     nama_paket=HOSTILE, penyedia="CV Hostile", npwp="001234567890000", nama_ppk=PPK_PUPR,
+                     nip_ppk=NIP_PUPR)
         add_payment(conn, "0000123/SP2D-LS/BPKAD/2026", nomor_kontrak="027/03/SPK-PUPR/II/2026",
                     tanggal_sp2d=date(2026, 4, 1), nilai=15_000_000)
         # PERKIM: registered late.

@@ -26,7 +26,8 @@ from monitor.daemon.http import HttpServer
 
 CHROMIUM = Path(os.environ.get("PANTAU_TEST_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("PANTAU_TEST_CHROMEDRIVER", "/usr/bin/chromedriver"))
-SCREENSHOTS = Path(os.environ.get("PANTAU_TEST_SCREENSHOTS", Path(__file__).resolve().parents[2] / "var" / "screenshots"))
+SCREENSHOTS = Path(os.environ.get("PANTAU_TEST_SCREENSHOTS",
+                                  Path(__file__).resolve().parents[2] / "var" / "screenshots"))
 
 
 def free_port() -> int:

@@ -94,6 +94,8 @@ def assemble(procurement: Procurement, satker: SatkerDirectory, scope: ScopeClas
         sen = first.get("nilai_kontrak") or nilai.get("nilai_kontrak") or nilai.get("nilai_negosiasi")
         end, end_source = end_of_works(first, procurement.spmk.get(nomor), procurement.bapbast.get(nomor))
         spmk = procurement.spmk.get(nomor) or {}
+        # The PPK as the latest version of the contract names them (an addendum may hand it to another).
+        ppk = next((versions[v] for v in reversed(order) if versions[v].get("nama_ppk")), {})
         start = spmk.get("tgl_mulai_pekerjaan") or spmk.get("tgl_spmk_spp")
         addenda = [_addendum(versi, versions[versi], first) for versi in order[1:]]
         yield ContractFacts(
@@ -114,6 +116,7 @@ def assemble(procurement: Procurement, satker: SatkerDirectory, scope: ScopeClas
             tahun_anggaran=paket.get("tahun_anggaran") or first.get("tahun_anggaran"),
             kd_tender=procurement.kode if procurement.jalur == "tender" and procurement.kode else None,
             kd_nontender=procurement.kode if procurement.jalur == "nontender" else None,
+            nama_ppk=ppk.get("nama_ppk"), nip_ppk=ppk.get("nip_ppk"),
             addenda=addenda,
         )
 

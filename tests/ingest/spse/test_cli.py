@@ -83,6 +83,7 @@ def test_contracts_lists_them_as_they_stand_with_their_scope_and_source(app: App
         "opd": "PUPR", "nilai_kontrak": 1_269_963_504, "tanggal_kontrak": "2025-03-21",
         "tanggal_selesai": "2025-08-20", "jenis_pekerjaan": "konstruksi", "in_scope": True, "complete": True,
         "source": "spse", "kd_tender": KD_TENDER, "npwp_penyedia": "735934051443000"}
+    assert (works["nama_ppk"], works["nip_ppk"]) == ("Ir. BUDI SANTOSO", "197001011995031001")  # e-Kontrak's PPK
     assert listed["K-9"]["in_scope"] is False and listed["K-9"]["complete"] is False
 
     _, out, _ = pantau(tmp_path, "contracts", "--scope", "out", "--format", "csv")

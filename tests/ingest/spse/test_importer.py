@@ -209,6 +209,17 @@ def test_a_later_addendum_version_is_an_addendum_not_a_duplicate(app: App, tmp_p
         "versi 1", date(2025, 6, 2), 1_300_000_000)
 
 
+def test_the_ppk_is_the_one_the_latest_version_names_and_none_where_e_kontrak_names_none(
+        app: App, tmp_path: Path) -> None:
+    first = kontrak(kd_tender=..., kd_nontender="77001", no_kontrak="K-NT")
+    handed_over = {**first, "versi_addendum": 1, "apakah_addendum": "Ya", "nama_ppk": "SITI AMINAH, S.T.",
+                   "nip_ppk": "198203042006042002"}
+    unnamed = kontrak(kd_tender=..., kd_nontender="77002", no_kontrak="K-NT-2", nama_ppk=..., nip_ppk=...)
+    ingest_spse(app, write_json(tmp_path / "kontrak_nontender.json", [first, handed_over, unnamed]))
+    ppk = {c.nomor_kontrak: (c.nama_ppk, c.nip_ppk) for c in contracts(app)}
+    assert ppk == {"K-NT": ("SITI AMINAH, S.T.", "198203042006042002"), "K-NT-2": (None, None)}
+
+
 def test_a_row_repeated_with_other_values_is_rejected_naming_the_first(app: App, tmp_path: Path) -> None:
     report = ingest_spse(app, write_json(tmp_path / "kontrak.json", [kontrak(), kontrak(nilai_kontrak=5)]))
     assert (report.inserted, report.rejected) == (1, 1)

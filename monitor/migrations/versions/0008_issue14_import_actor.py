@@ -1,7 +1,7 @@
 """import actor: who imported a file (a web user, the inbox), for the Impor page's audit trail
 
 Revision ID: 0007_issue14_import_actor
-Revises: 0006
+Revises: 0007_issue13_ppk
 Create Date: 2026-12-02
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0007_issue14_import_actor'
-down_revision = '0006'
+down_revision = '0007_issue13_ppk'
 branch_labels = None
 depends_on = None
 
