@@ -175,6 +175,22 @@ class Contract(_Record, Base):
     source_key: Mapped[str | None] = mapped_column(String(400), unique=True)
 
 
+class ScopeDecision(Base):
+    """A human's decision on one contract's scope (``pantau contracts scope``): who, when, why. The
+    latest is mirrored in ``contract.scope_override``, which the check reads; these rows are its history."""
+
+    __tablename__ = "scope_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    # True: checked (in scope); False: not checked; None: cleared (the source decides again).
+    decision: Mapped[bool | None] = mapped_column(Boolean)
+    before: Mapped[bool | None] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class SourceStage(_Record, Base):
     """One row of one stage of a procurement as a source published it (SPSE's paket, kontrak, SPMK,
     BAPBAST, nilai), kept so stages arriving in any order and in separate runs can be joined again."""
