@@ -193,7 +193,8 @@ class ScopeDecision(Base):
 
 class SourceStage(_Record, Base):
     """One row of one stage of a procurement as a source published it (SPSE's paket, kontrak, SPMK,
-    BAPBAST, nilai), kept so stages arriving in any order and in separate runs can be joined again."""
+    BAPBAST, nilai; OCDS's releases by ocid), kept so stages arriving in any order and in separate runs
+    can be joined (compiled) again."""
 
     __tablename__ = "source_stage"
     __table_args__ = (
@@ -202,11 +203,11 @@ class SourceStage(_Record, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(String(10))  # spse
-    jalur: Mapped[str] = mapped_column(String(10))  # tender|nontender
-    kode: Mapped[str] = mapped_column(String(40))  # kd_tender / kd_nontender; '' when the row lacks it
-    stage: Mapped[str] = mapped_column(String(20))  # paket|kontrak|spmk|bapbast|nilai
-    nomor: Mapped[str] = mapped_column(String(200))  # no_kontrak ('' for paket and nilai)
+    source: Mapped[str] = mapped_column(String(10))  # spse|ocds
+    jalur: Mapped[str] = mapped_column(String(10))  # tender|nontender (OCDS: release)
+    kode: Mapped[str] = mapped_column(String(200))  # kd_tender / kd_nontender, '' when lacking; OCDS: the ocid
+    stage: Mapped[str] = mapped_column(String(20))  # paket|kontrak|spmk|bapbast|nilai (OCDS: release)
+    nomor: Mapped[str] = mapped_column(String(200))  # no_kontrak ('' for paket and nilai); OCDS: the release id
     versi: Mapped[int] = mapped_column(Integer)  # versi_addendum (0 for the original)
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # canonical values, JSON
 

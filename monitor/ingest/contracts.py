@@ -106,7 +106,7 @@ class WriteCounts:
             "conflicts": len(self.conflicts)}
 
 
-def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+def chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -164,7 +164,7 @@ def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[d
     The rows' keys must be distinct."""
     outcomes: list[str] = []
     probe = table.c[keys[-1]]
-    for chunk in _chunks(rows):
+    for chunk in chunks(rows):
         found = {
             tuple(getattr(r, k) for k in keys): (r.id, r.row_hash)
             for r in conn.execute(select(table.c.id, table.c.row_hash, *(table.c[k] for k in keys))
@@ -191,14 +191,14 @@ def write_contracts(conn: Connection, facts: Iterable[ContractFacts], batch_id: 
     table = Contract.__table__
     assert isinstance(table, Table)
     taken: dict[tuple[str, str], str] = {}  # (opd, nomor) -> source_key, within this import
-    for chunk in _chunks(facts):
+    for chunk in chunks(facts):
         keys = [f.source_key for f in chunk]
         by_key = {r.source_key: (r.id, r.row_hash) for r in conn.execute(
             select(table.c.id, table.c.row_hash, table.c.source_key).where(table.c.source_key.in_(keys)))}
         by_number = {(r.opd, r.nomor_kontrak): (r.id, r.source_key) for r in conn.execute(
             select(table.c.id, table.c.opd, table.c.nomor_kontrak, table.c.source_key)
             .where(table.c.nomor_kontrak.in_({f.nomor_kontrak for f in chunk})))}
-        inserts, updates, written = [], [], []
+        inserts, updates, written, unchanged = [], [], [], {}
         for fact in chunk:
             row = _with_hash(fact.row(), batch_id, fact.line)
             number = (row["opd"], row["nomor_kontrak"])
@@ -220,15 +220,18 @@ def write_contracts(conn: Connection, facts: Iterable[ContractFacts], batch_id: 
                 updates.append({**row, "id": existing[0]})
                 counts.outcomes.append("updated")
             else:
+                unchanged[number] = len(counts.outcomes)
                 counts.outcomes.append("unchanged")
             written.append(fact)
         _apply(conn, table, inserts, updates)
-        _write_addenda(conn, written, batch_id)
-        _write_payments(conn, written, batch_id)
+        # A contract whose addenda or payments changed is updated too (an OCDS implementation release).
+        for number in _write_addenda(conn, written, batch_id) | _write_payments(conn, written, batch_id):
+            if number in unchanged:
+                counts.outcomes[unchanged[number]] = "updated"
     return counts
 
 
-def _write_addenda(conn: Connection, facts: Sequence[ContractFacts], batch_id: int) -> None:
+def _write_addenda(conn: Connection, facts: Sequence[ContractFacts], batch_id: int) -> set[tuple[str, str]]:
     rows = [_with_hash({
         "opd": f.opd[:100], "opd_known": f.opd_known, "nomor_kontrak": f.nomor_kontrak,
         "nomor_adendum": a.nomor_adendum, "tanggal_adendum": a.tanggal_adendum,
@@ -236,18 +239,25 @@ def _write_addenda(conn: Connection, facts: Sequence[ContractFacts], batch_id: i
     }, batch_id, f.line) for f in facts for a in f.addenda]
     table = Addendum.__table__
     assert isinstance(table, Table)
-    upsert(conn, table, ("opd", "nomor_adendum", "nomor_kontrak"), _distinct(rows, ("opd", "nomor_kontrak",
-                                                                                    "nomor_adendum")))
+    return _changed(conn, table, ("opd", "nomor_adendum", "nomor_kontrak"),
+                    _distinct(rows, ("opd", "nomor_kontrak", "nomor_adendum")))
 
 
-def _write_payments(conn: Connection, facts: Sequence[ContractFacts], batch_id: int) -> None:
+def _write_payments(conn: Connection, facts: Sequence[ContractFacts], batch_id: int) -> set[tuple[str, str]]:
     rows = [_with_hash({
         "nomor_sp2d": p.nomor_sp2d[:200], "tanggal_sp2d": p.tanggal_sp2d, "nomor_kontrak": f.nomor_kontrak,
         "opd": f.opd[:100], "opd_known": f.opd_known, "nilai": p.nilai, "uraian": p.uraian,
     }, batch_id, f.line) for f in facts for p in f.payments]
     table = Payment.__table__
     assert isinstance(table, Table)
-    upsert(conn, table, ("nomor_sp2d",), _distinct(rows, ("nomor_sp2d",)))
+    return _changed(conn, table, ("nomor_sp2d",), _distinct(rows, ("nomor_sp2d",)))
+
+
+def _changed(conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Upsert the rows; the (opd, nomor_kontrak) of those inserted or updated."""
+    outcomes = upsert(conn, table, keys, rows)
+    return {(row["opd"], row["nomor_kontrak"]) for row, outcome in zip(rows, outcomes, strict=True)
+            if outcome != "unchanged"}
 
 
 def _distinct(rows: list[dict[str, Any]], keys: Sequence[str]) -> list[dict[str, Any]]:

@@ -29,7 +29,7 @@ from monitor.ingest.spse.datasets import STAGE_BY_NAME, Stage, StageRow, detect_
 from monitor.models import SourceStage, utcnow
 
 STAGES_TABLE: Table = SourceStage.__table__  # type: ignore[assignment]
-_IDENTITY = ("source", "jalur", "stage", "nomor", "versi", "kode")
+STAGE_IDENTITY = ("source", "jalur", "stage", "nomor", "versi", "kode")
 _IN = 500  # values per IN (...) list
 
 
@@ -101,7 +101,7 @@ def _read(conn: Connection, path: Path, items: Iterable[Item | BadItem], stage: 
         rows = [{"source": "spse", "jalur": r.jalur, "kode": r.kode, "stage": r.stage, "nomor": r.nomor,
                  "versi": r.versi, "fields": r.fields, "row_hash": h, "batch_id": report.batch_id,
                  "source_line": line} for r, line, h in chunk]
-        outcomes = upsert(conn, STAGES_TABLE, _IDENTITY, rows)
+        outcomes = upsert(conn, STAGES_TABLE, STAGE_IDENTITY, rows)
         joined([(r, line, outcome) for (r, line, _), outcome in zip(chunk, outcomes, strict=True)])
         chunk.clear()
         if progress is not None:

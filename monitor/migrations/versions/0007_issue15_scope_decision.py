@@ -1,4 +1,5 @@
-"""scope decisions: who put one contract in or out of Jakon's scope, when and why (issue 15)
+"""scope decisions: who put one contract in or out of Jakon's scope, when and why; OCDS releases kept as
+stages by their ocid (up to 200 characters) (issue 15)
 
 Revision ID: 0007_issue15_scope_decision
 Revises: 0006
@@ -32,9 +33,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('scope_decision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_scope_decision_contract_id'), ['contract_id'], unique=False)
+    with op.batch_alter_table('source_stage', schema=None) as batch_op:
+        batch_op.alter_column('kode', existing_type=sa.String(length=40), type_=sa.String(length=200),
+                              existing_nullable=False)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM source_stage WHERE source = 'ocds'")
+    with op.batch_alter_table('source_stage', schema=None) as batch_op:
+        batch_op.alter_column('kode', existing_type=sa.String(length=200), type_=sa.String(length=40),
+                              existing_nullable=False)
     with op.batch_alter_table('scope_decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scope_decision_contract_id'))
     op.drop_table('scope_decision')
