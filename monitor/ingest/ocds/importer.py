@@ -41,7 +41,7 @@ from monitor.ingest.rows import OpdDirectory
 from monitor.ingest.scope import ScopeClassifier
 from monitor.ingest.sources import Rejects
 from monitor.ingest.spse.assemble import SatkerDirectory
-from monitor.ingest.spse.importer import STAGE_IDENTITY, STAGES_TABLE
+from monitor.ingest.spse.importer import STAGE_IDENTITY, STAGES_TABLE, stage_fields
 from monitor.models import utcnow
 
 CHUNK_RELEASES = 2_000
@@ -165,14 +165,14 @@ def _compiled_groups(conn: Connection, items: list[Item], batch_id: int) -> list
     t = STAGES_TABLE.c
     lines = [item.line for item in items]
     for part in chunks(sorted(by_ocid), 500):
-        for ocid, rid, fields in conn.execute(select(t.kode, t.nomor, t.fields).where(
+        for ocid, rid, fields in conn.execute(select(t.kode, t.nomor, stage_fields()).where(
                 t.source == "ocds", t.jalur == "release", t.stage == "release", t.kode.in_(part),
                 ~and_(t.batch_id == batch_id, t.source_line.between(min(lines), max(lines))))):
             if (ocid, rid) not in latest:
-                stored.setdefault(ocid, []).append(fields)
-    return [(group, compile_releases([*stored.get(ocid, ()), *(i.value for i in latest.values()
-                                                             if i.value["ocid"] == ocid)]))
-            for ocid, group in by_ocid.items()]
+                stored.setdefault(ocid, []).append(orjson.loads(fields))
+    for (ocid, _), item in latest.items():
+        stored.setdefault(ocid, []).append(item.value)
+    return [(group, compile_releases(stored[ocid])) for ocid, group in by_ocid.items()]
 
 
 def release_hash(release: dict[str, Any]) -> str:
