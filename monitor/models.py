@@ -181,9 +181,26 @@ class Contract(_Record, Base):
     nip_ppk: Mapped[str | None] = mapped_column(String(30))
 
 
+class ScopeDecision(Base):
+    """A human's decision on one contract's scope (``pantau contracts scope``): who, when, why. The
+    latest is mirrored in ``contract.scope_override``, which the check reads; these rows are its history."""
+
+    __tablename__ = "scope_decision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    # True: checked (in scope); False: not checked; None: cleared (the source decides again).
+    decision: Mapped[bool | None] = mapped_column(Boolean)
+    before: Mapped[bool | None] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class SourceStage(_Record, Base):
     """One row of one stage of a procurement as a source published it (SPSE's paket, kontrak, SPMK,
-    BAPBAST, nilai), kept so stages arriving in any order and in separate runs can be joined again."""
+    BAPBAST, nilai; OCDS's releases by ocid), kept so stages arriving in any order and in separate runs
+    can be joined (compiled) again."""
 
     __tablename__ = "source_stage"
     __table_args__ = (
@@ -192,11 +209,11 @@ class SourceStage(_Record, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    source: Mapped[str] = mapped_column(String(10))  # spse
-    jalur: Mapped[str] = mapped_column(String(10))  # tender|nontender
-    kode: Mapped[str] = mapped_column(String(40))  # kd_tender / kd_nontender; '' when the row lacks it
-    stage: Mapped[str] = mapped_column(String(20))  # paket|kontrak|spmk|bapbast|nilai
-    nomor: Mapped[str] = mapped_column(String(200))  # no_kontrak ('' for paket and nilai)
+    source: Mapped[str] = mapped_column(String(10))  # spse|ocds
+    jalur: Mapped[str] = mapped_column(String(10))  # tender|nontender (OCDS: release)
+    kode: Mapped[str] = mapped_column(String(200))  # kd_tender / kd_nontender, '' when lacking; OCDS: the ocid
+    stage: Mapped[str] = mapped_column(String(20))  # paket|kontrak|spmk|bapbast|nilai (OCDS: release)
+    nomor: Mapped[str] = mapped_column(String(200))  # no_kontrak ('' for paket and nilai); OCDS: the release id
     versi: Mapped[int] = mapped_column(Integer)  # versi_addendum (0 for the original)
     fields: Mapped[dict[str, Any]] = mapped_column(default=dict)  # canonical values, JSON
 

@@ -85,23 +85,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    """Settings for a test: a small OPD directory and the per-test database."""
-    config = tmp_path / "pantau.toml"
-    config.write_text(
-        f'''
-timezone = "Asia/Jakarta"
-
-[database]
-url = "{database_url}"
-
-[alerts]
-transport = "file"
-outbox_dir = "outbox"
-bpkad = ["bpkad@jambikota.go.id"]
-fallback = ["pantau-admin@jambikota.go.id"]
-
+OPD_DIRECTORY = """
 [[opd]]
 code = "PUPR"
 name = "Dinas Pekerjaan Umum dan Penataan Ruang"
@@ -120,10 +104,36 @@ code = "DISDIK"
 name = "Dinas Pendidikan"
 aliases = ["Disdik"]
 email = []
-''',
+"""
+
+
+def write_settings(tmp_path: Path, database_url: str, opd: str = OPD_DIRECTORY) -> Settings:
+    """The test configuration written as ``pantau.toml`` (the CLI tests read the file) with this OPD
+    directory (TOML ``[[opd]]`` tables), and loaded."""
+    config = tmp_path / "pantau.toml"
+    config.write_text(
+        f'''
+timezone = "Asia/Jakarta"
+
+[database]
+url = "{database_url}"
+
+[alerts]
+transport = "file"
+outbox_dir = "outbox"
+bpkad = ["bpkad@jambikota.go.id"]
+fallback = ["pantau-admin@jambikota.go.id"]
+
+{opd}''',
         encoding="utf-8",
     )
     return load_settings(config, environ={}, required=True)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for a test: a small OPD directory and the per-test database."""
+    return write_settings(tmp_path, database_url)
 
 
 @pytest.fixture

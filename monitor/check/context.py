@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, overload
 
-from sqlalchemy import ColumnElement, Select, String, and_, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, and_, func, select, true, type_coerce
 from sqlalchemy.engine import Connection
 
 from monitor.compute.columns import Table, int_column
@@ -115,13 +115,13 @@ def _extend(columns: Sequence[Any], rows: list[tuple[Any, ...]]) -> None:
 
 
 def checked_contracts(include_out_of_scope: bool = False) -> ColumnElement[bool]:
-    """The contracts the check reads: those whose end of works is known, and in Jakon's scope (a human's
-    override wins over the source's scope) unless every contract is to be checked (``[scope]
-    include_out_of_scope``). The rest are kept, listed by ``pantau contracts`` and counted in the metrics."""
+    """The contracts the check reads: those whose end of works is known, and in Jakon's scope unless
+    every contract is to be checked (``[scope] include_out_of_scope``). A human's decision on one
+    contract (``pantau contracts scope``) wins over both. The rest are kept, listed by ``pantau
+    contracts`` and counted in the metrics."""
     c = Contract.__table__.c
-    if include_out_of_scope:
-        return c.complete.is_(True)
-    return and_(c.complete.is_(True), func.coalesce(c.scope_override, c.in_scope).is_(True))
+    source = true() if include_out_of_scope else c.in_scope
+    return and_(c.complete.is_(True), func.coalesce(c.scope_override, source).is_(True))
 
 
 def count_left_out(conn: Connection) -> dict[str, int]:

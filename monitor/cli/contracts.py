@@ -5,18 +5,19 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import UTC, date, tzinfo
 from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, insert, select, update
 
 from monitor.check.context import load_current_terms
 from monitor.cli.common import EXIT_FAILED, CliContext, pass_cli
 from monitor.cli.export import write_csv, write_json
-from monitor.models import Contract
+from monitor.cli.findings import _actor
+from monitor.models import Contract, ScopeDecision, aware, utcnow
 from monitor.regulation.wording import rupiah, tanggal
 
 EXPORT_FIELDS = ("opd", "nomor_kontrak", "nama_paket", "penyedia", "npwp_penyedia", "nilai_kontrak",
@@ -30,7 +31,8 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def contract_rows(conn: Any, opd: str | None, scope: str, incomplete: bool) -> Iterator[dict[str, Any]]:
+def contract_rows(conn: Any, opd: str | None, scope: str, incomplete: bool,
+                  tz: tzinfo = UTC) -> Iterator[dict[str, Any]]:
     """The contracts, as the check would read them (value and end of the latest addendum); ``in_scope``
     is the effective scope (a human's override wins over the source's)."""
     c = Contract.__table__.c
@@ -43,6 +45,7 @@ def contract_rows(conn: Any, opd: str | None, scope: str, incomplete: bool) -> I
     if incomplete:
         where.append(c.complete.is_(False))
     terms = load_current_terms(conn)
+    decided = latest_decisions(conn)
     statement = select(Contract.__table__).where(and_(True, *where)).order_by(c.opd, c.nomor_kontrak)
     for row in conn.execute(statement).mappings():
         current = terms.get((row["opd"], row["nomor_kontrak"]))
@@ -56,14 +59,20 @@ def contract_rows(conn: Any, opd: str | None, scope: str, incomplete: bool) -> I
             "tanggal_kontrak": _iso(row["tanggal_kontrak"]), "tanggal_mulai": _iso(row["tanggal_mulai"]),
             "tanggal_selesai": _iso(selesai), "jenis_pekerjaan": row["jenis_pekerjaan"],
             "in_scope": bool(row["in_scope"] if override is None else override),
-            "scope_reason": row["scope_reason"] if override is None else (
-                "ditetapkan manual: " + ("dalam" if override else "di luar") + " lingkup"),
+            "scope_reason": row["scope_reason"] if override is None else _manual(override, decided.get(row["id"]), tz),
             "complete": bool(row["complete"]), "source": row["source"],
             **{name: row[name] for name in SOURCE_IDS},
             "scope_guessed": bool(row["scope_guessed"]), "scope_override": override,
             "sumber_tanggal_selesai": row["sumber_tanggal_selesai"], "nilai_kontrak_sen": row["nilai_kontrak_sen"],
             "nama_ppk": row["nama_ppk"], "nip_ppk": row["nip_ppk"],
         }
+
+
+def _manual(override: bool, decision: Any, tz: tzinfo) -> str:
+    said = "ditetapkan manual: " + ("dalam" if override else "di luar") + " lingkup"
+    if decision is None:  # set before decisions were recorded (migration 0007)
+        return said
+    return f"{said} ({decision.actor}, {tanggal(aware(decision.at).astimezone(tz).date())}): {decision.reason}"
 
 
 @click.group("contracts", invoke_without_command=True)
@@ -79,7 +88,7 @@ def contracts_group(ctx: click.Context, opd: str | None, scope: str, incomplete:
         return
     obj: CliContext = ctx.find_object(CliContext)  # type: ignore[assignment]
     with obj.app.engine.connect() as conn:
-        rows = contract_rows(conn, opd, scope, incomplete)
+        rows = contract_rows(conn, opd, scope, incomplete, obj.settings.tz)
         {"json": write_json, "csv": lambda r: write_csv(r, EXPORT_FIELDS), "table": _write_table}[fmt](rows)
 
 
@@ -110,21 +119,51 @@ def _write_table(rows: Iterable[dict[str, Any]]) -> None:
 @click.option("--in", "decision", flag_value="in", help="Periksa kontrak ini (dalam lingkup Jakon).")
 @click.option("--out", "decision", flag_value="out", help="Jangan periksa kontrak ini (di luar lingkup).")
 @click.option("--clear", "decision", flag_value="clear", help="Hapus keputusan manual: sumber data yang menentukan.")
+@click.option("--reason", default=None, help="Alasan keputusan (wajib untuk --in, --out, --clear).")
+@click.option("--actor", default=None, help="Siapa yang memutuskan (bawaan: nama login).")
+@click.option("--history", is_flag=True, help="Tampilkan riwayat keputusan lingkup kontrak ini.")
 @pass_cli
-def scope_command(obj: CliContext, opd: str, nomor_kontrak: str, decision: str | None) -> None:
-    """Tetapkan lingkup satu kontrak (OPD NOMOR_KONTRAK); keputusan ini tetap berlaku setelah setiap impor."""
-    if decision is None:
-        raise click.UsageError("pilih --in, --out atau --clear")
-    value = {"in": True, "out": False, "clear": None}[decision]
+def scope_command(obj: CliContext, opd: str, nomor_kontrak: str, decision: str | None, reason: str | None,
+                  actor: str | None, history: bool) -> None:
+    """Tetapkan lingkup satu kontrak (OPD NOMOR_KONTRAK), dengan alasan; keputusan ini tetap berlaku
+    setelah setiap impor dan dicatat dalam riwayat (siapa, kapan, mengapa)."""
+    if decision is None and not history:
+        raise click.UsageError("pilih --in, --out atau --clear (atau --history)")
+    if decision is not None and not (reason or "").strip():
+        raise click.UsageError("--reason wajib diisi: tulis mengapa lingkup kontrak ini ditetapkan manual")
     with obj.app.engine.begin() as conn:
-        changed = conn.execute(update(Contract).where(Contract.opd == opd, Contract.nomor_kontrak == nomor_kontrak)
-                               .values(scope_override=value)).rowcount
-    if not changed:
-        click.echo(f"Kontrak {opd} {nomor_kontrak!r} tidak ada.", err=True)
-        sys.exit(EXIT_FAILED)
-    said = {"in": "dalam lingkup (diperiksa)", "out": "di luar lingkup (tidak diperiksa)",
-            "clear": "ditentukan sumber data lagi"}[decision]
-    click.echo(f"Kontrak {opd} {nomor_kontrak}: {said}.")
+        found = conn.execute(select(Contract.id, Contract.scope_override).where(
+            Contract.opd == opd, Contract.nomor_kontrak == nomor_kontrak)).one_or_none()
+        if found is None:
+            click.echo(f"Kontrak {opd} {nomor_kontrak!r} tidak ada.", err=True)
+            sys.exit(EXIT_FAILED)
+        if decision is not None:
+            value = {"in": True, "out": False, "clear": None}[decision]
+            conn.execute(update(Contract).where(Contract.id == found.id).values(scope_override=value))
+            conn.execute(insert(ScopeDecision).values(
+                contract_id=found.id, at=utcnow(), actor=_actor(actor), decision=value, before=found.scope_override,
+                reason=" ".join((reason or "").split())))
+            said = {"in": "dalam lingkup (diperiksa)", "out": "di luar lingkup (tidak diperiksa)",
+                    "clear": "ditentukan sumber data lagi"}[decision]
+            click.echo(f"Kontrak {opd} {nomor_kontrak}: {said}.")
+        if history:
+            tz = obj.settings.tz
+            for event in conn.execute(select(ScopeDecision.__table__).where(ScopeDecision.contract_id == found.id)
+                                      .order_by(ScopeDecision.id)):
+                click.echo(f"  {aware(event.at).astimezone(tz):%Y-%m-%d %H:%M} {event.actor}: "
+                           f"{_said(event.before)} → {_said(event.decision)} ({event.reason})")
+
+
+def _said(override: bool | None) -> str:
+    return {True: "dalam lingkup", False: "di luar lingkup", None: "menurut sumber"}[override]
+
+
+def latest_decisions(conn: Any) -> dict[int, Any]:
+    """contract id -> its latest scope decision (for the reason shown beside an override)."""
+    d = ScopeDecision.__table__.c
+    latest = select(func.max(d.id)).group_by(d.contract_id).scalar_subquery()
+    return {row.contract_id: row for row in conn.execute(select(d.contract_id, d.actor, d.at, d.reason)
+                                                         .where(d.id.in_(latest)))}
 
 
 def register(group: click.Group) -> None:

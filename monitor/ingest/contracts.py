@@ -8,14 +8,15 @@ same facts writes nothing (``unchanged``).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+import orjson
+from sqlalchemy import JSON, Connection, Date, Table, bindparam, insert, select, update
 
 from monitor.ingest.rows import row_hash
 from monitor.models import Addendum, Contract, Payment
@@ -110,7 +111,7 @@ class WriteCounts:
             "conflicts": len(self.conflicts)}
 
 
-def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+def chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -134,13 +135,31 @@ def _apply(conn: Connection, table: Table, inserts: list[dict[str, Any]], update
         )
 
 
-def _sqlite_value(value: Any) -> Any:
-    """A value as SQLite stores it through SQLAlchemy's types: dates as ISO text, JSON as its text."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return value
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """How SQLite stores a column's values through SQLAlchemy's types: dates as ISO text, JSON as its
+    text; the other types as they are."""
+    if isinstance(column_type, Date):
+        return date.isoformat
+    if isinstance(column_type, JSON):
+        return _json_text
+    return None
+
+
+def _sqlite_params(table: Table, columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """The rows' values in ``columns`` order, converted once per column rather than tested per cell."""
+    pick = itemgetter(*columns)
+    params = [list(pick(row)) if len(columns) > 1 else [pick(row)] for row in rows]
+    for index, column in enumerate(columns):
+        convert = _sqlite_converter(table.c[column].type)
+        if convert is not None:
+            for values in params:
+                if values[index] is not None:
+                    values[index] = convert(values[index])
+    return params
 
 
 def _sqlite_apply(conn: Connection, table: Table, inserts: list[dict[str, Any]],
@@ -154,13 +173,12 @@ def _sqlite_apply(conn: Connection, table: Table, inserts: list[dict[str, Any]],
         columns = list(inserts[0])
         driver.executemany(
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))})",
-            [[_sqlite_value(row[c]) for c in columns] for row in inserts])
+            f"VALUES ({', '.join('?' * len(columns))})", _sqlite_params(table, columns, inserts))
     if updates:
-        columns = [c for c in updates[0] if c != "id"]
+        columns = [*(c for c in updates[0] if c != "id"), "id"]
         driver.executemany(
-            f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(c)} = ?' for c in columns)} WHERE id = ?",
-            [[*(_sqlite_value(row[c]) for c in columns), row["id"]] for row in updates])
+            f"UPDATE {quote(table.name)} SET {', '.join(f'{quote(c)} = ?' for c in columns[:-1])} WHERE id = ?",
+            _sqlite_params(table, columns, updates))
 
 
 def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> list[str]:
@@ -168,7 +186,7 @@ def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[d
     The rows' keys must be distinct."""
     outcomes: list[str] = []
     probe = table.c[keys[-1]]
-    for chunk in _chunks(rows):
+    for chunk in chunks(rows):
         found = {
             tuple(getattr(r, k) for k in keys): (r.id, r.row_hash)
             for r in conn.execute(select(table.c.id, table.c.row_hash, *(table.c[k] for k in keys))
@@ -195,14 +213,14 @@ def write_contracts(conn: Connection, facts: Iterable[ContractFacts], batch_id: 
     table = Contract.__table__
     assert isinstance(table, Table)
     taken: dict[tuple[str, str], str] = {}  # (opd, nomor) -> source_key, within this import
-    for chunk in _chunks(facts):
+    for chunk in chunks(facts):
         keys = [f.source_key for f in chunk]
         by_key = {r.source_key: (r.id, r.row_hash) for r in conn.execute(
             select(table.c.id, table.c.row_hash, table.c.source_key).where(table.c.source_key.in_(keys)))}
         by_number = {(r.opd, r.nomor_kontrak): (r.id, r.source_key) for r in conn.execute(
             select(table.c.id, table.c.opd, table.c.nomor_kontrak, table.c.source_key)
             .where(table.c.nomor_kontrak.in_({f.nomor_kontrak for f in chunk})))}
-        inserts, updates, written = [], [], []
+        inserts, updates, written, unchanged = [], [], [], {}
         for fact in chunk:
             row = _with_hash(fact.row(), batch_id, fact.line)
             number = (row["opd"], row["nomor_kontrak"])
@@ -224,15 +242,18 @@ def write_contracts(conn: Connection, facts: Iterable[ContractFacts], batch_id: 
                 updates.append({**row, "id": existing[0]})
                 counts.outcomes.append("updated")
             else:
+                unchanged[number] = len(counts.outcomes)
                 counts.outcomes.append("unchanged")
             written.append(fact)
         _apply(conn, table, inserts, updates)
-        _write_addenda(conn, written, batch_id)
-        _write_payments(conn, written, batch_id)
+        # A contract whose addenda or payments changed is updated too (an OCDS implementation release).
+        for number in _write_addenda(conn, written, batch_id) | _write_payments(conn, written, batch_id):
+            if number in unchanged:
+                counts.outcomes[unchanged[number]] = "updated"
     return counts
 
 
-def _write_addenda(conn: Connection, facts: Sequence[ContractFacts], batch_id: int) -> None:
+def _write_addenda(conn: Connection, facts: Sequence[ContractFacts], batch_id: int) -> set[tuple[str, str]]:
     rows = [_with_hash({
         "opd": f.opd[:100], "opd_known": f.opd_known, "nomor_kontrak": f.nomor_kontrak,
         "nomor_adendum": a.nomor_adendum, "tanggal_adendum": a.tanggal_adendum,
@@ -240,18 +261,25 @@ def _write_addenda(conn: Connection, facts: Sequence[ContractFacts], batch_id: i
     }, batch_id, f.line) for f in facts for a in f.addenda]
     table = Addendum.__table__
     assert isinstance(table, Table)
-    upsert(conn, table, ("opd", "nomor_adendum", "nomor_kontrak"), _distinct(rows, ("opd", "nomor_kontrak",
-                                                                                    "nomor_adendum")))
+    return _changed(conn, table, ("opd", "nomor_adendum", "nomor_kontrak"),
+                    _distinct(rows, ("opd", "nomor_kontrak", "nomor_adendum")))
 
 
-def _write_payments(conn: Connection, facts: Sequence[ContractFacts], batch_id: int) -> None:
+def _write_payments(conn: Connection, facts: Sequence[ContractFacts], batch_id: int) -> set[tuple[str, str]]:
     rows = [_with_hash({
         "nomor_sp2d": p.nomor_sp2d[:200], "tanggal_sp2d": p.tanggal_sp2d, "nomor_kontrak": f.nomor_kontrak,
         "opd": f.opd[:100], "opd_known": f.opd_known, "nilai": p.nilai, "uraian": p.uraian,
     }, batch_id, f.line) for f in facts for p in f.payments]
     table = Payment.__table__
     assert isinstance(table, Table)
-    upsert(conn, table, ("nomor_sp2d",), _distinct(rows, ("nomor_sp2d",)))
+    return _changed(conn, table, ("nomor_sp2d",), _distinct(rows, ("nomor_sp2d",)))
+
+
+def _changed(conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """Upsert the rows; the (opd, nomor_kontrak) of those inserted or updated."""
+    outcomes = upsert(conn, table, keys, rows)
+    return {(row["opd"], row["nomor_kontrak"]) for row, outcome in zip(rows, outcomes, strict=True)
+            if outcome != "unchanged"}
 
 
 def _distinct(rows: list[dict[str, Any]], keys: Sequence[str]) -> list[dict[str, Any]]:

@@ -15,13 +15,13 @@ be trusted after the error, and the import, one transaction, then changes nothin
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 import ijson
+import orjson
 
 from monitor.ingest.kinds import normalize_header
 from monitor.ingest.reader import open_table
@@ -67,13 +67,15 @@ def _malformed(path: Path, exc: Exception, done: int) -> IngestError:
     )
 
 
-def json_array_items(path: Path, prefix: str = "item", shown: str = "$") -> Iterator[Item]:
+def json_array_items(path: Path, prefix: str = "item", shown: str = "$", *, use_float: bool = False) -> Iterator[Item]:
     """The objects of the JSON array at ``prefix`` (ijson's prefix: ``item`` for a top-level array,
-    ``releases.item`` for an OCDS release package). Numbers come as ``Decimal``: exact money."""
+    ``releases.item`` for an OCDS release package). Numbers come as ``Decimal`` (exact money), or as
+    ``float`` with ``use_float`` (values to be stored as JSON again: a float's repr gives back the
+    written decimal up to 15 digits, rupiah with sen up to 10^13)."""
     done = 0
     with path.open("rb") as fh:
         try:
-            for done, value in enumerate(ijson.items(_skip_bom(fh), prefix, use_float=False), start=1):
+            for done, value in enumerate(ijson.items(_skip_bom(fh), prefix, use_float=use_float), start=1):
                 yield Item(done, f"{shown}[{done - 1}]", value)
         except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as exc:
             raise _malformed(path, exc, done) from None
@@ -101,22 +103,17 @@ def json_kind(path: Path, keys: tuple[str, ...]) -> str | None:
 
 
 def json_lines(path: Path) -> Iterator[Item | BadItem]:
-    """One JSON document per line; a line that does not parse (a truncated last line) is a BadItem."""
+    """One JSON document per line (numbers as float, see :func:`json_array_items`); a line that does
+    not parse (a truncated last line) is a BadItem."""
     with path.open("rb") as fh:
         for number, raw in enumerate(fh, start=1):
             text = raw.strip()
             if not text:
                 continue
             try:
-                yield Item(number, f"baris {number}", json.loads(text, parse_float=_decimal))
+                yield Item(number, f"baris {number}", orjson.loads(text))
             except (ValueError, UnicodeDecodeError) as exc:
                 yield BadItem(number, f"baris {number}", f"baris JSON rusak atau terpotong ({exc})")
-
-
-def _decimal(text: str) -> Any:
-    from decimal import Decimal
-
-    return Decimal(text)
 
 
 def table_items(path: Path, score: Callable[[list[str]], int]) -> Iterator[Item]:

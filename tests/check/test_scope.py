@@ -54,3 +54,10 @@ def test_the_check_run_counts_what_it_left_out(app: App) -> None:
     result = run_check(app, date(2026, 11, 22))
     assert result.counts["records"]["contracts"] == 1
     assert result.counts["contracts_left_out"] == {"out_of_scope": 1, "incomplete": 1}
+
+
+def test_a_decision_out_wins_over_the_option_to_check_every_contract(app: App) -> None:
+    _seed(app)
+    with transaction(app.sessions) as session:
+        session.execute(update(Contract).where(Contract.nomor_kontrak == "K-1").values(scope_override=False))
+    assert _numbers(app, include_out_of_scope=True) == {"K-ATK"}

@@ -7,29 +7,41 @@ any size fits in bounded memory.
 - JSON Lines: one release (or one release package) per line; a line that does not parse is rejected
   and the others import (a truncated file loses only its last line).
 
-A release that cannot be mapped is rejected with its ``ocid``, release ``id`` and JSON path as the
-"line" and the reason. Releases of the same contract overwrite it in file order (the last one read
-wins): a record package's compiled releases carry the merged history. The report counts releases:
-``read = inserted + updated + unchanged + rejected + out_of_scope``; a release without contracts (a
-planning or tender notice) imports nothing and counts as unchanged (``notes.without_contract``).
+Releases (a release package, JSON Lines) are kept as stages (``source_stage``, one row per ``ocid``
+and release ``id``) and each ``ocid`` a chunk touches is compiled again from all its releases stored
+so far (:mod:`.compile`, OCDS's merge rules): the tender, award, contract, amendment and
+implementation releases of one process arrive in any order, in any file and run, and give one
+contract; re-importing changes nothing. A record package's ``compiledRelease`` is used as is.
+
+A compiled release that cannot be mapped is rejected with its ``ocid``, release ``id`` and JSON path
+as the "line" and the reason, and its releases of this file are not kept (a bad release does not
+spoil the later ones). The report counts releases, each with what its process's contracts did:
+``read = inserted + updated + unchanged + rejected + out_of_scope``; a process without contracts yet
+(a planning or tender notice) imports nothing and counts as unchanged (``notes.without_contract``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+from sqlalchemy import Connection, and_, delete, select
+
 from monitor.bootstrap import App
-from monitor.ingest.contracts import ContractFacts, write_contracts
+from monitor.ingest.contracts import ContractFacts, chunks, upsert, write_contracts
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, json_kind, json_lines, sha256_of
 from monitor.ingest.loader import finish_batch, start_batch
+from monitor.ingest.ocds.compile import compile_releases, release_time
 from monitor.ingest.ocds.mapping import Mapped, ReleaseMapper, Unmappable
 from monitor.ingest.report import ImportReport, IngestError
 from monitor.ingest.rows import OpdDirectory
 from monitor.ingest.scope import ScopeClassifier
 from monitor.ingest.sources import Rejects
 from monitor.ingest.spse.assemble import SatkerDirectory
+from monitor.ingest.spse.importer import STAGE_IDENTITY, STAGES_TABLE, stage_fields
 from monitor.models import utcnow
 
 CHUNK_RELEASES = 2_000
@@ -39,7 +51,7 @@ def releases(path: Path) -> tuple[str, Iterator[Item | BadItem]]:
     """(the form, its releases), each with its JSON path."""
     head = first_byte(path)
     if head == b"[":
-        return "releases", json_array_items(path, "item", "$")
+        return "releases", json_array_items(path, "item", "$", use_float=True)
     if head != b"{":
         raise IngestError(f"{path}: bukan JSON OCDS (paket release, paket record atau JSON Lines)")
     try:
@@ -47,7 +59,7 @@ def releases(path: Path) -> tuple[str, Iterator[Item | BadItem]]:
     except IngestError:
         kind = None  # more than one document: JSON Lines (their lines are checked one by one)
     if kind == "releases":
-        return "release package", json_array_items(path, "releases.item", "$.releases")
+        return "release package", json_array_items(path, "releases.item", "$.releases", use_float=True)
     if kind == "records":
         return "record package", _compiled(path)
     return "json lines", _lines(path)
@@ -88,10 +100,12 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
     with app.engine.connect() as conn, conn.begin():
         report.batch_id = batch_id = start_batch(conn, "ocds", str(path), sha256_of(path), utcnow())
         rejects = Rejects(batch_id, "ocds", str(path), report)
-        pending: list[tuple[Item, Mapped]] = []
+        pending: list[Item] = []
 
         def flush() -> None:
-            _write(conn, pending, batch_id, report, rejects, contracts)
+            groups = [([item], item.value) for item in pending] if form == "record package" else \
+                _compiled_groups(conn, pending, batch_id)
+            _write(conn, groups, mapper, batch_id, report, rejects, contracts)
             pending.clear()
 
         for item in items:
@@ -99,17 +113,12 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
             if isinstance(item, BadItem):
                 rejects.row(item.line, [(item.path, item.reason)], {}, conn)
                 continue
-            try:
-                mapped = mapper.map(item.value, item.line)
-            except Unmappable as exc:
-                rejects.row(item.line, [(f"{item.path}{exc.where}", f"{_who(item.value)}: {exc.why}")],
+            problem = _unreadable(item.value)
+            if problem is not None:
+                rejects.row(item.line, [(f"{item.path}{problem[0]}", f"{_who(item.value)}: {problem[1]}")],
                             _summary(item.value), conn)
                 continue
-            if not mapped.contracts:
-                report.unchanged += 1
-                report.notes["without_contract"] = report.notes.get("without_contract", 0) + 1
-                continue
-            pending.append((item, mapped))
+            pending.append(item)
             if len(pending) >= CHUNK_RELEASES:
                 flush()
         flush()
@@ -121,12 +130,71 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
     return report
 
 
-def _write(conn: Any, pending: list[tuple[Item, Mapped]], batch_id: int, report: ImportReport, rejects: Rejects,
-           contracts: dict[str, int]) -> None:
-    # The last release of a contract within the chunk wins; earlier chunks are already in the table.
+def _unreadable(release: Any) -> tuple[str, str] | None:
+    """What keeps a release from being compiled with the others of its process: (where, why)."""
+    if not isinstance(release, dict):
+        return "", "bukan objek release OCDS"
+    if not release.get("ocid") or not isinstance(release["ocid"], str):
+        return ".ocid", "ocid kosong"
+    if len(release["ocid"]) > 200:
+        return ".ocid", f"ocid terlalu panjang ({len(release['ocid'])} karakter; paling banyak 200)"
+    if not release.get("id"):
+        return ".id", "id release kosong"
+    if len(str(release["id"])) > 200:
+        return ".id", "id release terlalu panjang (paling banyak 200 karakter)"
+    if release_time(release.get("date")) is None:
+        return ".date", f"tanggal release '{release.get('date')}' tidak terbaca; rilis tidak dapat diurutkan"
+    return None
+
+
+# Releases of one process read in this chunk, and the release compiled from all those stored.
+Group = tuple[list[Item], dict[str, Any]]
+
+
+def _compiled_groups(conn: Connection, items: list[Item], batch_id: int) -> list[Group]:
+    """Stage the chunk's releases, then compile each process it touched from all its stored releases."""
+    latest = {(item.value["ocid"], str(item.value["id"])): item for item in items}  # a release twice: the last
+    rows = [{"source": "ocds", "jalur": "release", "kode": ocid, "stage": "release", "nomor": rid,
+             "versi": 0, "fields": item.value, "row_hash": release_hash(item.value), "batch_id": batch_id,
+             "source_line": item.line} for (ocid, rid), item in latest.items()]
+    upsert(conn, STAGES_TABLE, STAGE_IDENTITY, rows)
+    by_ocid: dict[str, list[Item]] = {}
+    for item in items:
+        by_ocid.setdefault(item.value["ocid"], []).append(item)
+    stored: dict[str, list[dict[str, Any]]] = {}
+    t = STAGES_TABLE.c
+    lines = [item.line for item in items]
+    for part in chunks(sorted(by_ocid), 500):
+        for ocid, rid, fields in conn.execute(select(t.kode, t.nomor, stage_fields()).where(
+                t.source == "ocds", t.jalur == "release", t.stage == "release", t.kode.in_(part),
+                ~and_(t.batch_id == batch_id, t.source_line.between(min(lines), max(lines))))):
+            if (ocid, rid) not in latest:
+                stored.setdefault(ocid, []).append(orjson.loads(fields))
+    for (ocid, _), item in latest.items():
+        stored.setdefault(ocid, []).append(item.value)
+    return [(group, compile_releases(stored[ocid])) for ocid, group in by_ocid.items()]
+
+
+def release_hash(release: dict[str, Any]) -> str:
+    return hashlib.sha1(orjson.dumps(release, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _write(conn: Connection, groups: list[Group], mapper: ReleaseMapper, batch_id: int, report: ImportReport,
+           rejects: Rejects, contracts: dict[str, int]) -> None:
+    mapped: list[tuple[list[Item], Mapped]] = []
+    for items, compiled in groups:
+        try:
+            mapped.append((items, mapper.map(compiled, items[-1].line)))
+        except Unmappable as exc:
+            for item in items:
+                rejects.row(item.line, [(f"{item.path}{exc.where}", f"{_who(item.value)}: {exc.why}")],
+                            _summary(item.value), conn)
+            if "compiledRelease" not in items[0].path:
+                _forget(conn, items)
+    # The last process telling of a contract within the chunk wins; earlier chunks are already in the table.
     latest: dict[str, ContractFacts] = {}
-    for _, mapped in pending:
-        for fact in mapped.contracts:
+    for _, found in mapped:
+        for fact in found.contracts:
             latest.pop(fact.source_key, None)
             latest[fact.source_key] = fact
     counts = write_contracts(conn, latest.values(), batch_id)
@@ -135,20 +203,33 @@ def _write(conn: Any, pending: list[tuple[Item, Mapped]], batch_id: int, report:
         if outcome[key] != "conflict":
             contracts[outcome[key]] += 1
             contracts["incomplete"] += not fact.complete
-    for item, mapped in pending:
-        mine = [outcome.get(f.source_key, "unchanged") for f in mapped.contracts]
-        if "conflict" in mine:
-            key = mapped.contracts[mine.index("conflict")].source_key
-            conflict = next(c for c in counts.conflicts if c.startswith(key))
-            rejects.row(item.line, [(item.path, f"{_who(item.value)}: {conflict}")], _summary(item.value), conn)
-        elif not any(f.in_scope for f in mapped.contracts):
-            report.out_of_scope += 1
-        elif "inserted" in mine:
-            report.inserted += 1
-        elif "updated" in mine:
-            report.updated += 1
-        else:
-            report.unchanged += 1
+    for items, found in mapped:
+        mine = [outcome.get(f.source_key, "unchanged") for f in found.contracts]
+        for item in items:
+            if not found.contracts:
+                report.unchanged += 1
+                report.notes["without_contract"] = report.notes.get("without_contract", 0) + 1
+            elif "conflict" in mine:
+                key = found.contracts[mine.index("conflict")].source_key
+                conflict = next(c for c in counts.conflicts if c.startswith(key))
+                rejects.row(item.line, [(item.path, f"{_who(item.value)}: {conflict}")], _summary(item.value), conn)
+            elif not any(f.in_scope for f in found.contracts):
+                report.out_of_scope += 1
+            elif "inserted" in mine:
+                report.inserted += 1
+            elif "updated" in mine:
+                report.updated += 1
+            else:
+                report.unchanged += 1
+
+
+def _forget(conn: Connection, items: list[Item]) -> None:
+    """Rejected releases are not kept: the next compile of their process goes without them."""
+    t = STAGES_TABLE.c
+    for item in items:
+        conn.execute(delete(STAGES_TABLE).where(t.source == "ocds", t.jalur == "release", t.stage == "release",
+                                                t.kode == str(item.value["ocid"]),
+                                                t.nomor == str(item.value["id"])))
 
 
 def _who(release: Any) -> str:

@@ -8,10 +8,12 @@ tender's final values. A file holds one dataset; which one is told by the fields
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from monitor.ingest.spse import values
 from monitor.ingest.values import BadValue
@@ -101,21 +103,27 @@ class StageRow:
         return (self.jalur, self.kode, self.stage, self.nomor, self.versi)
 
     def as_json(self) -> str:
-        return json.dumps(self.fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        # The same text as json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) for the
+        # JSON-ready values a stage holds (text, int, bool): stored hashes stay valid.
+        return orjson.dumps(self.fields, option=orjson.OPT_SORT_KEYS).decode()
 
 
 Problem = tuple[str, str]  # (field, message)
+
+
+@lru_cache(maxsize=256)
+def _plan(keys: tuple[str, ...]) -> tuple[tuple[str, str, Parser], ...]:
+    """The fields of a row's keys Pantau reads, with their parsers: found once per set of columns
+    (every row of an export has the same), not per cell."""
+    return tuple((key, canonical(key), FIELDS[canonical(key)]) for key in keys if canonical(key) in FIELDS)
 
 
 def parse_row(stage: Stage, raw: Mapping[str, object]) -> tuple[StageRow | None, list[Problem]]:
     """A row of ``stage`` (keys normalized) -> its StageRow, or every problem found in it."""
     fields: dict[str, Any] = {}
     problems: list[Problem] = []
-    for key, cell in raw.items():
-        name = canonical(key)
-        parse = FIELDS.get(name)
-        if parse is None:
-            continue
+    for key, name, parse in _plan(tuple(raw)):
+        cell = raw[key]
         try:
             value = parse(cell)
         except BadValue as exc:

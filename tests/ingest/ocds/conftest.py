@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
-from monitor.settings import Settings, load_settings
+from monitor.settings import Settings
+from tests.conftest import write_settings
+from tests.ingest.spse.conftest import SATKER_DIRECTORY, SATKER_PU
 
 OCID = "ocds-jmb001-41234567"
-BUYER_ID = "1.03.0.00.0.00.01.0000"
+BUYER_ID = SATKER_PU[1]
 
 
 def release(ocid: str = OCID, release_id: str | None = None, **changes: Any) -> dict[str, Any]:
@@ -86,23 +88,4 @@ def write_json_lines(path: Path, releases: Sequence[dict[str, Any]]) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    config = tmp_path / "pantau.toml"
-    config.write_text(
-        f'''
-timezone = "Asia/Jakarta"
-
-[database]
-url = "{database_url}"
-
-[[opd]]
-code = "PUPR"
-name = "Dinas Pekerjaan Umum dan Penataan Ruang"
-satker_codes = ["{BUYER_ID}"]
-
-[[opd]]
-code = "DINKES"
-name = "Dinas Kesehatan"
-''',
-        encoding="utf-8",
-    )
-    return load_settings(config, environ={}, required=True)
+    return write_settings(tmp_path, database_url, SATKER_DIRECTORY)

@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from monitor.bootstrap import App
 from monitor.check.context import load_records
-from monitor.ingest import ImportReport, IngestError
+from monitor.ingest import IngestError
 from monitor.ingest.ocds.importer import ingest_ocds
 from monitor.models import Addendum, Contract, ImportBatch, Payment, RejectedRow
+from tests.ingest.spse.conftest import balanced, count
 
 from .conftest import OCID, release, write_json_lines, write_record_package, write_release_package
 
@@ -23,16 +24,6 @@ NOMOR = "027/14/SPK-PUPR/III/2025"
 def rows(app: App, model: Any) -> list[Any]:
     with app.sessions() as session:
         return list(session.scalars(select(model).order_by(model.id)))
-
-
-def count(app: App, model: Any) -> int:
-    with app.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def balanced(report: ImportReport) -> bool:
-    return report.rows == (report.inserted + report.updated + report.unchanged + report.rejected
-                           + report.out_of_scope)
 
 
 def test_a_release_package_maps_buyer_contract_vendor_amendments_and_payments(app: App, tmp_path: Path) -> None:

@@ -17,8 +17,12 @@ from typing import Any
 
 import pytest
 import xlsxwriter
+from sqlalchemy import func, select
 
-from monitor.settings import Settings, load_settings
+from monitor.bootstrap import App
+from monitor.ingest import ImportReport
+from monitor.settings import Settings
+from tests.conftest import write_settings
 
 SATKER_PU = ("DINAS PEKERJAAN UMUM DAN TATA RUANG", "1.03.0.00.0.00.01.0000")
 SATKER_DINKES = ("DINAS KESEHATAN", "1.02.0.00.0.00.01.0000")
@@ -96,17 +100,19 @@ def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
     return path
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    """The shared test directory plus satker codes, as ``config/opd.kota-jambi.toml`` writes them."""
-    config = tmp_path / "pantau.toml"
-    config.write_text(
-        f'''
-timezone = "Asia/Jakarta"
+def count(app: App, model: Any) -> int:
+    with app.sessions() as session:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
-[database]
-url = "{database_url}"
 
+def balanced(report: ImportReport) -> bool:
+    """Read = imported + rejected + out of scope, always."""
+    return report.rows == (report.inserted + report.updated + report.unchanged + report.rejected
+                           + report.out_of_scope)
+
+
+# The OPD directory with satker codes, as ``config/opd.kota-jambi.toml`` writes them (OCDS's buyer too).
+SATKER_DIRECTORY = f"""
 [[opd]]
 code = "PUPR"
 name = "Dinas Pekerjaan Umum dan Penataan Ruang"
@@ -117,7 +123,9 @@ satker_codes = ["{SATKER_PU[1]}"]
 code = "DINKES"
 name = "Dinas Kesehatan"
 aliases = ["Dinkes"]
-''',
-        encoding="utf-8",
-    )
-    return load_settings(config, environ={}, required=True)
+"""
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return write_settings(tmp_path, database_url, SATKER_DIRECTORY)

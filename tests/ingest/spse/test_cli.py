@@ -5,13 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from monitor.bootstrap import App
 from monitor.check.context import load_records
 from monitor.cli import cli
+from monitor.models import Contract, ScopeDecision
+from monitor.regulation.wording import tanggal
 
 from .conftest import KD_TENDER, NOMOR, kontrak, paket, spmk, write_json
 
@@ -102,12 +106,44 @@ def test_a_scope_override_puts_a_contract_back_and_survives_a_reimport(app: App,
     pantau(tmp_path, "ingest", "spse", str(write_json(tmp_path / "spmk.json", [spmk()])))
     with app.sessions() as session:
         assert len(load_records(session.connection()).contracts) == 0
-    code, out, _ = pantau(tmp_path, "contracts", "scope", "PUPR", NOMOR, "--in")
+    code, _, err = pantau(tmp_path, "contracts", "scope", "PUPR", NOMOR, "--in")
+    assert code == 2 and "--reason wajib" in err
+    code, out, _ = pantau(tmp_path, "contracts", "scope", "PUPR", NOMOR, "--in", "--reason",
+                          "  ATK untuk  proyek jalan ", "--actor", "monev.bpkad")
     assert code == 0 and "dalam lingkup" in out
     pantau(tmp_path, "ingest", "spse", str(path))
     with app.sessions() as session:
         assert [c.nomor_kontrak for c in load_records(session.connection()).contracts] == [NOMOR]
     _, out, _ = pantau(tmp_path, "contracts", "--format", "json")
-    assert json.loads(out)[0]["scope_reason"] == "ditetapkan manual: dalam lingkup"
-    code, _, err = pantau(tmp_path, "contracts", "scope", "PUPR", "TIDAK-ADA", "--out")
+    [listed] = json.loads(out)
+    assert (listed["in_scope"], listed["scope_override"]) == (True, True)
+    assert listed["scope_reason"] == (
+        f"ditetapkan manual: dalam lingkup (monev.bpkad, {tanggal(date.today())}): ATK untuk proyek jalan")
+    _, out, _ = pantau(tmp_path, "contracts", "--scope", "in", "--format", "json")
+    assert [r["nomor_kontrak"] for r in json.loads(out)] == [NOMOR]
+    code, _, err = pantau(tmp_path, "contracts", "scope", "PUPR", "TIDAK-ADA", "--out", "--reason", "x")
     assert code == 1 and "tidak ada" in err
+
+
+def test_every_scope_decision_is_kept_with_who_and_why(app: App, tmp_path: Path) -> None:
+    pantau(tmp_path, "ingest", "spse", str(write_json(tmp_path / "kontrak.json", [kontrak()])))
+    pantau(tmp_path, "ingest", "spse", str(write_json(tmp_path / "spmk.json", [spmk()])))
+    _, out, _ = pantau(tmp_path, "contracts", "--format", "json")
+    from_source = json.loads(out)[0]["scope_reason"]
+    for flag, why in (("--out", "dibiayai hibah, bukan APBD"), ("--clear", "salah tetapkan")):
+        code, _, _ = pantau(tmp_path, "contracts", "scope", "PUPR", NOMOR, flag, "--reason", why, "--actor", "ani")
+        assert code == 0
+    with app.sessions() as session:
+        events = session.execute(select(ScopeDecision.actor, ScopeDecision.before, ScopeDecision.decision,
+                                        ScopeDecision.reason).order_by(ScopeDecision.id)).all()
+        override = session.scalar(select(Contract.scope_override))
+    assert [tuple(e) for e in events] == [("ani", None, False, "dibiayai hibah, bukan APBD"),
+                                          ("ani", False, None, "salah tetapkan")]
+    assert override is None
+    _, out, _ = pantau(tmp_path, "contracts", "--format", "json")
+    assert json.loads(out)[0]["scope_reason"] == from_source and from_source.startswith("tebakan dari nama paket")
+    code, out, _ = pantau(tmp_path, "contracts", "scope", "PUPR", NOMOR, "--history")
+    assert code == 0
+    assert [line.split(None, 3)[3] for line in out.splitlines()] == [
+        "menurut sumber → di luar lingkup (dibiayai hibah, bukan APBD)",
+        "di luar lingkup → menurut sumber (salah tetapkan)"]

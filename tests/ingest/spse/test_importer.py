@@ -5,35 +5,35 @@ from __future__ import annotations
 from datetime import date
 from itertools import permutations
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from monitor.bootstrap import App
 from monitor.check.context import load_records
-from monitor.ingest import ImportReport, IngestError
+from monitor.ingest import IngestError
 from monitor.ingest.spse.importer import ingest_spse
 from monitor.matching.normalize import npwp_key
 from monitor.models import Addendum, Contract, ImportBatch, RejectedRow, SourceStage
 
-from .conftest import KD_TENDER, NOMOR, SATKER_DINKES, kontrak, paket, spmk, write_csv, write_json, write_xlsx
+from .conftest import (
+    KD_TENDER,
+    NOMOR,
+    SATKER_DINKES,
+    balanced,
+    count,
+    kontrak,
+    paket,
+    spmk,
+    write_csv,
+    write_json,
+    write_xlsx,
+)
 
 
 def contracts(app: App) -> list[Contract]:
     with app.sessions() as session:
         return list(session.scalars(select(Contract).order_by(Contract.nomor_kontrak)))
-
-
-def count(app: App, model: Any) -> int:
-    with app.sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def balanced(report: ImportReport) -> bool:
-    """Read = imported + rejected + out of scope, always."""
-    return report.rows == (report.inserted + report.updated + report.unchanged + report.rejected
-                           + report.out_of_scope)
 
 
 def test_a_tender_contract_and_its_spmk_make_one_complete_contract(app: App, tmp_path: Path) -> None:
