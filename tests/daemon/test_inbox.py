@@ -175,7 +175,8 @@ def test_spse_and_ocds_files_are_imported_by_their_source(app: App) -> None:
             '"nama_satker": "DINAS PEKERJAAN UMUM DAN PENATAAN RUANG", "nama_paket": "Pembangunan Drainase", '
             '"nama_penyedia": "CV A", "nilai_kontrak": "75000000.00"}]')
     drop(app, "spse_kontrak.json", spse)
-    drop(app, "ocds_2026.jsonl", '{"ocid": "ocds-x-1", "id": "r1", "buyer": {"name": "Dinas PUPR"}, '
+    drop(app, "ocds_2026.jsonl", '{"ocid": "ocds-x-1", "id": "r1", "date": "2026-03-05T00:00:00Z", '
+                                 '"buyer": {"name": "Dinas PUPR"}, '
                                  '"tender": {"mainProcurementCategory": "works"}, "contracts": [{"id": "K-2", '
                                  '"dateSigned": "2026-03-05T00:00:00Z", "value": {"amount": 5, "currency": "IDR"}}]}\n')
     result = inbox(app, NOW)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -117,8 +117,9 @@ def test_a_scope_override_puts_a_contract_back_and_survives_a_reimport(app: App,
     _, out, _ = pantau(tmp_path, "contracts", "--format", "json")
     [listed] = json.loads(out)
     assert (listed["in_scope"], listed["scope_override"]) == (True, True)
+    today = datetime.now(app.settings.tz).date()  # the configured zone's day, as the command writes it
     assert listed["scope_reason"] == (
-        f"ditetapkan manual: dalam lingkup (monev.bpkad, {tanggal(date.today())}): ATK untuk proyek jalan")
+        f"ditetapkan manual: dalam lingkup (monev.bpkad, {tanggal(today)}): ATK untuk proyek jalan")
     _, out, _ = pantau(tmp_path, "contracts", "--scope", "in", "--format", "json")
     assert [r["nomor_kontrak"] for r in json.loads(out)] == [NOMOR]
     code, _, err = pantau(tmp_path, "contracts", "scope", "PUPR", "TIDAK-ADA", "--out", "--reason", "x")

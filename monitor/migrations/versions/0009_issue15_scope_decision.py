@@ -2,7 +2,7 @@
 stages by their ocid (up to 200 characters) (issue 15)
 
 Revision ID: 0007_issue15_scope_decision
-Revises: 0006
+Revises: 0007_issue14_import_actor
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import monitor.models
 
 revision = '0007_issue15_scope_decision'
-down_revision = '0006'
+down_revision = '0007_issue14_import_actor'
 branch_labels = None
 depends_on = None
 
