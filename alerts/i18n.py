@@ -405,8 +405,6 @@ def _grouped(value: int, symbols: tuple[str, str, str], prefix: str = "") -> str
 
 
 # Dates repeat a lot within a digest or a report: cached.
-
-
 @lru_cache(maxsize=4096)
 def _date(day: date, locale: str) -> str:
     return format_date(day, format="d MMMM y", locale=locale)
