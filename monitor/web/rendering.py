@@ -4,7 +4,7 @@ vendor names, notes) is shown as text, never as markup."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -108,8 +108,9 @@ async def render(request: Request, template: str, context: dict[str, Any], statu
         principal = await current(request)
     except Exception:  # a page about a refused link has no one to name
         principal = None
+    today = datetime.now(app.settings.tz).date()  # the configured zone's day: "terlewat" turns at its midnight
     html = environment().get_template(template).render(
-        **_common(request, fmt), principal=principal, csrf=csrf_token(request), today=date.today(),
+        **_common(request, fmt), principal=principal, csrf=csrf_token(request), today=today,
         notice=request.session.pop("flash", None), **context,
     )
     return HTMLResponse(html, status_code=status)
