@@ -6,6 +6,7 @@ bad configuration.
 
 from __future__ import annotations
 
+import getpass
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -99,3 +100,13 @@ def sigterm_unwinds() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def actor(given: str | None) -> str:
+    """Who a command's change is recorded as (``--actor``, else the login name)."""
+    if given:
+        return given
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "cli"

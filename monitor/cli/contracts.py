@@ -15,8 +15,8 @@ from sqlalchemy import and_, func, insert, select, update
 
 from monitor.check.context import load_current_terms
 from monitor.cli.common import EXIT_FAILED, CliContext, pass_cli
+from monitor.cli.common import actor as actor_name
 from monitor.cli.export import write_csv, write_json
-from monitor.cli.findings import _actor
 from monitor.models import Contract, ScopeDecision, aware, utcnow
 from monitor.regulation.wording import rupiah, tanggal
 
@@ -141,7 +141,7 @@ def scope_command(obj: CliContext, opd: str, nomor_kontrak: str, decision: str |
             value = {"in": True, "out": False, "clear": None}[decision]
             conn.execute(update(Contract).where(Contract.id == found.id).values(scope_override=value))
             conn.execute(insert(ScopeDecision).values(
-                contract_id=found.id, at=utcnow(), actor=_actor(actor), decision=value, before=found.scope_override,
+                contract_id=found.id, at=utcnow(), actor=actor_name(actor), decision=value, before=found.scope_override,
                 reason=" ".join((reason or "").split())))
             said = {"in": "dalam lingkup (diperiksa)", "out": "di luar lingkup (tidak diperiksa)",
                     "clear": "ditentukan sumber data lagi"}[decision]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -21,6 +20,7 @@ from alerts.i18n import Formatter
 from monitor.check import findings as store
 from monitor.check.run import PHASES, CheckFailed, CheckRunResult, default_as_of, run_check
 from monitor.cli.common import EXIT_FAILED, CliContext, ConfigError, pass_cli
+from monitor.cli.common import actor as actor_name
 from monitor.cli.export import write_csv, write_json
 from monitor.db import transaction
 from monitor.models import utcnow
@@ -47,15 +47,6 @@ def _why(exc: Exception) -> str:
 
 def _number(n: int) -> str:
     return f"{n:,}".replace(",", ".")
-
-
-def _actor(given: str | None) -> str:
-    if given:
-        return given
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "cli"
 
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -276,7 +267,7 @@ def ack_command(obj: CliContext, finding_id: int, note: str, actor: str | None) 
     """Akui temuan: tetap terbuka tanpa pengingat sampai temuan itu berubah."""
     try:
         with transaction(obj.app.sessions) as session:
-            before = store.acknowledge(session, finding_id, note=note, actor=_actor(actor), now=utcnow())
+            before = store.acknowledge(session, finding_id, note=note, actor=actor_name(actor), now=utcnow())
     except (store.FindingsError, OperationalError) as exc:
         raise Failed(_why(exc)) from exc
     click.echo(f"Temuan #{finding_id} diakui (sebelumnya {STATUS_LABELS.get(before, before)}): tanpa pengingat "
@@ -301,7 +292,7 @@ def silence_command(
     try:
         with transaction(obj.app.sessions) as session:
             result = store.add_silence(session, rule=rule, opd=opd, subject=subject, until=until.date(),
-                                       reason=reason, actor=_actor(actor), now=utcnow(),
+                                       reason=reason, actor=actor_name(actor), now=utcnow(),
                                        today=default_as_of(obj.settings))
     except (store.FindingsError, OperationalError) as exc:
         raise Failed(_why(exc)) from exc
@@ -317,7 +308,7 @@ def unsilence_command(obj: CliContext, silence_id: int, actor: str | None) -> No
     """Cabut pembungkaman hari ini; temuannya terbuka kembali."""
     try:
         with transaction(obj.app.sessions) as session:
-            count = store.lift_silence(session, silence_id, actor=_actor(actor), now=utcnow(),
+            count = store.lift_silence(session, silence_id, actor=actor_name(actor), now=utcnow(),
                                        today=default_as_of(obj.settings))
     except (store.FindingsError, OperationalError) as exc:
         raise Failed(_why(exc)) from exc

@@ -10,7 +10,8 @@ from sqlalchemy.exc import OperationalError
 
 from monitor.check import followup as store
 from monitor.cli.common import EXIT_CONFIG, CliContext, pass_cli
-from monitor.cli.findings import Failed, _actor, _why
+from monitor.cli.common import actor as actor_name
+from monitor.cli.findings import Failed, _why
 from monitor.db import transaction
 from monitor.models import utcnow
 from monitor.regulation.wording import tanggal
@@ -52,7 +53,7 @@ def set_command(obj: CliContext, finding_id: int, status: str | None, due: str |
         fields["note"] = note
     try:
         with transaction(obj.app.sessions) as session:
-            outcome = store.set_followup(session, finding_id, actor=_actor(actor), now=utcnow(), source="cli",
+            outcome = store.set_followup(session, finding_id, actor=actor_name(actor), now=utcnow(), source="cli",
                                          **fields)
     except store.FollowupError as exc:
         raise Refused(str(exc)) from exc

@@ -151,7 +151,7 @@ def ingest(obj: CliContext, kind: str, files: tuple[Path, ...], output: str, she
 
 
 def _ingest_followup(obj: CliContext, files: tuple[Path, ...], actor: str | None) -> None:
-    from monitor.cli.findings import _actor
+    from monitor.cli.common import actor as actor_name
     from monitor.db import transaction
     from monitor.report.followup_sheet import SheetError, ingest_followup_sheet
 
@@ -159,7 +159,7 @@ def _ingest_followup(obj: CliContext, files: tuple[Path, ...], actor: str | None
     for path in files:
         try:
             with transaction(obj.app.sessions) as session:
-                result = ingest_followup_sheet(session, path, obj.settings.report, actor=_actor(actor))
+                result = ingest_followup_sheet(session, path, obj.settings.report, actor=actor_name(actor))
         except (SheetError, OSError) as exc:
             failed = True
             click.echo(f"GAGAL {path}: {exc}", err=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from collections.abc import Iterable
 from typing import Any
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor.cli.common import EXIT_FAILED, CliContext, pass_cli
+from monitor.cli.common import actor as actor_name
 from monitor.cli.export import write_csv, write_json
 from monitor.db import transaction
 from monitor.matching import DecisionError, record_decision
@@ -36,15 +36,6 @@ def resolve_opd(settings: Settings, given: str) -> str:
     return given.strip()
 
 
-def _actor(given: str | None) -> str:
-    if given:
-        return given
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "cli"
-
-
 @click.group("match")
 def match_group() -> None:
     """Putuskan tautan kontrak dengan registrasi Jakon secara manual."""
@@ -55,7 +46,8 @@ def _decide(obj: CliContext, decision: str, opd: str, nomor_kontrak: str, nomor_
     code = resolve_opd(obj.settings, opd)
     try:
         with transaction(obj.app.sessions) as session:
-            recorded = record_decision(session, code, nomor_kontrak, nomor_registrasi, decision, _actor(actor), note)
+            recorded = record_decision(session, code, nomor_kontrak, nomor_registrasi, decision, actor_name(actor),
+                                       note)
     except DecisionError as exc:
         raise Failed(str(exc)) from exc
     d = recorded.decision

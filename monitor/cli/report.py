@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from monitor.cli.common import EXIT_CONFIG, CliContext, pass_cli
-from monitor.cli.findings import _actor
+from monitor.cli.common import actor as actor_name
 from monitor.report import FORMATS, MonevParams, ReportError, write_monev
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -50,7 +50,7 @@ def monev_command(obj: CliContext, as_of: datetime | None, period_start: datetim
         stamp = (params.as_of or datetime.now(obj.settings.tz).date()).isoformat()
         output = directory / f"monev-{stamp}.{fmt}"
     try:
-        write_monev(obj.app, params, {fmt: output}, actor=_actor(actor))
+        write_monev(obj.app, params, {fmt: output}, actor=actor_name(actor))
     except ReportError as exc:
         raise BadRequest(str(exc)) from exc
     kind = "final (angka disimpan untuk monev berikutnya)" if final else "konsep"
