@@ -281,6 +281,10 @@ def _detail_rows(fmt: Formatter, details: Mapping[str, Any], subject: str) -> tu
         value = details.get(key)
         if key == "nomor_kontrak" and not value and "|" in subject:
             value = subject.split("|", 1)[1]  # contract rules' subject is "OPD|nomor_kontrak"
+        if key == "tanggal_selesai" and value is None and "tanggal_kontrak" in details:
+            # A contract checked before its end of works is known: say so rather than leave it out.
+            rows.append((fmt.t("detail.tanggal_selesai"), fmt.t("detail.tanggal_selesai.unknown")))
+            continue
         if value is None or value == "" or isinstance(value, (dict, list)):
             continue
         rows.append((fmt.t(f"detail.{key}"), one_line(_format(fmt, kind, value))))

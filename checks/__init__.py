@@ -118,6 +118,8 @@ def validate_registry(registry: Mapping[str, type[Rule]]) -> None:
             raise RegistryError(f"{where}: unknown subject_kind {rule.subject_kind!r} ({', '.join(SUBJECT_KINDS)})")
         if not isinstance(rule.reads, frozenset) or not rule.reads or not rule.reads <= set(READS):
             raise RegistryError(f"{where}: reads must be a non-empty frozenset of {', '.join(READS)}")
+        if "contracts" in rule.reads and not isinstance(getattr(rule, "needs_end_date", None), bool):
+            raise RegistryError(f"{where}: a rule reading contracts must say whether it needs_end_date (True/False)")
         try:
             _validate_options(rule, {**rule.default_config})
         except OptionError as exc:

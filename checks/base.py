@@ -4,9 +4,10 @@ A rule is one module (``checks/<area>_<name>.py``): its docstring documents it, 
 a subclass of :class:`Rule` — declares everything anyone else needs to know about it: its ``id``,
 ``severity``, ``title``, ``rationale`` (the regulation), ``names`` and ``advice`` in Indonesian and
 English, the kind of thing its findings are about (``subject_kind``), the records it reads
-(``reads``), its options (``default_config`` and ``validate_config``), what a resolution of it means
-(``explain``), and whether BPKAD sees all of its findings (``for_bpkad``). The e-mails, the metrics,
-resolution and the registry's tests read these from the class; no other module keeps a list of rules.
+(``reads``) and whether it needs a contract's end of works (``needs_end_date``), its options
+(``default_config`` and ``validate_config``), what a resolution of it means (``explain``), and whether
+BPKAD sees all of its findings (``for_bpkad``). The e-mails, the metrics, resolution and the registry's
+tests read these from the class; no other module keeps a list of rules.
 
 Rules read the :class:`CheckContext` and yield immutable :class:`Finding`s; they never write to the
 database, send mail or format output.
@@ -168,6 +169,10 @@ class Rule(ABC):
     advice: ClassVar[Words]  # what to do about one of its findings, per language
     subject_kind: ClassVar[str]  # one of SUBJECT_KINDS
     reads: ClassVar[frozenset[str]]  # which of READS it reads
+    # A rule reading contracts says whether it needs their end of works. The check also reads contracts
+    # whose end is not known yet (``tanggal_selesai`` None: an SPSE contract whose SPMK has not arrived);
+    # a rule that needs it skips them, one that does not judges them by their date and value.
+    needs_end_date: ClassVar[bool]
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({})  # its own options (not enabled/severity)
     for_bpkad: ClassVar[bool] = False  # BPKAD's digest carries all of its findings, whatever their severity
 

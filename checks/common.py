@@ -13,6 +13,7 @@ from typing import Any
 
 from checks.base import CheckContext, Rule
 from monitor.records import CANCELLED, SEVERITIES, ContractState, KampungState, RegistrationState
+from monitor.regulation.wording import tanggal
 
 # --- the regulations the findings cite ----------------------------------------------------------
 
@@ -133,6 +134,26 @@ def active_registration(ctx: CheckContext, contract: ContractState) -> Registrat
 
 
 # --- wording -------------------------------------------------------------------------------------
+
+
+END_UNKNOWN = "belum diketahui (SPMK belum diimpor)"
+
+
+def end_of_works(contract: ContractState) -> str:
+    """The contract's end of works as a message says it, or that it is not known yet."""
+    return END_UNKNOWN if contract.tanggal_selesai is None else tanggal(contract.tanggal_selesai)
+
+
+def before_end(contract: ContractState) -> str:
+    """"sebelum <the end of works>", the end said not known yet where it is not."""
+    if contract.tanggal_selesai is None:
+        return f"sebelum pekerjaan selesai (tanggal selesai {END_UNKNOWN})"
+    return f"sebelum {tanggal(contract.tanggal_selesai)}"
+
+
+def has_ended(contract: ContractState, as_of: date) -> bool:
+    """The works ended before ``as_of``; an end not known yet has not (as far as anyone can tell)."""
+    return contract.tanggal_selesai is not None and as_of > contract.tanggal_selesai
 
 
 def iso(day: date | None) -> str | None:

@@ -44,6 +44,7 @@ class AmbiguousMatch(Rule):
 
     subject_kind: ClassVar[str] = "registration"
     reads: ClassVar[frozenset[str]] = frozenset({"ambiguities", "registrations", "contracts"})
+    needs_end_date: ClassVar[bool] = False  # the matcher's candidates, by number, vendor and value
     names = Words(
         id="Pasangan kontrak dan registrasi meragukan",
         en="Ambiguous contract and registration match",

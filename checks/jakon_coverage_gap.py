@@ -16,6 +16,9 @@ date):
 - or the registration's status is ``berakhir`` while the work goes on (check date up to and including
   the current end date).
 
+A contract whose end of works is not known yet (an SPSE contract whose SPMK has not arrived) is
+skipped: the rule needs the end (``needs_end_date``) and judges the contract once it is known.
+
 One finding per contract, listing every reason. ``amount_at_risk`` is 0: any extra premium is
 ``jakon.premium_shortfall``'s business.
 
@@ -33,6 +36,7 @@ Example finding::
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import date
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -43,6 +47,7 @@ from checks.common import (
     SCOPE_DEFAULTS,
     ContractScope,
     contract_details,
+    end_of_works,
     link_details,
     linked_contracts,
     options,
@@ -62,6 +67,7 @@ class CoverageGap(Rule):
 
     subject_kind: ClassVar[str] = "contract"
     reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links"})
+    needs_end_date: ClassVar[bool] = True  # the cover must last until the works end
     names = Words(
         id="Masa perlindungan Jakon tidak menutup masa kontrak",
         en="Jakon coverage does not span the contract",
@@ -83,7 +89,7 @@ class CoverageGap(Rule):
             return found
         contract, registration = found
         return (f"masa perlindungan registrasi {registration.nomor_registrasi} sampai "
-                f"{tanggal(registration.masa_akhir)}, kontrak selesai {tanggal(contract.tanggal_selesai)}")
+                f"{tanggal(registration.masa_akhir)}, kontrak selesai {end_of_works(contract)}")
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         config = options(ctx, self)
@@ -91,22 +97,26 @@ class CoverageGap(Rule):
         severity = ctx.severity(self)
         as_of = ctx.as_of
         for contract, registration in linked_contracts(ctx):
-            short = registration.masa_akhir < contract.tanggal_selesai
-            ended_early = registration.status == "berakhir" and as_of <= contract.tanggal_selesai
+            end = contract.tanggal_selesai
+            if end is None:
+                continue  # not known yet: neither a gap nor cover to spare can be told
+            short = registration.masa_akhir < end
+            ended_early = registration.status == "berakhir" and as_of <= end
             if (short or ended_early) and in_scope(contract):
-                yield self._finding(ctx, contract, registration, short, ended_early, severity)
+                yield self._finding(ctx, contract, registration, end, short, ended_early, severity)
 
     def _finding(
         self,
         ctx: CheckContext,
         contract: ContractState,
         registration: RegistrationState,
+        ends: date,
         short: bool,
         ended_early: bool,
         severity: str,
     ) -> Finding:
         nomor = contract.nomor_kontrak
-        end = tanggal(contract.tanggal_selesai)
+        end = tanggal(ends)
         reasons = [name for name, hit in (("masa_akhir", short), ("status_berakhir", ended_early)) if hit]
         if short:
             title = (
@@ -119,7 +129,7 @@ class CoverageGap(Rule):
                 f"padahal pekerjaan berjalan sampai {end}"
             )
         amendment = f"adendum {contract.adendum}" if contract.adendum else "perubahan masa pelaksanaan"
-        gap_days = max(0, (contract.tanggal_selesai - registration.masa_akhir).days)
+        gap_days = max(0, (ends - registration.masa_akhir).days)
         return Finding(
             rule=self.id,
             subject=contract.subject,

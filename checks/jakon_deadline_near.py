@@ -64,6 +64,7 @@ class DeadlineNear(Rule):
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType({**SCOPE_DEFAULTS, "working_days": 3})
     subject_kind: ClassVar[str] = "contract"
     reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links"})
+    needs_end_date: ClassVar[bool] = False  # the deadline runs from the contract (or SPMK) date
     names = Words(
         id="Batas pendaftaran Jakon sudah dekat",
         en="Jakon registration deadline approaching",

@@ -57,6 +57,7 @@ class LateRegistration(Rule):
 
     subject_kind: ClassVar[str] = "contract"
     reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links"})
+    needs_end_date: ClassVar[bool] = False  # registration day against the deadline
     names = Words(
         id="Pendaftaran Jakon terlambat",
         en="Late Jakon registration",

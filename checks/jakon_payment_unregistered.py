@@ -57,6 +57,7 @@ class PaymentUnregistered(Rule):
     default_config: ClassVar[Mapping[str, Any]] = MappingProxyType(dict(SCOPE_DEFAULTS))
     subject_kind: ClassVar[str] = "payment"
     reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links", "unprotected_payments"})
+    needs_end_date: ClassVar[bool] = False  # SP2D days against the registration day
     for_bpkad: ClassVar[bool] = True  # BPKAD can still hold the next payment
     names = Words(
         id="SP2D untuk kontrak tanpa kepesertaan Jakon",

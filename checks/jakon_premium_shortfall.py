@@ -39,7 +39,10 @@ from checks.common import (
     SCOPE_DEFAULTS,
     ContractScope,
     OptionError,
+    before_end,
     contract_details,
+    end_of_works,
+    has_ended,
     link_details,
     linked_contracts,
     options,
@@ -47,7 +50,7 @@ from checks.common import (
 )
 from checks.facts import ResolutionFacts
 from monitor.records import ContractState, Finding, RegistrationState
-from monitor.regulation.wording import rupiah, tanggal
+from monitor.regulation.wording import rupiah
 
 
 class PremiumShortfall(Rule):
@@ -61,6 +64,7 @@ class PremiumShortfall(Rule):
 
     subject_kind: ClassVar[str] = "contract"
     reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links"})
+    needs_end_date: ClassVar[bool] = False  # the premium on the value; an unknown end has not passed
     names = Words(
         id="Iuran Jakon kurang bayar",
         en="Jakon premium underpaid",
@@ -101,7 +105,7 @@ class PremiumShortfall(Rule):
             paid = registration.iuran_dibayar
             if paid >= required:
                 continue
-            ended = as_of > contract.tanggal_selesai
+            ended = has_ended(contract, as_of)
             # Integers only: "exactly 50% paid" must not depend on rounding an odd premium.
             if not ended and paid * 100 >= required * share:
                 continue
@@ -120,7 +124,7 @@ class PremiumShortfall(Rule):
     ) -> Finding:
         missing = required - paid
         nomor = contract.nomor_kontrak
-        end = tanggal(contract.tanggal_selesai)
+        end = end_of_works(contract)
         if ended:
             due_now = missing
             title = (
@@ -135,7 +139,7 @@ class PremiumShortfall(Rule):
             )
             action = (
                 f"Penyedia {contract.penyedia} membayar minimal {rupiah(due_now)} sekarang agar cicilan {share}% "
-                f"terpenuhi, dan melunasi sisa {rupiah(missing)} sebelum {end}."
+                f"terpenuhi, dan melunasi sisa {rupiah(missing)} {before_end(contract)}."
             )
         details: dict[str, Any] = {
             **contract_details(contract),

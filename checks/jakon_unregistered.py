@@ -43,8 +43,11 @@ from checks.common import (
     REG_DEADLINE,
     SCOPE_DEFAULTS,
     ContractScope,
+    before_end,
     check_non_negative,
     contract_details,
+    end_of_works,
+    has_ended,
     options,
     registered_by,
 )
@@ -62,6 +65,7 @@ class Unregistered(Rule):
 
     subject_kind: ClassVar[str] = "contract"
     reads: ClassVar[frozenset[str]] = frozenset({"contracts", "registrations", "links", "ambiguities"})
+    needs_end_date: ClassVar[bool] = False  # the deadline runs from the contract (or SPMK) date
     names = Words(
         id="Kontrak belum terdaftar Jakon",
         en="Contract not registered for Jakon",
@@ -118,16 +122,13 @@ class Unregistered(Rule):
             f"PPK {contract.opd} memastikan penyedia {contract.penyedia} segera mendaftarkan proyek ke BPJS "
             f"Ketenagakerjaan dan membayar iuran Jakon {rupiah(required)} "
         )
-        if ctx.as_of > contract.tanggal_selesai:
+        if has_ended(contract, ctx.as_of):
             # The instalment window has closed with the implementation period: all of it is due now.
             minimum = required
-            action += f"sekaligus (masa pelaksanaan berakhir {tanggal(contract.tanggal_selesai)})."
+            action += f"sekaligus (masa pelaksanaan berakhir {end_of_works(contract)})."
         else:
             minimum = -(-required // 2)
-            action += (
-                f"(minimal 50% = {rupiah(minimum)} saat pendaftaran, lunas sebelum "
-                f"{tanggal(contract.tanggal_selesai)})."
-            )
+            action += f"(minimal 50% = {rupiah(minimum)} saat pendaftaran, lunas {before_end(contract)})."
         details: dict[str, Any] = {
             **contract_details(contract),
             "deadline": deadline.isoformat(),

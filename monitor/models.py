@@ -134,7 +134,9 @@ class _Record:
 
 class Contract(_Record, Base):
     __tablename__ = "contract"
-    __table_args__ = (UniqueConstraint("opd", "nomor_kontrak"),)
+    # By number alone: a source's contracts are matched to those of a file by number before their OPD is
+    # compared (monitor.ingest.contracts.write_contracts).
+    __table_args__ = (UniqueConstraint("opd", "nomor_kontrak"), Index("ix_contract_nomor_kontrak", "nomor_kontrak"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opd: Mapped[str] = mapped_column(String(100))  # the directory code, or the text as given
@@ -206,6 +208,8 @@ class SourceStage(_Record, Base):
     __table_args__ = (
         UniqueConstraint("source", "jalur", "kode", "stage", "nomor", "versi"),
         Index("ix_source_stage_nomor", "nomor"),
+        # SPSE's stages lacking a code (kode ''), found again by their contract number.
+        Index("ix_source_stage_kode", "kode", "nomor"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -223,6 +227,8 @@ class Addendum(_Record, Base):
     __table_args__ = (
         UniqueConstraint("opd", "nomor_kontrak", "nomor_adendum"),
         Index("ix_addendum_contract", "opd", "nomor_kontrak"),
+        # A source's addenda are looked up by their contracts' numbers (monitor.ingest.contracts.upsert).
+        Index("ix_addendum_nomor_kontrak", "nomor_kontrak"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

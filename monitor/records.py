@@ -70,8 +70,10 @@ class ContractState(NamedTuple):
     tanggal_mulai: date | None
     nilai_awal: int
     nilai: int
-    tanggal_selesai_awal: date
-    tanggal_selesai: date
+    # None while the end of works is not known (an SPSE contract whose SPMK has not arrived): only the rules
+    # that do not need it (``Rule.needs_end_date``) check such a contract.
+    tanggal_selesai_awal: date | None
+    tanggal_selesai: date | None
     jenis_pekerjaan: str = "konstruksi"
     sumber_dana: str = "APBD"
     kode_paket: str | None = None

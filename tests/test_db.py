@@ -5,10 +5,10 @@ from datetime import UTC, date, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from monitor import db
-from monitor.models import Base, Contract, ImportBatch
+from monitor.models import Addendum, Base, Contract, ImportBatch, SourceStage
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -50,3 +50,49 @@ def test_money_and_aware_times_round_trip_exactly(engine: Engine) -> None:
 ])
 def test_only_a_sqlite_database_without_a_file_is_in_memory(url: str, in_memory: bool) -> None:
     assert db.is_in_memory(url) is in_memory
+
+
+# The lookups the SPSE and OCDS importers make per chunk: each must find its rows by an index, not by
+# reading the table (a million rows each at the benchmark's size).
+_LOOKUPS = [
+    ("SELECT id, row_hash, opd, nomor_kontrak, source_key FROM contract WHERE nomor_kontrak IN ('1/SPK', '2/SPK')",
+     "ix_contract_nomor_kontrak"),
+    ("SELECT id, row_hash, opd, nomor_adendum, nomor_kontrak FROM addendum WHERE nomor_kontrak IN ('1/SPK', '2/SPK')",
+     "ix_addendum_nomor_kontrak"),
+    # SPSE's stages lacking a code (an SPMK without kd_tender), joined to their procurement by number.
+    ("SELECT jalur, kode, stage, nomor, versi, fields FROM source_stage WHERE source = 'spse' AND kode = '' "
+     "AND nomor IN ('1/SPK', '2/SPK')", "ix_source_stage_kode"),
+    # And the other way: the contract stage a row lacking a code belongs to.
+    ("SELECT jalur, kode, stage, nomor, versi, fields FROM source_stage WHERE stage = 'kontrak' AND kode != '' "
+     "AND nomor IN ('1/SPK', '2/SPK')", "ix_source_stage_nomor"),
+]
+
+
+def _fill_and_analyze(engine: Engine) -> None:
+    """PostgreSQL plans by its statistics (autovacuum keeps them in a real database): give it a table
+    of distinct numbers to plan with. SQLite plans without statistics, as Pantau leaves it."""
+    day = date(2025, 3, 21)
+    with engine.begin() as conn:
+        conn.execute(insert(Contract), [
+            {"opd": "PUPR", "nomor_kontrak": f"{i}/SPK", "tanggal_kontrak": day, "nama_paket": "Rehab",
+             "penyedia": "CV X", "nilai_kontrak": 1, "row_hash": "x"} for i in range(3000)])
+        conn.execute(insert(Addendum), [
+            {"opd": "PUPR", "nomor_kontrak": f"{i}/SPK", "nomor_adendum": "ADD-1", "tanggal_adendum": day,
+             "row_hash": "x"} for i in range(3000)])
+        conn.execute(insert(SourceStage), [
+            {"source": "spse", "jalur": "tender", "kode": str(i // 2) if i % 4 else "", "nomor": f"{i}/SPK",
+             "stage": ("kontrak", "spmk")[i % 2], "versi": 0, "fields": {}, "row_hash": "x"} for i in range(3000)])
+        for table in ("contract", "addendum", "source_stage"):
+            conn.exec_driver_sql(f"ANALYZE {table}")
+
+
+@pytest.mark.parametrize(("statement", "index"), _LOOKUPS)
+def test_the_importers_lookups_use_their_index(engine: Engine, statement: str, index: str) -> None:
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            plan = " ".join(row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}"))
+    else:
+        _fill_and_analyze(engine)
+        with engine.connect() as conn:
+            plan = " ".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}"))
+    assert index in plan

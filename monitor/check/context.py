@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, overload
 
-from sqlalchemy import ColumnElement, Select, String, and_, func, select, true, type_coerce
+from sqlalchemy import ColumnElement, Select, String, and_, func, or_, select, true, type_coerce
 from sqlalchemy.engine import Connection
 
 from monitor.compute.columns import Table, int_column
@@ -114,24 +114,36 @@ def _extend(columns: Sequence[Any], rows: list[tuple[Any, ...]]) -> None:
         column.extend(values)
 
 
+def value_known() -> ColumnElement[bool]:
+    """The contract's value is known: complete, or a source's incomplete contract lacking only its end
+    of works (``complete`` is the end and the value known; a file of contracts has both)."""
+    c = Contract.__table__.c
+    return or_(c.complete.is_(True), c.nilai_kontrak_sen.is_not(None))
+
+
 def checked_contracts(include_out_of_scope: bool = False) -> ColumnElement[bool]:
-    """The contracts the check reads: those whose end of works is known, and in Jakon's scope unless
-    every contract is to be checked (``[scope] include_out_of_scope``). A human's decision on one
-    contract (``pantau contracts scope``) wins over both. The rest are kept, listed by ``pantau
-    contracts`` and counted in the metrics."""
+    """The contracts the check reads: those whose value is known, and in Jakon's scope unless every
+    contract is to be checked (``[scope] include_out_of_scope``). A human's decision on one contract
+    (``pantau contracts scope``) wins over both. A contract whose end of works is not known yet (an SPSE
+    contract whose SPMK has not arrived) is read with ``tanggal_selesai`` None: the rules that need the
+    end skip it (``Rule.needs_end_date``). The rest are kept, listed by ``pantau contracts`` and counted
+    in the metrics."""
     c = Contract.__table__.c
     source = true() if include_out_of_scope else c.in_scope
-    return and_(c.complete.is_(True), func.coalesce(c.scope_override, source).is_(True))
+    return and_(value_known(), func.coalesce(c.scope_override, source).is_(True))
 
 
 def count_left_out(conn: Connection) -> dict[str, int]:
-    """Contracts the check leaves out: out of scope (override applied) and incomplete."""
+    """Contracts the check leaves out: out of scope (override applied); incomplete, not read at all (their
+    value is not known); and those read without their end of works (``end_unknown``: in scope, checked
+    only by the rules that do not need the end)."""
     c = Contract.__table__.c
     in_scope = func.coalesce(c.scope_override, c.in_scope)
-    out, incomplete = conn.execute(select(
-        func.count().filter(in_scope.is_(False)), func.count().filter(c.complete.is_(False)),
+    out, incomplete, end_unknown = conn.execute(select(
+        func.count().filter(in_scope.is_(False)), func.count().filter(~value_known()),
+        func.count().filter(c.complete.is_(False), value_known(), in_scope.is_(True)),
     ).select_from(Contract.__table__)).one()
-    return {"out_of_scope": int(out or 0), "incomplete": int(incomplete or 0)}
+    return {"out_of_scope": int(out or 0), "incomplete": int(incomplete or 0), "end_unknown": int(end_unknown or 0)}
 
 
 def load_contracts(conn: Connection, intern: Interner, include_out_of_scope: bool = False) -> Table[ContractState]:

@@ -114,6 +114,13 @@ def summary(result: CheckRunResult) -> str:
         f"{_number(counts.get('reopened', 0))} muncul lagi, {_number(counts.get('resolved', 0))} selesai, "
         f"{_number(counts.get('severity_rose', 0))} naik tingkat.",
     ]
+    left_out: Mapping[str, int] = counts.get("contracts_left_out", {})
+    if any(left_out.values()):
+        # The contracts not in "Data": kept, but left out of the check (or of its end-date rules).
+        lines.insert(2, (
+            f"Tidak diperiksa: {_number(left_out.get('out_of_scope', 0))} di luar lingkup Jakon, "
+            f"{_number(left_out.get('incomplete', 0))} belum lengkap (nilai belum diketahui); "
+            f"{_number(left_out.get('end_unknown', 0))} diperiksa tanpa tanggal selesai (SPMK belum diimpor)."))
     by_rule: Mapping[str, Mapping[str, int]] = counts.get("by_rule", {})
     if by_rule:
         columns = list(STATUS_LABELS)

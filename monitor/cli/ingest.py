@@ -72,6 +72,10 @@ def _print_text(report: ImportReport) -> None:
             f"{_n(contracts['unchanged'])} tidak berubah; {_n(contracts['incomplete'])} belum lengkap "
             f"(tanggal selesai belum diketahui), {_n(contracts['out_of_scope'])} di luar lingkup"
         )
+    waiting = report.notes.get("waiting_for_buyer")
+    if waiting:
+        click.echo(f"  Menunggu pembeli (buyer): {_n(waiting)} rilis disimpan, kontraknya diimpor saat rilis yang "
+                   f"menyebut pembelinya tiba; ocid: {', '.join(report.notes['waiting_ocids'])}")
     for conflict in report.notes.get("conflicts", []):
         click.echo(f"  Tidak ditulis: {conflict}")
     if report.errors:

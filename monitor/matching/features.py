@@ -24,6 +24,9 @@ NO_VENDOR = -1  # a vendor name with nothing left after normalization
 NO_NPWP = 0
 _UNSET = -2  # vendor id not looked up yet
 NO_KEY = -1  # the hash of a blank contract number (no str hashes to -1)
+# The end of works of a contract whose end is not known yet (its SPMK has not arrived): after every
+# coverage period, so no gap is measured from it — no evidence either way.
+UNKNOWN_END = date.max.toordinal()
 # From this many registrations their numbers' keys are hashed in a forked process (monitor.compute.processes.Aside).
 HASH_ASIDE_MIN_RECORDS = FORK_MIN_RECORDS
 
@@ -41,7 +44,7 @@ class ContractSide(NamedTuple):
     @classmethod
     def of(cls, contracts: Sequence[ContractState]) -> ContractSide:
         # Day ordinals: contract signed, work starts (SPMK, else signed), work ends (the later of the
-        # original and current end: coverage may follow either).
+        # original and current end: coverage may follow either; UNKNOWN_END where neither is known).
         signed = _ordinals(contracts, "tanggal_kontrak")
         return cls(
             hash=array("q", map(_key_hash, column(contracts, "nomor_kontrak"))),
@@ -49,8 +52,7 @@ class ContractSide(NamedTuple):
             signed=signed,
             start=array("i", [signed_on if mulai is None else mulai.toordinal()
                               for mulai, signed_on in zip(column(contracts, "tanggal_mulai"), signed, strict=True)]),
-            end=_column("i", map(max, _ordinals(contracts, "tanggal_selesai"),
-                                 _ordinals(contracts, "tanggal_selesai_awal"))),
+            end=_ends(contracts),
         )
 
     @classmethod
@@ -162,6 +164,17 @@ def _key_hash(number: str | None) -> int:
 
 def _ordinals(records: Sequence[object], name: str) -> array[int]:
     return _column("i", map(date.toordinal, column(records, name)))
+
+
+def _ends(contracts: Sequence[ContractState]) -> array[int]:
+    """Each contract's later end (original or current), ``UNKNOWN_END`` where neither is known. The
+    usual run, every end known, stays on the C-speed path: the None tests run only when one is missing."""
+    current, original = column(contracts, "tanggal_selesai"), column(contracts, "tanggal_selesai_awal")
+    if None not in current and None not in original:
+        return _column("i", map(max, _ordinals(contracts, "tanggal_selesai"),
+                                _ordinals(contracts, "tanggal_selesai_awal")))
+    return array("i", [UNKNOWN_END if a is None and b is None else max(d for d in (a, b) if d is not None).toordinal()
+                       for a, b in zip(current, original, strict=True)])
 
 
 def _column(typecode: str, values: Iterable[int]) -> array[int]:

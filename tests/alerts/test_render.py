@@ -17,7 +17,7 @@ from alerts.digest import Digest, DigestItem
 from alerts.i18n import MESSAGES, formatter
 from alerts.outbox import render_digest
 from alerts.render import compose, header_safe, render
-from alerts.view import DETAIL_FIELDS, MAX_ITEMS_PER_SECTION, digest_context
+from alerts.view import DETAIL_FIELDS, MAX_ITEMS_PER_SECTION, detail_rows, digest_context
 from checks import REGISTRY
 from monitor.settings import AlertSettings, Settings
 
@@ -175,6 +175,15 @@ def test_both_languages_carry_the_same_messages_and_every_rule_and_detail_has_wo
         assert fmt.advice("test.unknown") == fmt.t("advice.default")
         for key, _kind in DETAIL_FIELDS:
             assert fmt.has(f"detail.{key}"), (language, key)
+
+
+def test_a_contract_whose_end_is_not_known_yet_says_so_in_its_details() -> None:
+    fmt = formatter("id", Settings().tz)
+    contract = {"nomor_kontrak": "K-1", "tanggal_kontrak": "2025-03-21", "tanggal_selesai": None}
+    assert ("Akhir kontrak", "belum diketahui (SPMK belum diimpor)") in detail_rows(fmt, contract, "PUPR|K-1")
+    # A Kampung Bahagia activity without an end date is not a contract awaiting its SPMK.
+    activity = {"kode_kegiatan": "KB-1", "tanggal_mulai": "2026-03-01", "tanggal_selesai": None}
+    assert all(label != "Akhir kontrak" for label, _ in detail_rows(fmt, activity, "KB-1"))
 
 
 def test_formatter_money_and_dates() -> None:

@@ -82,6 +82,7 @@ class DeclaredRule(Rule):
     advice = Words(id="Periksa temuan uji.", en="Check the test finding.")
     subject_kind: ClassVar[str] = "contract"
     reads: ClassVar[frozenset[str]] = frozenset({"contracts"})
+    needs_end_date: ClassVar[bool] = False
 
 
 @dataclass

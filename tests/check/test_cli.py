@@ -51,6 +51,19 @@ def test_check_prints_an_indonesian_summary_and_exits_0(app: App) -> None:
     assert row.split()[1] == "1"
 
 
+def test_check_says_which_contracts_it_left_out_or_read_without_their_end(app: App) -> None:
+    with transaction(app.sessions) as session:
+        conn = session.connection()
+        add_contract(conn, K, tanggal_kontrak=date(2026, 10, 5))
+        add_contract(conn, "K-ATK", in_scope=False)
+        add_contract(conn, "K-NILAI", complete=False)  # a source's contract whose value is not known
+        add_contract(conn, "K-SPMK", tanggal_selesai=None, complete=False, nilai_kontrak_sen=150_000_000_000)
+    lines = pantau(app, "check", "--as-of", "2026-10-26").output.splitlines()
+    assert lines[1] == "Data: 2 kontrak, 0 registrasi, 0 tertaut, 0 ambigu."
+    assert lines[2] == ("Tidak diperiksa: 1 di luar lingkup Jakon, 1 belum lengkap (nilai belum diketahui); "
+                        "1 diperiksa tanpa tanggal selesai (SPMK belum diimpor).")
+
+
 def test_check_with_a_bad_rule_configuration_exits_2(app: App, tmp_path: Path) -> None:
     config = Path(app.settings.source)
     bad = tmp_path / "bad.toml"

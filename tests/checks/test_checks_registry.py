@@ -59,6 +59,7 @@ class _Good(Rule):
     advice = Words(id="Tidak ada.", en="Nothing.")
     subject_kind: ClassVar[str] = "contract"
     reads: ClassVar[frozenset[str]] = frozenset({"contracts"})
+    needs_end_date: ClassVar[bool] = False
     default_config: ClassVar[Mapping[str, Any]] = {}
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
@@ -90,6 +91,8 @@ def test_a_duplicate_id_fails_loudly() -> None:
         ({"subject_kind": "kontrak"}, "unknown subject_kind 'kontrak'"),
         ({"reads": frozenset({"contracts", "gossip"})}, "reads must be a non-empty frozenset"),
         ({"reads": frozenset()}, "reads must be a non-empty frozenset"),
+        ({"needs_end_date": None}, "a rule reading contracts must say whether it needs_end_date"),
+        ({"needs_end_date": "ya"}, "a rule reading contracts must say whether it needs_end_date"),
         ({"run": abstractmethod(lambda self, ctx: iter(()))}, r"no run\(ctx\) method"),
     ],
 )
@@ -101,7 +104,8 @@ def test_bad_metadata_fails_loudly(attributes: dict[str, Any], message: str) -> 
 
 def test_a_class_not_built_on_the_rule_base_is_refused() -> None:
     plain = type("Plain", (), {name: getattr(_Good, name) for name in (
-        "id", "title", "severity", "rationale", "names", "advice", "subject_kind", "reads", "default_config", "run")})
+        "id", "title", "severity", "rationale", "names", "advice", "subject_kind", "reads", "needs_end_date",
+        "default_config", "run")})
     with pytest.raises(RegistryError, match=r"must subclass checks\.base\.Rule"):
         validate_registry({"test.good": plain})
 

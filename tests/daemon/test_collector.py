@@ -42,6 +42,19 @@ def test_sums_beyond_a_64_bit_integer_are_exact(app: App) -> None:
     assert sample(m, "pantau_amount_at_risk_rupiah", rule="jakon.unregistered", opd="PERKIM") == 1.2e19
 
 
+def test_a_contract_awaiting_its_spmk_is_counted_checked_one_without_its_value_not(app: App) -> None:
+    awaiting, unvalued, goods = (_contract("PUPR", nomor, 1_000_000) for nomor in ("K-SPMK", "K-NILAI", "K-ATK"))
+    awaiting.tanggal_selesai, awaiting.complete, awaiting.nilai_kontrak_sen = None, False, 100_000_000
+    unvalued.complete, unvalued.nilai_kontrak = False, 0  # SPSE's contract without its value yet
+    goods.in_scope = False
+    with transaction(app.sessions) as session:
+        session.add_all([awaiting, unvalued, goods])
+    m = render(DatabaseCollector(app))
+    assert sample(m, "pantau_contracts", opd="PUPR", status="pending") == 1  # the one awaiting its SPMK
+    assert sample(m, "pantau_contracts_not_checked", opd="PUPR", reason="incomplete") == 1
+    assert sample(m, "pantau_contracts_not_checked", opd="PUPR", reason="out_of_scope") == 1
+
+
 @pytest.mark.parametrize(("table", "part", "lost", "kept"), [
     ("agreement", "agreements", "pantau_agreements", "pantau_findings_open"),
     ("addendum", "contracts", "pantau_contracts", "pantau_agreements"),

@@ -17,7 +17,7 @@ _ids = count(1)
 def contract(nomor: str = "027/14/SPK-PUPR/III/2026", *, opd: str = "PUPR", penyedia: str = "PT. Karya Abadi",
              npwp: str | None = "01.234.567.8-901.000", nilai: int = 1_500_000_000, nilai_awal: int | None = None,
              tanggal_kontrak: date = date(2026, 3, 2), tanggal_mulai: date | None = date(2026, 3, 5),
-             tanggal_selesai: date = date(2026, 9, 30), nama_paket: str = "Peningkatan Jalan Sultan Thaha",
+             tanggal_selesai: date | None = date(2026, 9, 30), nama_paket: str = "Peningkatan Jalan Sultan Thaha",
              **extra: Any) -> ContractState:
     return ContractState(
         id=next(_ids), opd=opd, opd_known=True, nomor_kontrak=nomor, nama_paket=nama_paket, penyedia=penyedia,

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from checks.jakon_unregistered import Unregistered
-from monitor.check.context import checked_contracts
+from monitor.check.context import checked_contracts, value_known
 from monitor.daemon.collector.families import Scrape, gauge, opd_label
 from monitor.db import exact_sum, exact_total
 from monitor.models import Addendum, CheckRun, Contract, Finding, MatchLink, Registration
@@ -73,7 +73,7 @@ def contract_families(session: Session, scrape: Scrape) -> list[Metric]:
                 Finding.subject == Contract.opd + "|" + Contract.nomor_kontrak,
             ),
         )
-        # The contracts the check reads (in scope, end of works known); the rest are counted apart.
+        # The contracts the check reads (in scope, value known); the rest are counted apart.
         .where(checked_contracts())
         .subquery()
     )
@@ -129,15 +129,17 @@ def contract_families(session: Session, scrape: Scrape) -> list[Metric]:
 
 def _not_checked(session: Session, scrape: Scrape) -> Metric:
     in_scope = func.coalesce(Contract.scope_override, Contract.in_scope)
-    reason = case((Contract.complete.is_(False), "incomplete"), else_="out_of_scope")
+    # The check reads a contract whose end of works is not known yet (rules not needing it judge it);
+    # one whose value is not known it leaves out.
+    reason = case((~value_known(), "incomplete"), else_="out_of_scope")
     rows = session.execute(
         select(Contract.opd, reason, func.count())
-        .where(or_(Contract.complete.is_(False), in_scope.is_(False)))
+        .where(or_(~value_known(), in_scope.is_(False)))
         .group_by(Contract.opd, reason)
     ).all()
     family = gauge(
         "pantau_contracts_not_checked",
-        "Contracts kept but not checked: out of Jakon's scope, or incomplete (end of works unknown).",
+        "Contracts kept but not checked: out of Jakon's scope, or incomplete (value unknown).",
         ["opd", "reason"],
     )
     counted: dict[tuple[str, str], int] = defaultdict(int)

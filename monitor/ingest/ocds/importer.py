@@ -15,9 +15,15 @@ contract; re-importing changes nothing. A record package's ``compiledRelease`` i
 
 A compiled release that cannot be mapped is rejected with its ``ocid``, release ``id`` and JSON path
 as the "line" and the reason, and its releases of this file are not kept (a bad release does not
-spoil the later ones). The report counts releases, each with what its process's contracts did:
+spoil the later ones). A process no release of which names its buyer yet (a contract release sent
+before the tender release naming the buyer) is not rejected: its releases stay stored, waiting, and
+are compiled when a release naming the buyer arrives, later in the file or in a later file. The report
+counts releases, each with what its process's contracts did:
 ``read = inserted + updated + unchanged + rejected + out_of_scope``; a process without contracts yet
-(a planning or tender notice) imports nothing and counts as unchanged (``notes.without_contract``).
+(a planning or tender notice) imports nothing and counts as unchanged (``notes.without_contract``), and
+so does a release still waiting for its buyer when the file ends (``notes.waiting_for_buyer``, their
+``ocid``s in ``notes.waiting_ocids``): it is kept, and no contract changed. A release that waited in an
+earlier chunk counts with the contract it gave once its buyer arrived.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from monitor.ingest.contracts import ContractFacts, chunks, upsert, write_contra
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, json_kind, json_lines, sha256_of
 from monitor.ingest.loader import finish_batch, start_batch
 from monitor.ingest.ocds.compile import compile_releases, release_time
-from monitor.ingest.ocds.mapping import Mapped, ReleaseMapper, Unmappable
+from monitor.ingest.ocds.mapping import AwaitingBuyer, Mapped, ReleaseMapper, Unmappable
 from monitor.ingest.report import ImportReport, IngestError
 from monitor.ingest.rows import OpdDirectory
 from monitor.ingest.scope import ScopeClassifier
@@ -101,11 +107,12 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
         report.batch_id = batch_id = start_batch(conn, "ocds", str(path), sha256_of(path), utcnow())
         rejects = Rejects(batch_id, "ocds", str(path), report)
         pending: list[Item] = []
+        waiting: dict[str, int] = {}
 
         def flush() -> None:
             groups = [([item], item.value) for item in pending] if form == "record package" else \
                 _compiled_groups(conn, pending, batch_id)
-            _write(conn, groups, mapper, batch_id, report, rejects, contracts)
+            _write(conn, groups, mapper, batch_id, report, rejects, contracts, waiting)
             pending.clear()
 
         for item in items:
@@ -123,6 +130,9 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
                 flush()
         flush()
         report.notes["contracts"] = {**contracts, "out_of_scope": report.out_of_scope}
+        if waiting:
+            report.notes["waiting_for_buyer"] = sum(waiting.values())
+            report.notes["waiting_ocids"] = sorted(waiting)[:50]
         if satker.unknown:
             report.notes["unknown_opd"] = dict(sorted(satker.unknown.items(), key=lambda kv: -kv[1])[:50])
         rejects.flush(conn)
@@ -180,16 +190,24 @@ def release_hash(release: dict[str, Any]) -> str:
 
 
 def _write(conn: Connection, groups: list[Group], mapper: ReleaseMapper, batch_id: int, report: ImportReport,
-           rejects: Rejects, contracts: dict[str, int]) -> None:
+           rejects: Rejects, contracts: dict[str, int], waiting: dict[str, int]) -> None:
+    """Map and write the groups' contracts and count their releases. ``waiting``: per ``ocid``, the
+    releases of this file counted unchanged so far because no release named the buyer yet."""
     mapped: list[tuple[list[Item], Mapped]] = []
     for items, compiled in groups:
         try:
             mapped.append((items, mapper.map(compiled, items[-1].line)))
         except Unmappable as exc:
+            staged = "compiledRelease" not in items[0].path
+            if staged and isinstance(exc, AwaitingBuyer):
+                ocid = items[0].value["ocid"]
+                waiting[ocid] = waiting.get(ocid, 0) + len(items)
+                report.unchanged += len(items)  # kept as stages: compiled when the buyer arrives
+                continue
             for item in items:
                 rejects.row(item.line, [(f"{item.path}{exc.where}", f"{_who(item.value)}: {exc.why}")],
                             _summary(item.value), conn)
-            if "compiledRelease" not in items[0].path:
+            if staged:
                 _forget(conn, items)
     # The last process telling of a contract within the chunk wins; earlier chunks are already in the table.
     latest: dict[str, ContractFacts] = {}
@@ -205,22 +223,21 @@ def _write(conn: Connection, groups: list[Group], mapper: ReleaseMapper, batch_i
             contracts["incomplete"] += not fact.complete
     for items, found in mapped:
         mine = [outcome.get(f.source_key, "unchanged") for f in found.contracts]
-        for item in items:
-            if not found.contracts:
-                report.unchanged += 1
-                report.notes["without_contract"] = report.notes.get("without_contract", 0) + 1
-            elif "conflict" in mine:
-                key = found.contracts[mine.index("conflict")].source_key
-                conflict = next(c for c in counts.conflicts if c.startswith(key))
+        if not found.contracts:
+            report.unchanged += len(items)
+            report.notes["without_contract"] = report.notes.get("without_contract", 0) + len(items)
+        elif "conflict" in mine:
+            key = found.contracts[mine.index("conflict")].source_key
+            conflict = next(c for c in counts.conflicts if c.startswith(key))
+            for item in items:
                 rejects.row(item.line, [(item.path, f"{_who(item.value)}: {conflict}")], _summary(item.value), conn)
-            elif not any(f.in_scope for f in found.contracts):
-                report.out_of_scope += 1
-            elif "inserted" in mine:
-                report.inserted += 1
-            elif "updated" in mine:
-                report.updated += 1
-            else:
-                report.unchanged += 1
+        else:
+            bucket = "out_of_scope" if not any(f.in_scope for f in found.contracts) else next(
+                (name for name in ("inserted", "updated") if name in mine), "unchanged")
+            # Releases of an earlier chunk that waited for this buyer count with the contract they gave.
+            earlier = waiting.pop(found.ocid, 0)
+            report.unchanged -= earlier
+            setattr(report, bucket, getattr(report, bucket) + len(items) + earlier)
 
 
 def _forget(conn: Connection, items: list[Item]) -> None:

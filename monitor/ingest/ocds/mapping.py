@@ -40,6 +40,11 @@ class Unmappable(Exception):
         self.why = why
 
 
+class AwaitingBuyer(Unmappable):
+    """No release of the process named its buyer yet: the OPD is not known. A publisher splitting the
+    stages may send the contract release before the one naming the buyer; the releases wait."""
+
+
 @dataclass(frozen=True)
 class Mapped:
     ocid: str
@@ -143,7 +148,7 @@ class ReleaseMapper:
         parties = _list(_get(release, "parties"))
         buyer = _buyer(release, parties)
         if not buyer:
-            raise Unmappable(".buyer", "pembeli (buyer / party dengan peran buyer atau procuringEntity) tidak ada")
+            raise AwaitingBuyer(".buyer", "pembeli (buyer / party dengan peran buyer atau procuringEntity) tidak ada")
         opd, known = self._satker.resolve(
             str(_get(_get(buyer, "identifier"), "id") or "") or None, _get(buyer, "name"))
         tender = _get(release, "tender") or {}

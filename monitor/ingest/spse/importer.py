@@ -163,9 +163,10 @@ def _count(report: ImportReport, accepted: list[Accepted], out_of_scope: set[tup
 
 
 def _stage_rows(conn: Connection, *where: Any) -> Iterator[tuple[str, str, str, str, int, dict[str, Any]]]:
+    """SPSE's stored stages (the conditions name ``source`` or a stage only SPSE has)."""
     t = STAGES_TABLE.c
     for jalur, kode, stage, nomor, versi, fields in conn.execute(
-            select(t.jalur, t.kode, t.stage, t.nomor, t.versi, stage_fields()).where(t.source == "spse", *where)):
+            select(t.jalur, t.kode, t.stage, t.nomor, t.versi, stage_fields()).where(*where)):
         yield jalur, kode, stage, nomor, versi, orjson.loads(fields)
 
 
@@ -188,14 +189,16 @@ def _join(conn: Connection, accepted: list[Accepted], satker: SatkerDirectory, s
     loose = {r.nomor for r, _, _ in accepted if not r.kode}  # rows joined by no_kontrak only
     by_nomor: dict[str, tuple[str, str]] = {}
     for part in _parts(sorted(loose)):
+        # Not ``source == 'spse'`` (only SPSE has a kontrak stage): SQLite would read every SPSE stage by
+        # the unique index's first column rather than these few by ix_source_stage_nomor.
         for jalur, kode, _, nomor, _, _ in _stage_rows(conn, t.stage == "kontrak", t.kode != "", t.nomor.in_(part)):
             by_nomor[nomor] = (jalur, kode)
             groups.add((jalur, kode))
     procurements: dict[tuple[str, str], Procurement] = {}
     for jalur in ("tender", "nontender"):
         for part in _parts(sorted(kode for j, kode in groups if j == jalur)):
-            for _, kode, stage, nomor, versi, fields in _stage_rows(conn, t.jalur == jalur, t.kode.in_(part),
-                                                                    elsewhere):
+            for _, kode, stage, nomor, versi, fields in _stage_rows(conn, t.source == "spse", t.jalur == jalur,
+                                                                    t.kode.in_(part), elsewhere):
                 procurements.setdefault((jalur, kode), Procurement(jalur, kode)).add(stage, nomor, versi, fields)
     for row, _, _ in accepted:
         if row.kode:
@@ -203,7 +206,8 @@ def _join(conn: Connection, accepted: list[Accepted], satker: SatkerDirectory, s
                 row.stage, row.nomor, row.versi, row.fields)
     numbers = {nomor: key for key, p in procurements.items() for nomor in p.kontrak}
     for part in _parts(sorted(numbers)):
-        for _, _, stage, nomor, versi, fields in _stage_rows(conn, t.kode == "", t.nomor.in_(part), elsewhere):
+        for _, _, stage, nomor, versi, fields in _stage_rows(conn, t.source == "spse", t.kode == "", t.nomor.in_(part),
+                                                            elsewhere):
             procurements[numbers[nomor]].add(stage, nomor, versi, fields)
     for row, _, _ in accepted:
         if not row.kode and row.nomor in numbers:
