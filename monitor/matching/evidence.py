@@ -58,6 +58,7 @@ class Assessment:
     date_similarity: float
     title: float | None
     contradictions: tuple[str, ...]
+    consortium: bool = False  # the vendor agrees as a consortium's member (one side names a KSO)
     shared: bool = False  # one of the few assessments shared by every pair on which everything agrees
 
 
@@ -77,14 +78,27 @@ class Evaluator:
         self._details: dict[tuple[Any, ...], Mapping[str, Any]] = {}
 
     def vendor_similarity(self, a: int, b: int) -> float | None:
-        """Similarity of two vendor ids. Not cached: pairs of distinct names seldom meet twice (under
-        one in ten), and a cache of them grew by a hundred megabytes at a million records."""
+        """Similarity of two vendor ids: of their names, or where either is a consortium the best of
+        any member with any member (a KSO registered by its lead, a partner registering for the KSO).
+        Not cached: pairs of distinct names seldom meet twice (under one in ten), and a cache of them
+        grew by a hundred megabytes at a million records."""
         if a == NO_VENDOR or b == NO_VENDOR:
             return None
         if a == b:
             return 1.0
         names = self.f.vendor_names
-        return round(vendor_similarity(names[a], names[b]), 2)
+        best = vendor_similarity(names[a], names[b])
+        firms = self.f.vendor_members
+        if firms[a] or firms[b]:
+            for x in firms[a] or (names[a],):
+                for y in firms[b] or (names[b],):
+                    best = max(best, vendor_similarity(x, y))
+        return round(best, 2)
+
+    def consortium(self, a: int, b: int) -> bool:
+        """Whether either vendor id is a consortium's (its name then agrees member by member)."""
+        firms = self.f.vendor_members
+        return (a != NO_VENDOR and bool(firms[a])) or (b != NO_VENDOR and bool(firms[b]))
 
     def title(self, raw: str) -> str:
         key = self._title.get(raw)
@@ -137,6 +151,7 @@ class Evaluator:
             total, weight = _W_NUMBER * _NUMBER_SIMILARITY[number], _W_NUMBER
 
         npwp = vendor = None
+        consortium = False
         if c_npwp and r_npwp:
             weight += _W_NPWP
             if c_npwp == r_npwp:
@@ -148,11 +163,14 @@ class Evaluator:
                 if discard_contradicted:  # the caller throws the pair away: weigh nothing more
                     return Assessment(0.0, number, npwp, None, None, 0, 0, 0.0, None, contradictions)
         if npwp != "same":
-            vendor = self.vendor_similarity(f.contract_vendor(ci), f.registration_vendor(ri))
+            c_vendor, r_vendor = f.contract_vendor(ci), f.registration_vendor(ri)
+            vendor = self.vendor_similarity(c_vendor, r_vendor)
             if vendor is not None:
                 total += _W_VENDOR * vendor
                 weight += _W_VENDOR
-                if vendor < VENDOR_CONTRADICTS:
+                if vendor >= VENDOR_CONTRADICTS:
+                    consortium = self.consortium(c_vendor, r_vendor)
+                else:
                     contradictions += ("penyedia",)
                     if discard_contradicted:
                         return Assessment(0.0, number, npwp, vendor, None, 0, 0, 0.0, None, contradictions)
@@ -198,22 +216,25 @@ class Evaluator:
                 weight += _W_TITLE
 
         return Assessment(
-            round(total / weight, 3), number, npwp, vendor, ratio, gap, start_diff, dates, title, contradictions
+            round(total / weight, 3), number, npwp, vendor, ratio, gap, start_diff, dates, title, contradictions,
+            consortium,
         )
 
     def details(self, assessment: Assessment, method: str) -> Mapping[str, Any]:
         """The link's explanation. Shared between links with the same evidence: a million links must
         not carry a million dictionaries."""
         a = assessment
-        key = (method, a.number, a.npwp, a.vendor, a.value_ratio, a.date_gap, a.title)
+        key = (method, a.number, a.npwp, a.vendor, a.value_ratio, a.date_gap, a.title, a.consortium)
         found = self._details.get(key)
         if found is None:
-            _, number, npwp, vendor, ratio, gap, title = key
+            _, number, npwp, vendor, ratio, gap, title, consortium = key
             values: dict[str, Any] = {"number": number, "npwp": npwp, "vendor": vendor, "value_ratio": ratio,
                                       "date_gap_days": gap}
             if title is not None:
                 values["title"] = title
-            values["reason"] = explain(method, number, npwp, vendor, ratio, gap, title)
+            if consortium:
+                values["consortium"] = True
+            values["reason"] = explain(method, number, npwp, vendor, ratio, gap, title, consortium)
             found = self._details[key] = MappingProxyType(values)
         return found
 
@@ -313,13 +334,14 @@ _NUMBER_TEXT = {
 
 def explain(
     method: str, number: str | None, npwp: str | None, vendor: float | None, ratio: float | None, gap: int,
-    title: float | None,
+    title: float | None, consortium: bool = False,
 ) -> str:
     """One Indonesian sentence saying why a pair was linked."""
     parts = [_NUMBER_TEXT[number]]
     parts.append({"same": "NPWP sama", "different": "NPWP berbeda", None: "NPWP tidak tersedia"}[npwp])
     if vendor is not None:
-        parts.append("nama penyedia sama" if vendor >= 0.995 else f"nama penyedia mirip {vendor:.0%}")
+        said = "nama penyedia sama" if vendor >= 0.995 else f"nama penyedia mirip {vendor:.0%}"
+        parts.append(f"anggota KSO: {said}" if consortium else said)
     if ratio is not None:
         parts.append("nilai sama" if ratio >= 0.999 else f"nilai selisih {1 - ratio:.1%}".replace(".", ","))
     parts.append("masa kepesertaan sesuai masa kontrak" if gap == 0 else f"masa kepesertaan berjarak {gap} hari")

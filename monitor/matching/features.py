@@ -4,7 +4,9 @@ At a million records the cost of matching is memory traffic, not arithmetic: tou
 object for each of its fields is a cache miss each time. So each side is read once, in order, and
 every later comparison reads small contiguous arrays (an NPWP as an integer, values in rupiah, dates
 as day ordinals). Vendor names are normalized only when a comparison needs one (an NPWP missing),
-into the id of the normalized name.
+into the id of the normalized name; a consortium's id also holds its members' normalized names
+(:mod:`monitor.matching.consortium`), read once per distinct name so that comparing two vendors
+member by member costs no parsing.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import NamedTuple
 
 from monitor.compute.columns import array_from_bytes, column
 from monitor.compute.processes import FORK_MIN_RECORDS, Aside
+from monitor.matching.consortium import is_consortium, members
 from monitor.matching.normalize import contract_number_key, npwp_key, vendor_key
 from monitor.records import ContractState, RegistrationState
 
@@ -70,7 +73,9 @@ class Features:
     def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState],
                  contract_side: ContractSide | None = None) -> None:
         self.vendor_names: list[str] = []  # vendor id -> normalized name
-        self._vendor_ids: dict[str, int] = {}
+        # Vendor id -> its members' normalized names if it is a consortium, () for a single firm.
+        self.vendor_members: list[tuple[str, ...]] = []
+        self._vendor_ids: dict[tuple[str, tuple[str, ...]], int] = {}
         self._raw_vendor: dict[str, int] = {}
         self._c_penyedia = column(contracts, "penyedia")
         self._r_penyedia = column(registrations, "penyedia")
@@ -128,19 +133,30 @@ class Features:
         return found
 
     def vendor(self, raw: str) -> int:
-        """The id of a raw vendor name's normalized form (cached by the raw text: names repeat)."""
+        """The id of a raw vendor name's normalized form and, for a consortium, its members' (cached by
+        the raw text: names repeat). A consortium and a firm whose names normalize alike keep two ids."""
         found = self._raw_vendor.get(raw)
         if found is None:
             key = vendor_key(raw)
             if not key:
                 found = NO_VENDOR
             else:
-                found = self._vendor_ids.get(key)
+                firms = member_keys(raw)
+                found = self._vendor_ids.get((key, firms))
                 if found is None:
-                    found = self._vendor_ids[key] = len(self.vendor_names)
+                    found = self._vendor_ids[(key, firms)] = len(self.vendor_names)
                     self.vendor_names.append(key)
+                    self.vendor_members.append(firms)
             self._raw_vendor[raw] = found
         return found
+
+
+def member_keys(raw: str) -> tuple[str, ...]:
+    """The normalized names of a consortium's members (``KSO PT. Karya Abadi - CV. Mitra Jaya``:
+    ``KARYA ABADI``, ``MITRA JAYA``); ``()`` for a name that is not a consortium's."""
+    if not is_consortium(raw):
+        return ()
+    return tuple(key for member in members(raw) if (key := vendor_key(member)))
 
 
 

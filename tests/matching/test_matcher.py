@@ -133,6 +133,31 @@ def test_a_one_character_typo_in_the_number_links_by_fuzzy_without_npwp() -> Non
     assert link.method == "fuzzy" and link.details["number"] == "near"
 
 
+# --- consortia (KSO) --------------------------------------------------------------------------------
+
+
+def test_a_partner_registering_for_the_consortium_agrees_as_its_member() -> None:
+    c = contract(penyedia="KSO PT. Karya Abadi - CV. Mitra Jaya", npwp=None)
+    r = registration(penyedia="MITRA JAYA, CV", npwp=None)
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.registration_id == r.id and link.method == "exact"
+    assert link.details["consortium"] is True and link.details["vendor"] == 1.0
+    assert "anggota KSO: nama penyedia sama" in link.details["reason"]
+
+
+def test_a_consortium_registered_under_its_own_name_agrees_with_its_lead_on_the_contract() -> None:
+    c = contract(penyedia="PT. Karya Abadi", npwp=None)
+    r = registration("No. 27/14/SPK-PUPR/3/2026", penyedia="KARYA ABADI, PT - MITRA JAYA, CV (KSO)", npwp=None)
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.method == "normalized" and link.details["consortium"] is True
+
+
+def test_a_firm_outside_the_consortium_still_contradicts_it() -> None:
+    c = contract(penyedia="KSO PT. Karya Abadi - CV. Mitra Jaya", npwp=None)
+    r = registration(penyedia="CV. Barokah Lestari", npwp=None, nilai=1_400_000_000)
+    assert run([c], [r]).links == []
+
+
 # --- stage 2 and 3: no usable number --------------------------------------------------------------
 
 
