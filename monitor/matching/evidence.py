@@ -16,7 +16,7 @@ and a different number typed counts against (:func:`project_points`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -45,6 +45,19 @@ VALUE_CONTRADICTS = 0.6  # registered value below 60% (or above 1/0.6) of the co
 VALUE_AGREES = 0.85
 DATES_CONTRADICT = 180  # days between the coverage period and the contract period
 
+# Who registered (the NPWP, the vendor's name) is weaker evidence than which project: a KSO's partner,
+# the consortium itself or a firm lending its name registers under its own name and NPWP. A pair the
+# number names and the value confirms to the rupiah is not vetoed for these alone (see
+# :func:`despite_vendor`); it links with a score of at most OTHER_NAME_SCORE, for a human to review.
+WHO = frozenset({"npwp", "penyedia"})
+VALUE_ROUNDING = 1  # rupiah: a registered value this close to the contract's is the same value
+OTHER_NAME_SCORE = 0.75
+OTHER_NAME_TEXT = "penyedia berbeda: kemungkinan anggota KSO / nama lain"
+# Without a number, a project fits by value alone only with coverage starting this close to the
+# contract's start and a title at least this similar (stage 6).
+FITTING_START_DAYS = 14
+FITTING_TITLE = 0.8
+
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build, and there are millions
 class Assessment:
@@ -59,6 +72,7 @@ class Assessment:
     title: float | None
     contradictions: tuple[str, ...]
     consortium: bool = False  # the vendor agrees as a consortium's member (one side names a KSO)
+    other_name: bool = False  # linked despite who registered (see WHO): the project's evidence decided
     shared: bool = False  # one of the few assessments shared by every pair on which everything agrees
 
 
@@ -99,6 +113,21 @@ class Evaluator:
         """Whether either vendor id is a consortium's (its name then agrees member by member)."""
         firms = self.f.vendor_members
         return (a != NO_VENDOR and bool(firms[a])) or (b != NO_VENDOR and bool(firms[b]))
+
+    def same_value(self, ci: int, ri: int) -> bool:
+        """Is the registered value the contract's, current or original, to within a rupiah's rounding?"""
+        f = self.f
+        registered = f.r_value[ri]
+        return registered > 0 and (abs(registered - f.c_nilai[ci]) <= VALUE_ROUNDING
+                                   or abs(registered - f.c_nilai_awal[ci]) <= VALUE_ROUNDING)
+
+    def despite_vendor(self, ci: int, ri: int, a: Assessment) -> Assessment | None:
+        """``a`` (assessed in full: not ``discard_contradicted``) weighed instead of vetoed where only
+        who registered contradicts it and the number (the same, or the same normalized) and the value
+        (:meth:`same_value`) say which project; ``None`` where that is not so."""
+        if a.number not in (EXACT, NORMALIZED) or not only_who_contradicts(a) or not self.same_value(ci, ri):
+            return None
+        return as_other_name(a)
 
     def title(self, raw: str) -> str:
         key = self._title.get(raw)
@@ -224,17 +253,19 @@ class Evaluator:
         """The link's explanation. Shared between links with the same evidence: a million links must
         not carry a million dictionaries."""
         a = assessment
-        key = (method, a.number, a.npwp, a.vendor, a.value_ratio, a.date_gap, a.title, a.consortium)
+        key = (method, a.number, a.npwp, a.vendor, a.value_ratio, a.date_gap, a.title, a.consortium, a.other_name)
         found = self._details.get(key)
         if found is None:
-            _, number, npwp, vendor, ratio, gap, title, consortium = key
+            _, number, npwp, vendor, ratio, gap, title, consortium, other_name = key
             values: dict[str, Any] = {"number": number, "npwp": npwp, "vendor": vendor, "value_ratio": ratio,
                                       "date_gap_days": gap}
             if title is not None:
                 values["title"] = title
             if consortium:
                 values["consortium"] = True
-            values["reason"] = explain(method, number, npwp, vendor, ratio, gap, title, consortium)
+            if other_name:
+                values["other_name"] = True
+            values["reason"] = explain(method, number, npwp, vendor, ratio, gap, title, consortium, other_name)
             found = self._details[key] = MappingProxyType(values)
         return found
 
@@ -300,6 +331,27 @@ def acceptable_by_npwp(a: Assessment) -> bool:
     return not a.contradictions and project_points(a) >= 2
 
 
+def only_who_contradicts(a: Assessment) -> bool:
+    """Whether ``a`` is contradicted, and only by who registered (NPWP, vendor name)."""
+    return bool(a.contradictions) and WHO.issuperset(a.contradictions)
+
+
+def as_other_name(a: Assessment) -> Assessment:
+    """``a`` linked despite who registered: flagged, and scored below the links whose vendor agrees."""
+    return replace(a, score=min(a.score, OTHER_NAME_SCORE), other_name=True, shared=False)
+
+
+def fits_by_project(a: Assessment) -> bool:
+    """Stage 6: with no number naming the contract and who registered unknown or other, the project
+    alone must fit — the value (the caller checked it to the rupiah), coverage within the contract's
+    period and starting with it, and the same title (assessed ``with_title``)."""
+    return (
+        (not a.contradictions or only_who_contradicts(a))
+        and a.date_gap == 0 and a.start_diff <= FITTING_START_DAYS
+        and a.title is not None and a.title >= FITTING_TITLE
+    )
+
+
 def acceptable_by_fuzzy(a: Assessment) -> bool:
     """Stage 3: who (NPWP, vendor name, or a number one edit away) and which project."""
     if a.contradictions:
@@ -334,7 +386,7 @@ _NUMBER_TEXT = {
 
 def explain(
     method: str, number: str | None, npwp: str | None, vendor: float | None, ratio: float | None, gap: int,
-    title: float | None, consortium: bool = False,
+    title: float | None, consortium: bool = False, other_name: bool = False,
 ) -> str:
     """One Indonesian sentence saying why a pair was linked."""
     parts = [_NUMBER_TEXT[number]]
@@ -347,4 +399,6 @@ def explain(
     parts.append("masa kepesertaan sesuai masa kontrak" if gap == 0 else f"masa kepesertaan berjarak {gap} hari")
     if title is not None:
         parts.append(f"nama paket mirip {title:.0%}")
+    if other_name:
+        parts.append(OTHER_NAME_TEXT)
     return f"{method}: " + "; ".join(parts)

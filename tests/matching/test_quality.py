@@ -254,8 +254,6 @@ def test_on_the_demo_noise_the_links_are_exactly_the_truths() -> None:
     assert measured.found == measured.truth
 
 
-@pytest.mark.xfail(reason="issue 18: a registration under another name than the contract's is not linked yet",
-                   strict=True)
 def test_on_high_noise_precision_and_recall_hold_over_several_seeds() -> None:
     """A year of careless clerks (``--noise high``): registrations by a consortium (KSO), its lead or
     partner, or under another firm's name; more blank NPWPs and numbers; more numbers shared by OPDs."""
