@@ -261,3 +261,8 @@ def test_on_high_noise_precision_and_recall_hold_over_several_seeds() -> None:
     print(f"\nhigh noise, seeds {SEEDS} x {HIGH_NOISE_CONTRACTS} contracts: {measured}")
     assert measured.precision >= 0.995
     assert measured.recall >= 0.99
+    for seed, found, truth in zip(SEEDS, measured.found, measured.truth, strict=True):  # no seed hides behind others
+        assert len(found & truth) / len(found) >= 0.995, seed
+        assert len(found & truth) / len(truth) >= 0.99, seed
+    # Ambiguities are a human's work: a few per thousand contracts, not one registration in ten.
+    assert measured.ambiguous <= len(SEEDS) * HIGH_NOISE_CONTRACTS // 200
