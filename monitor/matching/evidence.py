@@ -265,6 +265,7 @@ class Evaluator:
                 values["consortium"] = True
             if other_name:
                 values["other_name"] = True
+            values["evidence"] = decided_by(a)
             values["reason"] = explain(method, number, npwp, vendor, ratio, gap, title, consortium, other_name)
             found = self._details[key] = MappingProxyType(values)
         return found
@@ -329,6 +330,26 @@ def project_points(a: Assessment) -> int:
 def acceptable_by_npwp(a: Assessment) -> bool:
     """Stage 2: the NPWP agrees (the caller checked); does the project?"""
     return not a.contradictions and project_points(a) >= 2
+
+
+def decided_by(a: Assessment) -> list[str]:
+    """The evidence that agreed, for a reviewer to read at a glance: ``number`` (the same, normalized
+    or a typo), ``value`` (within 15%), ``dates`` (coverage within the contract's period),
+    ``vendor`` or ``consortium_member``, ``npwp``, ``title`` (80% alike)."""
+    agreed = []
+    if a.number in (EXACT, NORMALIZED, NEAR):
+        agreed.append("number")
+    if a.value_ratio is not None and a.value_ratio >= VALUE_AGREES:
+        agreed.append("value")
+    if a.date_gap == 0:
+        agreed.append("dates")
+    if a.vendor is not None and a.vendor >= VENDOR_CONTRADICTS:
+        agreed.append("consortium_member" if a.consortium else "vendor")
+    if a.npwp == "same":
+        agreed.append("npwp")
+    if a.title is not None and a.title >= FITTING_TITLE:
+        agreed.append("title")
+    return agreed
 
 
 def only_who_contradicts(a: Assessment) -> bool:

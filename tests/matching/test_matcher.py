@@ -37,6 +37,7 @@ def test_the_number_as_written_links_exactly_with_full_score() -> None:
     assert link is not None and link.registration_id == r.id
     assert link.method == "exact" and link.score == 1.0
     assert link.details["number"] == "exact" and link.details["npwp"] == "same"
+    assert link.details["evidence"] == ["number", "value", "dates", "npwp"]
     assert "nomor kontrak sama persis" in link.details["reason"]
 
 
@@ -144,6 +145,7 @@ def test_a_partner_registering_for_the_consortium_agrees_as_its_member() -> None
     assert link is not None and link.registration_id == r.id and link.method == "exact"
     assert link.details["consortium"] is True and link.details["vendor"] == 1.0
     assert "anggota KSO: nama penyedia sama" in link.details["reason"]
+    assert link.details["evidence"] == ["number", "value", "dates", "consortium_member"]
 
 
 def test_a_consortium_registered_under_its_own_name_agrees_with_its_lead_on_the_contract() -> None:
@@ -172,6 +174,7 @@ def test_a_registration_under_another_firms_name_links_by_number_and_value_for_r
     assert link.score <= 0.75 and link.details["other_name"] is True
     assert link.details["npwp"] == "different" and link.details["vendor"] < 0.7
     assert link.details["reason"].endswith("penyedia berbeda: kemungkinan anggota KSO / nama lain")
+    assert link.details["evidence"] == ["number", "value", "dates"]  # what decided: the project, not who
 
 
 def test_a_number_written_differently_under_another_name_links_too() -> None:
@@ -261,6 +264,7 @@ def test_a_blank_number_under_another_name_links_the_one_contract_its_project_fi
     assert pairs(result) == {(c.id, r.id)}
     link = link_of(result, c)
     assert link is not None and link.method == "fuzzy" and link.details["other_name"] is True
+    assert link.details["evidence"] == ["value", "dates", "title"]
 
 
 def test_a_blank_number_under_another_name_fitting_two_contracts_is_left_to_a_human() -> None:
