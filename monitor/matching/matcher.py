@@ -313,13 +313,13 @@ class _Matcher(Assignment):
         self.assign(5, self._still_free(self.other_named))
 
     def by_value(self) -> None:
-        """Stage 6: a registration naming no contract by its number (blank, or a typo of no contract's
-        number) and registered under another name, linked by value, dates and title alone — only if
-        exactly one free contract fits (:func:`~monitor.matching.evidence.fits_by_project`) and fits
-        clearly better than the next; several fitting are a human's."""
+        """Stage 6: a registration still unlinked — its number blank or a typo of the contract's (one
+        typed as another contract's number was weighed there), most often made under another name —
+        linked by value to the rupiah, dates and title alone, only if exactly one free contract fits
+        (:func:`~monitor.matching.evidence.fits_by_project`) and fits clearly better than the next
+        candidate of that value; several fitting, or one not clearly better, are a human's."""
         f, ev = self.ev.f, self.ev
-        pending = [ri for ri, settled in enumerate(self.settled)
-                   if not settled and f.r_value[ri] > 0]
+        pending = [ri for ri, settled in enumerate(self.settled) if not settled and f.r_value[ri] > 0]
         if not pending:
             return
         by_value: dict[int, list[int]] = {}
@@ -327,6 +327,7 @@ class _Matcher(Assignment):
             if held == FREE:
                 for value in {f.c_nilai[ci], f.c_nilai_awal[ci]}:
                     by_value.setdefault(value, []).append(ci)
+        chosen: dict[int, list[Candidate]] = {}
         for ri in pending:
             value, forbidden = f.r_value[ri], self.forbidden.get(ri, ())
             near = {ci for v in range(value - VALUE_ROUNDING, value + VALUE_ROUNDING + 1) for ci in by_value.get(v, ())}
@@ -344,9 +345,11 @@ class _Matcher(Assignment):
                 self.ambiguous.append(Ambiguity(self.registration_ids[ri], contract_ids, score))
                 self.settled[ri] = 1
                 continue
-            self.link_assessed(ci, ri, 6, as_other_name(a) if a.contradictions else a)
-            for v in {f.c_nilai[ci], f.c_nilai_awal[ci]}:
-                by_value[v].remove(ci)
+            if a.contradictions:
+                a = as_other_name(a)
+            chosen[ri] = [(a.score, ci, a)]
+        # One-to-one, as every stage: a registration made again (after a batal) supersedes the first.
+        self.assign(6, chosen)
 
     def _still_free(self, found: dict[int, list[Candidate]]) -> dict[int, list[Candidate]]:
         """The candidates of registrations still unsettled, among contracts still free."""

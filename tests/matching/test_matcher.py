@@ -267,6 +267,15 @@ def test_a_blank_number_under_another_name_links_the_one_contract_its_project_fi
     assert link.details["evidence"] == ["value", "dates", "title"]
 
 
+def test_a_blank_number_under_another_name_registered_again_after_a_batal_supersedes_it() -> None:
+    c = contract()
+    cancelled = registration(None, status="batal", tanggal_daftar=date(2026, 3, 8), **OTHER_FIRM)
+    again = registration(None, tanggal_daftar=date(2026, 3, 12), **OTHER_FIRM)
+    result = run([c], [cancelled, again])
+    assert pairs(result) == {(c.id, again.id)}
+    assert result.superseded == {cancelled.id: c.id}
+
+
 def test_a_blank_number_under_another_name_fitting_two_contracts_is_left_to_a_human() -> None:
     first = contract("1/SPK/2026")
     second = contract("2/SPK/2026", penyedia="CV. Sinar Jaya", npwp=None)
