@@ -24,6 +24,8 @@ from monitor.matching.normalize import contract_number_key, npwp_key, vendor_key
 from monitor.records import ContractState, RegistrationState
 
 NO_VENDOR = -1  # a vendor name with nothing left after normalization
+# Every consortium mark (monitor.matching.consortium) holds one of these once spaces and dots are out.
+_CONSORTIUM_HINTS = ("KSO", "JO", "KONSORSIUM", "KERJASAMA")
 NO_NPWP = 0
 _UNSET = -2  # vendor id not looked up yet
 NO_KEY = -1  # the hash of a blank contract number (no str hashes to -1)
@@ -153,8 +155,11 @@ class Features:
 
 def member_keys(raw: str) -> tuple[str, ...]:
     """The normalized names of a consortium's members (``KSO PT. Karya Abadi - CV. Mitra Jaya``:
-    ``KARYA ABADI``, ``MITRA JAYA``); ``()`` for a name that is not a consortium's."""
-    if not is_consortium(raw):
+    ``KARYA ABADI``, ``MITRA JAYA``); ``()`` for a name that is not a consortium's. Most names hold
+    no consortium mark even with dots and spaces taken out (``K.S.O.``, ``J O``, ``Kerja Sama``):
+    those skip the parser's expressions, a million names a run."""
+    squeezed = "".join(raw.upper().split()).replace(".", "")
+    if not any(mark in squeezed for mark in _CONSORTIUM_HINTS) or not is_consortium(raw):
         return ()
     return tuple(key for member in members(raw) if (key := vendor_key(member)))
 

@@ -274,14 +274,25 @@ class _Matcher(Assignment):
         """Registrations naming the same number, which names several contracts (one per OPD) or one
         contract several of them name: the title joins the evidence, as a person would read it."""
         contested: dict[int, list[Candidate]] = {}
+        f = self.ev.f
+        contract_keys: dict[int, str | None] = {}  # the group's contracts meet every registration of it
         for ri in group:
             forbidden = self.forbidden.get(ri, ()) if self.forbidden else ()
             found = found_at[ri]
             candidates, other_named = [], []
+            key = f.registration_key(ri)
             for ci in several[ri] if found == SEVERAL else (found,):
-                number = self.ev.number_relation(ci, ri)
-                if ci in forbidden or number not in (EXACT, NORMALIZED):  # not: two keys sharing a hash
+                if ci in forbidden:
                     continue
+                if f.typed_exactly(ci, ri):
+                    number = EXACT
+                else:
+                    ckey = contract_keys.get(ci, NOT_YET)
+                    if ckey is NOT_YET:
+                        ckey = contract_keys[ci] = f.contract_key(ci)
+                    if ckey != key:  # two keys sharing a hash
+                        continue
+                    number = NORMALIZED
                 a = self.ev.assess(ci, ri, number, with_title=True, discard_contradicted=True)
                 if not a.contradictions:
                     candidates.append((a.score, ci, a))
@@ -351,6 +362,14 @@ class _Matcher(Assignment):
         # One-to-one, as every stage: a registration made again (after a batal) supersedes the first.
         self.assign(6, chosen)
 
+    def _waits(self, ri: int) -> bool:
+        """Does registration ``ri`` wait for stage 5: its number and value to the rupiah name a contract
+        still free, under another vendor's name? The NPWP and fuzzy stages then leave it alone: the
+        NPWP or name it typed is the firm that registered for that contract, not a clue to the firm's
+        own contracts."""
+        found = self.other_named.get(ri)
+        return found is not None and any(self.holder[ci] == FREE for _, ci, _ in found)
+
     def _still_free(self, found: dict[int, list[Candidate]]) -> dict[int, list[Candidate]]:
         """The candidates of registrations still unsettled, among contracts still free."""
         return {
@@ -362,14 +381,9 @@ class _Matcher(Assignment):
         """A registration whose typed number names a contract it did not get (contradicted, a
         disagreeing value, taken by a better or a confirmed registration) may only go to another
         contract whose number its own could be a typo of: the NPWP and fuzzy stages must not hand it
-        to another contract of the same contractor. One whose number and value to the rupiah name a
-        contract still free, under another vendor's name (stage 5), waits for that contract: the NPWP
-        or name it typed is the firm that registered for it, not a clue to that firm's own contracts."""
-        named, holder = self.named, self.holder
+        to another contract of the same contractor."""
+        named = self.named
         for ri in [ri for ri in found if named[ri]]:
-            if any(holder[ci] == FREE for _, ci, _ in self.other_named.get(ri, ())):
-                del found[ri]
-                continue
             kept = [c for c in found[ri] if c[2].number not in (DIFFERENT, None)]
             if kept:
                 found[ri] = kept
@@ -387,7 +401,8 @@ class _Matcher(Assignment):
     def _by_npwp(self, part: Part | None) -> None:
         f = self.ev.f
         pending = {ri: npwp for ri, npwp in enumerate(f.r_npwp)
-                   if npwp and not self.settled[ri] and f.r_value[ri] > 0 and _in_part(_spread(npwp), part)}
+                   if npwp and not self.settled[ri] and f.r_value[ri] > 0 and _in_part(_spread(npwp), part)
+                   and not self._waits(ri)}
         if not pending:
             return
         wanted = set(pending.values())
@@ -426,7 +441,7 @@ class _Matcher(Assignment):
     def by_fuzzy(self) -> None:
         """Stage 3. On a big run the candidates are looked for in two processes, each for half of
         the free contracts; either way they are assigned in registration and contract order."""
-        pending = [ri for ri in range(len(self.registrations)) if not self.settled[ri]]
+        pending = [ri for ri in range(len(self.registrations)) if not self.settled[ri] and not self._waits(ri)]
         free = [ci for ci in range(len(self.contracts)) if self.holder[ci] == FREE]
         if not pending or not free:
             return
@@ -450,6 +465,7 @@ def _value_agrees(a: Assessment) -> bool:
     return a.value_ratio is None or a.value_ratio >= VALUE_AGREES
 
 
+NOT_YET = "not yet computed"  # a marker no number key can be (keys are upper case, "/"-joined)
 NONE, SEVERAL = -1, -2  # no contract has the registration's number key; several do (see _same_keys)
 
 
