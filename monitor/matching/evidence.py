@@ -4,7 +4,10 @@ Each piece of evidence is a similarity in 0..1; the *score* is their weighted me
 that exist (a blank NPWP is no evidence either way) and ranks candidates. A *contradiction* vetoes a
 pair whatever its score: a different NPWP, a clearly different vendor, a value far off, or periods
 months apart. This is what stops a typo that turns one contract's number into another's from
-linking the wrong contract.
+linking the wrong contract. Who registered (NPWP, vendor) is the one contradiction that is weighed
+instead where the project's own evidence is strong — the number and the value to the rupiah
+(:meth:`Evaluator.despite_vendor`), or without a number the value, dates and title of the only
+contract that fits (:func:`fits_by_project`): a consortium's partner registers under its own name.
 
 Without a matching number, NPWP and vendor name only say *who* registered, not *which* project:
 a contractor with an unregistered APBD contract may well have registered a private project of a
@@ -92,27 +95,31 @@ class Evaluator:
         self._details: dict[tuple[Any, ...], Mapping[str, Any]] = {}
 
     def vendor_similarity(self, a: int, b: int) -> float | None:
-        """Similarity of two vendor ids: of their names, or where either is a consortium the best of
-        any member with any member (a KSO registered by its lead, a partner registering for the KSO).
-        Not cached: pairs of distinct names seldom meet twice (under one in ten), and a cache of them
-        grew by a hundred megabytes at a million records."""
-        if a == NO_VENDOR or b == NO_VENDOR:
-            return None
-        if a == b:
-            return 1.0
-        names = self.f.vendor_names
-        best = vendor_similarity(names[a], names[b])
-        firms = self.f.vendor_members
-        if firms[a] or firms[b]:
-            for x in firms[a] or (names[a],):
-                for y in firms[b] or (names[b],):
-                    best = max(best, vendor_similarity(x, y))
-        return round(best, 2)
+        """Similarity of two vendor ids (see :meth:`vendor_evidence`)."""
+        return self.vendor_evidence(a, b)[0]
 
-    def consortium(self, a: int, b: int) -> bool:
-        """Whether either vendor id is a consortium's (its name then agrees member by member)."""
-        firms = self.f.vendor_members
-        return (a != NO_VENDOR and bool(firms[a])) or (b != NO_VENDOR and bool(firms[b]))
+    def vendor_evidence(self, a: int, b: int) -> tuple[float | None, bool]:
+        """Similarity of two vendor ids — of their names, or where they do not agree whole and either
+        is a consortium, the best of any member with any member (a KSO registered by its lead, a
+        partner registering for the KSO) — and whether the members decided. Not cached: pairs of
+        distinct names seldom meet twice (under one in ten), and a cache of them grew by a hundred
+        megabytes at a million records."""
+        if a == NO_VENDOR or b == NO_VENDOR:
+            return None, False
+        if a == b:
+            return 1.0, False
+        f = self.f
+        names = f.vendor_names
+        whole = vendor_similarity(names[a], names[b])
+        if whole >= VENDOR_CONTRADICTS:
+            return round(whole, 2), False
+        firms_a, firms_b = f.vendor_members(a), f.vendor_members(b)
+        if not firms_a and not firms_b:
+            return round(whole, 2), False
+        best = max(vendor_similarity(x, y) for x in firms_a or (names[a],) for y in firms_b or (names[b],))
+        if round(best, 2) >= VENDOR_CONTRADICTS:
+            return round(best, 2), True
+        return round(max(whole, best), 2), False
 
     def same_value(self, ci: int, ri: int) -> bool:
         """Is the registered value the contract's, current or original, to within a rupiah's rounding?"""
@@ -192,14 +199,11 @@ class Evaluator:
                 if discard_contradicted:  # the caller throws the pair away: weigh nothing more
                     return Assessment(0.0, number, npwp, None, None, 0, 0, 0.0, None, contradictions)
         if npwp != "same":
-            c_vendor, r_vendor = f.contract_vendor(ci), f.registration_vendor(ri)
-            vendor = self.vendor_similarity(c_vendor, r_vendor)
+            vendor, consortium = self.vendor_evidence(f.contract_vendor(ci), f.registration_vendor(ri))
             if vendor is not None:
                 total += _W_VENDOR * vendor
                 weight += _W_VENDOR
-                if vendor >= VENDOR_CONTRADICTS:
-                    consortium = self.consortium(c_vendor, r_vendor)
-                else:
+                if vendor < VENDOR_CONTRADICTS:
                     contradictions += ("penyedia",)
                     if discard_contradicted:
                         return Assessment(0.0, number, npwp, vendor, None, 0, 0, 0.0, None, contradictions)

@@ -4,9 +4,8 @@ At a million records the cost of matching is memory traffic, not arithmetic: tou
 object for each of its fields is a cache miss each time. So each side is read once, in order, and
 every later comparison reads small contiguous arrays (an NPWP as an integer, values in rupiah, dates
 as day ordinals). Vendor names are normalized only when a comparison needs one (an NPWP missing),
-into the id of the normalized name; a consortium's id also holds its members' normalized names
-(:mod:`monitor.matching.consortium`), read once per distinct name so that comparing two vendors
-member by member costs no parsing.
+into the id of the normalized name; a consortium's members' normalized names
+(:mod:`monitor.matching.consortium`) are read once per id, when two names do not agree whole.
 """
 
 from __future__ import annotations
@@ -75,9 +74,11 @@ class Features:
     def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState],
                  contract_side: ContractSide | None = None) -> None:
         self.vendor_names: list[str] = []  # vendor id -> normalized name
-        # Vendor id -> its members' normalized names if it is a consortium, () for a single firm.
-        self.vendor_members: list[tuple[str, ...]] = []
-        self._vendor_ids: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._vendor_raw: list[str] = []  # vendor id -> the first raw name seen with it
+        # Vendor id -> its members' normalized names if it is a consortium, () for a single firm: read
+        # when first needed (names that agree whole never need it).
+        self._vendor_members: dict[int, tuple[str, ...]] = {}
+        self._vendor_ids: dict[str, int] = {}
         self._raw_vendor: dict[str, int] = {}
         self._c_penyedia = column(contracts, "penyedia")
         self._r_penyedia = column(registrations, "penyedia")
@@ -135,21 +136,28 @@ class Features:
         return found
 
     def vendor(self, raw: str) -> int:
-        """The id of a raw vendor name's normalized form and, for a consortium, its members' (cached by
-        the raw text: names repeat). A consortium and a firm whose names normalize alike keep two ids."""
+        """The id of a raw vendor name's normalized form (cached by the raw text: names repeat)."""
         found = self._raw_vendor.get(raw)
         if found is None:
             key = vendor_key(raw)
             if not key:
                 found = NO_VENDOR
             else:
-                firms = member_keys(raw)
-                found = self._vendor_ids.get((key, firms))
+                found = self._vendor_ids.get(key)
                 if found is None:
-                    found = self._vendor_ids[(key, firms)] = len(self.vendor_names)
+                    found = self._vendor_ids[key] = len(self.vendor_names)
                     self.vendor_names.append(key)
-                    self.vendor_members.append(firms)
+                    self._vendor_raw.append(raw)
             self._raw_vendor[raw] = found
+        return found
+
+    def vendor_members(self, vendor: int) -> tuple[str, ...]:
+        """The normalized names of a consortium vendor id's members, ``()`` for a single firm. Read from
+        the first raw name of that id: a consortium's name keeps its mark in every spelling of it, and
+        a firm's name that normalizes like a consortium's is not met."""
+        found = self._vendor_members.get(vendor)
+        if found is None:
+            found = self._vendor_members[vendor] = member_keys(self._vendor_raw[vendor])
         return found
 
 

@@ -18,6 +18,18 @@ stages, each only among what earlier stages left free:
 
 4. **exact / normalized despite the value** — a number match whose value disagrees (60-85%) is
    linked last, if nothing fitted better: an under-declared value is the premium rule's business.
+5. **exact / normalized despite who registered** — a number match contradicted only by the NPWP or
+   the vendor's name, whose registered value is the contract's to the rupiah and whose dates agree:
+   a KSO's partner, the consortium under its own name or a firm lending its name registered it.
+   Such a registration waits here (stages 2 and 3 leave it alone), is linked with a score of at most
+   0.75 and says so in its details (``other_name``).
+6. **value, dates and title** — a registration still unlinked (its number blank or a typo of the
+   contract's, most often under another name) is linked only to the one free contract of its value
+   whose coverage and title fit, when it fits clearly better than the next; otherwise it is a
+   human's (:class:`~checks.base.Ambiguity`).
+
+A consortium's name agrees with a vendor on the other side when any member agrees with any member
+(:mod:`monitor.matching.consortium`, read once per distinct name in :mod:`.features`).
 
 Within a stage, pairs are assigned one-to-one (:mod:`monitor.matching.assignment`): ties go to a
 human as an :class:`~checks.base.Ambiguity`, and a re-registration supersedes the older one; a final
