@@ -2,9 +2,13 @@
 add at BPJS, and ground truth to measure precision and recall.
 
     .venv/bin/python bench/matching.py [--contracts 1000000] [--seed 1] [--fuzzy-share 0.08] [--registered 0.92]
-                                       [--shuffled]
+                                       [--shuffled] [--noise normal|high]
 
 Prints generation time, matching time (wall and CPU, per stage), peak RSS and precision/recall.
+``--noise high`` adds the demo's high noise level (monitor.demo.plan.NOISES, the same shares): contracts
+won by a consortium (KSO) registered by the consortium, its lead or its partner, registrations under
+another firm's name, more blank NPWPs and numbers, more OPDs numbering per PPK per month (numbers
+shared between OPDs). Its draws come from a stream of their own: the normal year stays the same.
 Not a test. The generated records are laid out in memory as monitor.check.context loads them (rows in
 id order, vendor names, NPWPs and dates interned), since at this size memory traffic is the cost.
 """
@@ -12,7 +16,6 @@ id order, vendor names, NPWPs and dates interned), since at this size memory tra
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import gc
 import os
 import random
@@ -26,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from monitor.demo.plan import NOISES, Noise
 from monitor.matching.matcher import _Matcher
 from monitor.records import ContractState, RegistrationState
 
@@ -48,22 +52,26 @@ class Year:
     truth: set[tuple[int, int]]  # (contract id, registration id)
 
 
-def generate(n: int, seed: int, fuzzy_share: float = 0.08, registered: float = 0.92, shuffled: bool = False) -> Year:
+def generate(n: int, seed: int, fuzzy_share: float = 0.08, registered: float = 0.92, shuffled: bool = False,
+             noise: Noise = NOISES["normal"]) -> Year:
     """A year of ``n`` contracts, signed through the year in order (so imported in date order), and
     their registrations listed as BPJS numbers them, by date; ``shuffled`` lists them at random."""
     rng = random.Random(seed)
+    noisy = random.Random(f"{seed}:noise")  # the high noise's own draws (see the module docstring)
     year = 2026
     vendors = []
     for i in range(max(50, n // 15)):
         name = f"{rng.choice(WORDS_A)} {rng.choice(WORDS_B)} {i}"
         vendors.append((rng.choice(("PT", "CV")), name, f"{rng.randrange(10**14, 10**15 - 1):015d}"))
+    per_ppk = {opd for opd in OPDS if int(opd[3:]) % 3 == 1 or noisy.random() < noise.shared_numbers}
     counters: dict[str, int] = {}
     contracts: list[ContractState] = []
+    partners: dict[int, tuple[str, str, str]] = {}  # contract id -> the KSO partner of its vendor
     for ci in range(n):
         opd = OPDS[int(rng.random() ** 2 * len(OPDS))]
         month = 1 + ci * 12 // n
         seq = counters[opd] = counters.get(opd, 0) + 1
-        style = int(opd[3:]) % 3
+        style = 1 if opd in per_ppk else int(opd[3:]) % 3
         if style == 0:
             nomor = f"{seq:03d}/{1 + int(rng.random() * 20):02d}/SPK-{opd}/{ROMAN[month]}/{year}"
         elif style == 1:
@@ -76,10 +84,17 @@ def generate(n: int, seed: int, fuzzy_share: float = 0.08, registered: float = 0
         start = signed + timedelta(days=int(rng.random() * 10))
         end = start + timedelta(days=60 + int(rng.random() * 150))
         amended = rng.random() < 0.1
+        nama_paket = f"{rng.choice(WORKS)} {rng.choice(PLACES)}"
+        penyedia, npwp_penyedia = f"{form}. {name}", None if rng.random() < 0.04 else npwp
+        if noise.consortium and noisy.random() < noise.consortium:
+            partner = partners[ci] = vendors[int(noisy.random() * len(vendors))]
+            if noisy.random() < 0.6:  # SPSE names the consortium (else only its lead)
+                penyedia = f"KSO {penyedia} - {partner[0]}. {partner[1]}"
+                npwp_penyedia = None if noisy.random() < 0.5 else npwp_penyedia
         contracts.append(ContractState(
             id=ci, opd=opd, opd_known=True, nomor_kontrak=nomor,
-            nama_paket=f"{rng.choice(WORKS)} {rng.choice(PLACES)}", penyedia=sys.intern(f"{form}. {name}"),
-            npwp_penyedia=None if rng.random() < 0.04 else npwp, tanggal_kontrak=signed, tanggal_mulai=start,
+            nama_paket=nama_paket, penyedia=sys.intern(penyedia),
+            npwp_penyedia=npwp_penyedia, tanggal_kontrak=signed, tanggal_mulai=start,
             nilai_awal=nilai, nilai=int(nilai * 1.08) if amended else nilai, tanggal_selesai_awal=end,
             tanggal_selesai=end + timedelta(days=30) if amended else end,
         ))
@@ -88,19 +103,44 @@ def generate(n: int, seed: int, fuzzy_share: float = 0.08, registered: float = 0
 
     def register(c: ContractState, number: str | None, day: int, status: str = "aktif") -> None:
         # Like monitor.check.context, which interns what repeats (vendor names, NPWPs) when it loads rows.
-        form, name = c.penyedia.split(". ", 1)
+        form, name = c.penyedia.removeprefix("KSO ").split(" - ")[0].split(". ", 1)
         vendor = f"{name.upper()}, {form}" if rng.random() < 0.5 else f"{form} {name.upper()}"
         if rng.random() < 0.06:
             vendor = vendor[:3] + vendor[4:]
+        npwp = None if rng.random() < 0.12 else c.npwp_penyedia
+        if noise.name != "normal":
+            vendor, npwp, number = _under_another_name(c, vendor, npwp, number)
         registrations.append(RegistrationState(
             id=len(registrations), nomor_registrasi=f"JK{year}{len(registrations):08d}", nomor_kontrak=number,
-            nama_proyek=c.nama_paket.upper(), penyedia=sys.intern(vendor),
-            npwp_penyedia=None if rng.random() < 0.12 else c.npwp_penyedia,
+            nama_proyek=c.nama_paket.upper(), penyedia=sys.intern(vendor), npwp_penyedia=npwp,
             nilai_kontrak_terdaftar=c.nilai_awal, iuran_dibayar=c.nilai_awal * 24 // 10000,
             tanggal_daftar=c.tanggal_kontrak + timedelta(days=day), masa_awal=c.tanggal_mulai or c.tanggal_kontrak,
             masa_akhir=c.tanggal_selesai_awal, status=status,
         ))
         truth.add((c.id, registrations[-1].id))
+
+    def _under_another_name(c: ContractState, vendor: str, npwp: str | None,
+                            number: str | None) -> tuple[str, str | None, str | None]:
+        """Who registered, at the high noise level: the consortium under its own name, its lead or its
+        partner alone, or an unrelated firm; more NPWPs and exactly typed numbers left blank."""
+        # Drawn per contract: a registration made again after a batal is made by the same firm.
+        draws = random.Random(f"{seed}:noise:{c.id}").random
+        partner = partners.get(c.id)
+        if partner is not None:
+            r = draws()
+            if r < 0.4:
+                vendor = f"KSO {vendor} - {partner[0]} {partner[1].upper()}"
+                npwp = None if draws() < 0.7 else npwp
+            elif r >= 0.7:
+                vendor, npwp = f"{partner[1].upper()}, {partner[0]}", partner[2]
+        elif draws() < noise.other_name:
+            form, name, npwp = vendors[int(draws() * len(vendors))]
+            vendor = f"{form} {name.upper()}"
+        if npwp is not None and draws() < noise.blank_npwp:
+            npwp = None
+        if number == c.nomor_kontrak and draws() < noise.blank_number:
+            number = None
+        return vendor, npwp, number
 
     for c in contracts:
         if rng.random() >= registered:
@@ -138,11 +178,16 @@ def generate(n: int, seed: int, fuzzy_share: float = 0.08, registered: float = 0
     if not shuffled:
         registrations.sort(key=lambda r: r.tanggal_daftar)
     renumbered = {r.id: i for i, r in enumerate(registrations)}
+    # Text the export gives each row anew (registration number, title); monitor.check.context interns
+    # vendor names, NPWPs and dates and shares a typed contract number with the contract's when they
+    # are equal; so does this generator.
     dates: dict[date, date] = {}
     registrations = [
-        dataclasses.replace(
-            r, id=i, **{name: _fresh(getattr(r, name)) for name in _TEXT},
-            **{name: dates.setdefault(getattr(r, name), getattr(r, name)) for name in _DATES},
+        r._replace(
+            id=i, nomor_registrasi=_fresh(r.nomor_registrasi), nama_proyek=_fresh(r.nama_proyek),
+            tanggal_daftar=dates.setdefault(r.tanggal_daftar, r.tanggal_daftar),
+            masa_awal=dates.setdefault(r.masa_awal, r.masa_awal),
+            masa_akhir=dates.setdefault(r.masa_akhir, r.masa_akhir),
         )
         for i, r in enumerate(registrations)
     ]
@@ -150,17 +195,9 @@ def generate(n: int, seed: int, fuzzy_share: float = 0.08, registered: float = 0
     return Year(contracts, registrations, truth)
 
 
-# Text the export gives each row anew. monitor.check.context interns vendor names, NPWPs and dates and
-# shares a typed contract number with the contract's when they are equal; so does this generator.
-_TEXT = ("nomor_registrasi", "nama_proyek")
-
-
-_DATES = ("tanggal_daftar", "masa_awal", "masa_akhir")
-
-
-def _fresh(text: str | None) -> str | None:
+def _fresh(text: str) -> str:
     """A new copy of ``text``, allocated now (str() and slicing would return the same object)."""
-    return None if text is None else text.encode().decode()
+    return text.encode().decode()
 
 
 def _reformat(number: str, rng: random.Random) -> str:
@@ -197,9 +234,11 @@ def main() -> None:
     parser.add_argument("--registered", type=float, default=0.92, help="share of contracts registered at BPJS")
     parser.add_argument("--shuffled", action="store_true",
                         help="list registrations in random order, not by date (the worst case for memory)")
+    parser.add_argument("--noise", choices=sorted(NOISES), default="normal",
+                        help="high: registrations under a KSO's, its partner's or another firm's name, and more")
     args = parser.parse_args()
     started = time.perf_counter()
-    year = generate(args.contracts, args.seed, args.fuzzy_share, args.registered, args.shuffled)
+    year = generate(args.contracts, args.seed, args.fuzzy_share, args.registered, args.shuffled, NOISES[args.noise])
     generated = time.perf_counter()
     print(f"generated {len(year.contracts):,} contracts, {len(year.registrations):,} registrations "
           f"in {generated - started:.1f} s; peak RSS {_rss_mb():,.0f} MB")

@@ -18,7 +18,11 @@ from monitor.matching import DecisionError, record_decision
 from monitor.matching.store import load_links
 from monitor.settings import Settings
 
-EXPORT_FIELDS = ("opd", "nomor_kontrak", "nomor_registrasi", "method", "score")
+EXPORT_FIELDS = ("opd", "nomor_kontrak", "nomor_registrasi", "method", "score", "evidence", "other_name")
+# The evidence that decided a link (monitor.matching.evidence.decided_by), as a reviewer reads it.
+EVIDENCE_TEXT = {"number": "nomor", "value": "nilai", "dates": "tanggal", "vendor": "penyedia",
+                 "consortium_member": "anggota KSO", "npwp": "NPWP", "title": "nama paket"}
+OTHER_NAME_TEXT = "penyedia berbeda"
 METHODS = ("exact", "normalized", "npwp", "fuzzy", "manual")
 
 
@@ -97,28 +101,40 @@ def reject_command(obj: CliContext, opd: str, nomor_kontrak: str, nomor_registra
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("--opd", default=None, help="Hanya OPD ini (kode, nama atau alias).")
 @click.option("--method", type=click.Choice(METHODS), default=None, help="Hanya tautan yang dibuat dengan cara ini.")
+@click.option("--weakest-first", is_flag=True,
+              help="Urutkan dari skor terendah: tautan yang paling perlu ditinjau lebih dulu.")
 @pass_cli
-def matches_command(obj: CliContext, fmt: str, opd: str | None, method: str | None) -> None:
-    """Ekspor tautan dari pemeriksaan terakhir (dan keputusan manual sesudahnya)."""
+def matches_command(obj: CliContext, fmt: str, opd: str | None, method: str | None, weakest_first: bool) -> None:
+    """Ekspor tautan dari pemeriksaan terakhir (dan keputusan manual sesudahnya), dengan bukti yang
+    memutuskan tiap tautan (nomor, nilai, tanggal, penyedia atau anggota KSO, NPWP, nama paket)."""
     code = None if opd is None else resolve_opd(obj.settings, opd)
     with obj.app.sessions() as session:
-        rows = load_links(session, opd=code, method=method)
+        rows = load_links(session, opd=code, method=method, weakest_first=weakest_first)
         {"json": write_json, "csv": _write_csv, "table": _write_table}[fmt](rows)
 
 
+def evidence_text(row: dict[str, Any]) -> str:
+    """``nomor, nilai, tanggal, anggota KSO; penyedia berbeda``: what decided, in a reviewer's words."""
+    said = ", ".join(EVIDENCE_TEXT.get(item, item) for item in row["evidence"])
+    if row["other_name"]:
+        said = f"{said}; {OTHER_NAME_TEXT}" if said else OTHER_NAME_TEXT
+    return said
+
+
 def _write_csv(rows: Iterable[dict[str, Any]]) -> None:
-    write_csv(rows, EXPORT_FIELDS)
+    write_csv(rows, EXPORT_FIELDS, lambda name, value: "+".join(value) if name == "evidence" else value)
 
 
 def _write_table(rows: Iterable[dict[str, Any]]) -> None:
     table = Table(header_style="bold")
     for header, justify in (("OPD", "left"), ("Nomor kontrak", "left"), ("Nomor registrasi", "left"),
-                            ("Cara", "left"), ("Skor", "right")):
+                            ("Cara", "left"), ("Skor", "right"), ("Bukti", "left")):
         table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
     count = 0
     for row in rows:
         count += 1
-        table.add_row(row["opd"], row["nomor_kontrak"], row["nomor_registrasi"], row["method"], f"{row['score']:.3f}")
+        table.add_row(row["opd"], row["nomor_kontrak"], row["nomor_registrasi"], row["method"], f"{row['score']:.3f}",
+                      evidence_text(row))
     console = Console(file=sys.stdout, markup=False, highlight=False, width=None if sys.stdout.isatty() else 200)
     if count:
         console.print(table)

@@ -19,7 +19,16 @@ from types import MappingProxyType
 from typing import Any
 
 from monitor.compute.columns import MadeWhenLookedAt, Table, column
-from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, Assessment, Evaluator, project_points
+from monitor.matching.evidence import (
+    DIFFERENT,
+    EXACT,
+    NORMALIZED,
+    Assessment,
+    Evaluator,
+    as_other_name,
+    only_who_contradicts,
+    project_points,
+)
 from monitor.matching.features import ContractSide
 from monitor.records import CANCELLED, Ambiguity, ContractState, Link, RegistrationLookups, RegistrationState
 
@@ -290,6 +299,8 @@ class Assignment:
             details, method, score = current, METHODS[self.link_method[ci]], self.link_score[ci]
         else:
             a = self.ev.assess(ci, winner, with_title=self.holder_stage[ci] != 1)
+            if only_who_contradicts(a):  # the holder was linked despite who registered (stages 5, 6)
+                a = as_other_name(a)
             method = _method(a)
             details, score, points = self.ev.details(a, method), a.score, project_points(a)
         losers = sorted(ri for ri in (holder, *others) if ri != winner)

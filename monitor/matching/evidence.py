@@ -4,7 +4,10 @@ Each piece of evidence is a similarity in 0..1; the *score* is their weighted me
 that exist (a blank NPWP is no evidence either way) and ranks candidates. A *contradiction* vetoes a
 pair whatever its score: a different NPWP, a clearly different vendor, a value far off, or periods
 months apart. This is what stops a typo that turns one contract's number into another's from
-linking the wrong contract.
+linking the wrong contract. Who registered (NPWP, vendor) is the one contradiction that is weighed
+instead where the project's own evidence is strong — the number and the value to the rupiah
+(:meth:`Evaluator.despite_vendor`), or without a number the value, dates and title of the only
+contract that fits (:func:`fits_by_project`): a consortium's partner registers under its own name.
 
 Without a matching number, NPWP and vendor name only say *who* registered, not *which* project:
 a contractor with an unregistered APBD contract may well have registered a private project of a
@@ -16,7 +19,7 @@ and a different number typed counts against (:func:`project_points`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -45,6 +48,19 @@ VALUE_CONTRADICTS = 0.6  # registered value below 60% (or above 1/0.6) of the co
 VALUE_AGREES = 0.85
 DATES_CONTRADICT = 180  # days between the coverage period and the contract period
 
+# Who registered (the NPWP, the vendor's name) is weaker evidence than which project: a KSO's partner,
+# the consortium itself or a firm lending its name registers under its own name and NPWP. A pair the
+# number names and the value confirms to the rupiah is not vetoed for these alone (see
+# :func:`despite_vendor`); it links with a score of at most OTHER_NAME_SCORE, for a human to review.
+WHO = frozenset({"npwp", "penyedia"})
+VALUE_ROUNDING = 1  # rupiah: a registered value this close to the contract's is the same value
+OTHER_NAME_SCORE = 0.75
+OTHER_NAME_TEXT = "penyedia berbeda: kemungkinan anggota KSO / nama lain"
+# Without a number, a project fits by value alone only with coverage starting this close to the
+# contract's start and a title at least this similar (stage 6).
+FITTING_START_DAYS = 14
+FITTING_TITLE = 0.8
+
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass is slower to build, and there are millions
 class Assessment:
@@ -58,6 +74,8 @@ class Assessment:
     date_similarity: float
     title: float | None
     contradictions: tuple[str, ...]
+    consortium: bool = False  # the vendor agrees as a consortium's member (one side names a KSO)
+    other_name: bool = False  # linked despite who registered (see WHO): the project's evidence decided
     shared: bool = False  # one of the few assessments shared by every pair on which everything agrees
 
 
@@ -77,14 +95,46 @@ class Evaluator:
         self._details: dict[tuple[Any, ...], Mapping[str, Any]] = {}
 
     def vendor_similarity(self, a: int, b: int) -> float | None:
-        """Similarity of two vendor ids. Not cached: pairs of distinct names seldom meet twice (under
-        one in ten), and a cache of them grew by a hundred megabytes at a million records."""
+        """Similarity of two vendor ids (see :meth:`vendor_evidence`)."""
+        return self.vendor_evidence(a, b)[0]
+
+    def vendor_evidence(self, a: int, b: int) -> tuple[float | None, bool]:
+        """Similarity of two vendor ids — of their names, or where they do not agree whole and either
+        is a consortium, the best of any member with any member (a KSO registered by its lead, a
+        partner registering for the KSO) — and whether the members decided. Not cached: pairs of
+        distinct names seldom meet twice (under one in ten), and a cache of them grew by a hundred
+        megabytes at a million records."""
         if a == NO_VENDOR or b == NO_VENDOR:
-            return None
+            return None, False
         if a == b:
-            return 1.0
-        names = self.f.vendor_names
-        return round(vendor_similarity(names[a], names[b]), 2)
+            return 1.0, False
+        f = self.f
+        names = f.vendor_names
+        whole = vendor_similarity(names[a], names[b])
+        if whole >= VENDOR_CONTRADICTS:
+            return round(whole, 2), False
+        firms_a, firms_b = f.vendor_members(a), f.vendor_members(b)
+        if not firms_a and not firms_b:
+            return round(whole, 2), False
+        best = max(vendor_similarity(x, y) for x in firms_a or (names[a],) for y in firms_b or (names[b],))
+        if round(best, 2) >= VENDOR_CONTRADICTS:
+            return round(best, 2), True
+        return round(max(whole, best), 2), False
+
+    def same_value(self, ci: int, ri: int) -> bool:
+        """Is the registered value the contract's, current or original, to within a rupiah's rounding?"""
+        f = self.f
+        registered = f.r_value[ri]
+        return registered > 0 and (abs(registered - f.c_nilai[ci]) <= VALUE_ROUNDING
+                                   or abs(registered - f.c_nilai_awal[ci]) <= VALUE_ROUNDING)
+
+    def despite_vendor(self, ci: int, ri: int, a: Assessment) -> Assessment | None:
+        """``a`` (assessed in full: not ``discard_contradicted``) weighed instead of vetoed where only
+        who registered contradicts it and the number (the same, or the same normalized) and the value
+        (:meth:`same_value`) say which project; ``None`` where that is not so."""
+        if a.number not in (EXACT, NORMALIZED) or not only_who_contradicts(a) or not self.same_value(ci, ri):
+            return None
+        return as_other_name(a)
 
     def title(self, raw: str) -> str:
         key = self._title.get(raw)
@@ -137,6 +187,7 @@ class Evaluator:
             total, weight = _W_NUMBER * _NUMBER_SIMILARITY[number], _W_NUMBER
 
         npwp = vendor = None
+        consortium = False
         if c_npwp and r_npwp:
             weight += _W_NPWP
             if c_npwp == r_npwp:
@@ -148,7 +199,7 @@ class Evaluator:
                 if discard_contradicted:  # the caller throws the pair away: weigh nothing more
                     return Assessment(0.0, number, npwp, None, None, 0, 0, 0.0, None, contradictions)
         if npwp != "same":
-            vendor = self.vendor_similarity(f.contract_vendor(ci), f.registration_vendor(ri))
+            vendor, consortium = self.vendor_evidence(f.contract_vendor(ci), f.registration_vendor(ri))
             if vendor is not None:
                 total += _W_VENDOR * vendor
                 weight += _W_VENDOR
@@ -198,22 +249,28 @@ class Evaluator:
                 weight += _W_TITLE
 
         return Assessment(
-            round(total / weight, 3), number, npwp, vendor, ratio, gap, start_diff, dates, title, contradictions
+            round(total / weight, 3), number, npwp, vendor, ratio, gap, start_diff, dates, title, contradictions,
+            consortium,
         )
 
     def details(self, assessment: Assessment, method: str) -> Mapping[str, Any]:
         """The link's explanation. Shared between links with the same evidence: a million links must
         not carry a million dictionaries."""
         a = assessment
-        key = (method, a.number, a.npwp, a.vendor, a.value_ratio, a.date_gap, a.title)
+        key = (method, a.number, a.npwp, a.vendor, a.value_ratio, a.date_gap, a.title, a.consortium, a.other_name)
         found = self._details.get(key)
         if found is None:
-            _, number, npwp, vendor, ratio, gap, title = key
+            _, number, npwp, vendor, ratio, gap, title, consortium, other_name = key
             values: dict[str, Any] = {"number": number, "npwp": npwp, "vendor": vendor, "value_ratio": ratio,
                                       "date_gap_days": gap}
             if title is not None:
                 values["title"] = title
-            values["reason"] = explain(method, number, npwp, vendor, ratio, gap, title)
+            if consortium:
+                values["consortium"] = True
+            if other_name:
+                values["other_name"] = True
+            values["evidence"] = decided_by(a)
+            values["reason"] = explain(method, number, npwp, vendor, ratio, gap, title, consortium, other_name)
             found = self._details[key] = MappingProxyType(values)
         return found
 
@@ -279,6 +336,47 @@ def acceptable_by_npwp(a: Assessment) -> bool:
     return not a.contradictions and project_points(a) >= 2
 
 
+def decided_by(a: Assessment) -> list[str]:
+    """The evidence that agreed, for a reviewer to read at a glance: ``number`` (the same, normalized
+    or a typo), ``value`` (within 15%), ``dates`` (coverage within the contract's period),
+    ``vendor`` or ``consortium_member``, ``npwp``, ``title`` (80% alike)."""
+    agreed = []
+    if a.number in (EXACT, NORMALIZED, NEAR):
+        agreed.append("number")
+    if a.value_ratio is not None and a.value_ratio >= VALUE_AGREES:
+        agreed.append("value")
+    if a.date_gap == 0:
+        agreed.append("dates")
+    if a.vendor is not None and a.vendor >= VENDOR_CONTRADICTS:
+        agreed.append("consortium_member" if a.consortium else "vendor")
+    if a.npwp == "same":
+        agreed.append("npwp")
+    if a.title is not None and a.title >= FITTING_TITLE:
+        agreed.append("title")
+    return agreed
+
+
+def only_who_contradicts(a: Assessment) -> bool:
+    """Whether ``a`` is contradicted, and only by who registered (NPWP, vendor name)."""
+    return bool(a.contradictions) and WHO.issuperset(a.contradictions)
+
+
+def as_other_name(a: Assessment) -> Assessment:
+    """``a`` linked despite who registered: flagged, and scored below the links whose vendor agrees."""
+    return replace(a, score=min(a.score, OTHER_NAME_SCORE), other_name=True, shared=False)
+
+
+def fits_by_project(a: Assessment) -> bool:
+    """Stage 6: with no number naming the contract and who registered unknown or other, the project
+    alone must fit — the value (the caller checked it to the rupiah), coverage within the contract's
+    period and starting with it, and the same title (assessed ``with_title``)."""
+    return (
+        (not a.contradictions or only_who_contradicts(a))
+        and a.date_gap == 0 and a.start_diff <= FITTING_START_DAYS
+        and a.title is not None and a.title >= FITTING_TITLE
+    )
+
+
 def acceptable_by_fuzzy(a: Assessment) -> bool:
     """Stage 3: who (NPWP, vendor name, or a number one edit away) and which project."""
     if a.contradictions:
@@ -313,16 +411,19 @@ _NUMBER_TEXT = {
 
 def explain(
     method: str, number: str | None, npwp: str | None, vendor: float | None, ratio: float | None, gap: int,
-    title: float | None,
+    title: float | None, consortium: bool = False, other_name: bool = False,
 ) -> str:
     """One Indonesian sentence saying why a pair was linked."""
     parts = [_NUMBER_TEXT[number]]
     parts.append({"same": "NPWP sama", "different": "NPWP berbeda", None: "NPWP tidak tersedia"}[npwp])
     if vendor is not None:
-        parts.append("nama penyedia sama" if vendor >= 0.995 else f"nama penyedia mirip {vendor:.0%}")
+        said = "nama penyedia sama" if vendor >= 0.995 else f"nama penyedia mirip {vendor:.0%}"
+        parts.append(f"anggota KSO: {said}" if consortium else said)
     if ratio is not None:
         parts.append("nilai sama" if ratio >= 0.999 else f"nilai selisih {1 - ratio:.1%}".replace(".", ","))
     parts.append("masa kepesertaan sesuai masa kontrak" if gap == 0 else f"masa kepesertaan berjarak {gap} hari")
     if title is not None:
         parts.append(f"nama paket mirip {title:.0%}")
+    if other_name:
+        parts.append(OTHER_NAME_TEXT)
     return f"{method}: " + "; ".join(parts)

@@ -4,7 +4,8 @@ At a million records the cost of matching is memory traffic, not arithmetic: tou
 object for each of its fields is a cache miss each time. So each side is read once, in order, and
 every later comparison reads small contiguous arrays (an NPWP as an integer, values in rupiah, dates
 as day ordinals). Vendor names are normalized only when a comparison needs one (an NPWP missing),
-into the id of the normalized name.
+into the id of the normalized name; a consortium's members' normalized names
+(:mod:`monitor.matching.consortium`) are read once per id, when two names do not agree whole.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ from typing import NamedTuple
 
 from monitor.compute.columns import array_from_bytes, column
 from monitor.compute.processes import FORK_MIN_RECORDS, Aside
+from monitor.matching.consortium import is_consortium, members
 from monitor.matching.normalize import contract_number_key, npwp_key, vendor_key
 from monitor.records import ContractState, RegistrationState
 
 NO_VENDOR = -1  # a vendor name with nothing left after normalization
+# Every consortium mark (monitor.matching.consortium) holds one of these once spaces and dots are out.
+_CONSORTIUM_HINTS = ("KSO", "JO", "KONSORSIUM", "KERJASAMA")
 NO_NPWP = 0
 _UNSET = -2  # vendor id not looked up yet
 NO_KEY = -1  # the hash of a blank contract number (no str hashes to -1)
@@ -72,6 +76,10 @@ class Features:
     def __init__(self, contracts: Sequence[ContractState], registrations: Sequence[RegistrationState],
                  contract_side: ContractSide | None = None) -> None:
         self.vendor_names: list[str] = []  # vendor id -> normalized name
+        self._vendor_raw: list[str] = []  # vendor id -> the first raw name seen with it
+        # Vendor id -> its members' normalized names if it is a consortium, () for a single firm: read
+        # when first needed (names that agree whole never need it).
+        self._vendor_members: dict[int, tuple[str, ...]] = {}
         self._vendor_ids: dict[str, int] = {}
         self._raw_vendor: dict[str, int] = {}
         self._c_penyedia = column(contracts, "penyedia")
@@ -141,8 +149,29 @@ class Features:
                 if found is None:
                     found = self._vendor_ids[key] = len(self.vendor_names)
                     self.vendor_names.append(key)
+                    self._vendor_raw.append(raw)
             self._raw_vendor[raw] = found
         return found
+
+    def vendor_members(self, vendor: int) -> tuple[str, ...]:
+        """The normalized names of a consortium vendor id's members, ``()`` for a single firm. Read from
+        the first raw name of that id: a consortium's name keeps its mark in every spelling of it, and
+        a firm's name that normalizes like a consortium's is not met."""
+        found = self._vendor_members.get(vendor)
+        if found is None:
+            found = self._vendor_members[vendor] = member_keys(self._vendor_raw[vendor])
+        return found
+
+
+def member_keys(raw: str) -> tuple[str, ...]:
+    """The normalized names of a consortium's members (``KSO PT. Karya Abadi - CV. Mitra Jaya``:
+    ``KARYA ABADI``, ``MITRA JAYA``); ``()`` for a name that is not a consortium's. Most names hold
+    no consortium mark even with dots and spaces taken out (``K.S.O.``, ``J O``, ``Kerja Sama``):
+    those skip the parser's expressions, a million names a run."""
+    squeezed = "".join(raw.upper().split()).replace(".", "")
+    if not any(mark in squeezed for mark in _CONSORTIUM_HINTS) or not is_consortium(raw):
+        return ()
+    return tuple(key for member in members(raw) if (key := vendor_key(member)))
 
 
 

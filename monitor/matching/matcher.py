@@ -18,6 +18,18 @@ stages, each only among what earlier stages left free:
 
 4. **exact / normalized despite the value** — a number match whose value disagrees (60-85%) is
    linked last, if nothing fitted better: an under-declared value is the premium rule's business.
+5. **exact / normalized despite who registered** — a number match contradicted only by the NPWP or
+   the vendor's name, whose registered value is the contract's to the rupiah and whose dates agree:
+   a KSO's partner, the consortium under its own name or a firm lending its name registered it.
+   Such a registration waits here (stages 2 and 3 leave it alone), is linked with a score of at most
+   0.75 and says so in its details (``other_name``).
+6. **value, dates and title** — a registration still unlinked (its number blank or a typo of the
+   contract's, most often under another name) is linked only to the one free contract of its value
+   whose coverage and title fit, when it fits clearly better than the next; otherwise it is a
+   human's (:class:`~checks.base.Ambiguity`).
+
+A consortium's name agrees with a vendor on the other side when any member agrees with any member
+(:mod:`monitor.matching.consortium`, read once per distinct name in :mod:`.features`).
 
 Within a stage, pairs are assigned one-to-one (:mod:`monitor.matching.assignment`): ties go to a
 human as an :class:`~checks.base.Ambiguity`, and a re-registration supersedes the older one; a final
@@ -47,11 +59,24 @@ from monitor.compute.processes import FORK_MIN_RECORDS, Aside, fork_is_safe
 from monitor.matching.assignment import FREE, METHOD_CODES, Assignment, Candidate, MatchResult
 from monitor.matching.blocking import fuzzy_candidates
 from monitor.matching.decisions import Decision
-from monitor.matching.evidence import DIFFERENT, EXACT, NORMALIZED, VALUE_AGREES, Assessment, acceptable_by_npwp
+from monitor.matching.evidence import (
+    DIFFERENT,
+    EXACT,
+    NORMALIZED,
+    VALUE_AGREES,
+    VALUE_ROUNDING,
+    Assessment,
+    acceptable_by_npwp,
+    as_other_name,
+    fits_by_project,
+)
 from monitor.matching.features import NO_KEY, ContractSide, Features
 from monitor.records import Ambiguity, ContractState, RegistrationState
 
 NPWP_VALUE_RATIO = 0.85  # stage 2 only considers contracts within 15% of the registered value
+# Stage 6 links the one contract that fits a registration by value, dates and title only this far
+# ahead of the next candidate's score.
+CLEARLY_BETTER = 0.05
 # From this many registrations, stages 1, 2 and 3 run in two processes (each over half of the keys or contracts).
 PARALLEL_STAGE_MIN_RECORDS = FORK_MIN_RECORDS
 
@@ -78,12 +103,16 @@ class _Matcher(Assignment):
         super().__init__(contracts, registrations, contract_side)
         # Registrations whose number matched only contracts with a disagreeing value (stage 4).
         self.deferred: dict[int, list[Candidate]] = {}
+        # Registrations whose number matched only contracts it and the value name, under another
+        # vendor's name or NPWP (stage 5: evidence.despite_vendor).
+        self.other_named: dict[int, list[Candidate]] = {}
         # Registrations whose typed number is some contract's (normalized): they name a contract.
         self.named = bytearray(len(registrations))
         self.confirmed = 0  # links a human confirmed
 
     # The automatic stages, in order (after the humans' decisions).
-    STAGES = ("by_number", "by_npwp", "by_fuzzy", "by_number_despite_value", "reregistrations")
+    STAGES = ("by_number", "by_npwp", "by_fuzzy", "by_number_despite_value", "by_number_despite_vendor",
+              "by_value", "reregistrations")
 
     def run(self, decisions: Sequence[Decision]) -> MatchResult:
         self.apply_decisions(decisions)
@@ -148,8 +177,8 @@ class _Matcher(Assignment):
 
     def _part_outcome(self, stage: int, run: Callable[[Part | None], None], part: Part) -> bytes:
         """``run`` over one part, in a forked process: what it changed, as bytes."""
-        superseded_before, ambiguous_before, deferred_before = (
-            len(self.superseded), len(self.ambiguous), len(self.deferred))
+        superseded_before, ambiguous_before, deferred_before, other_named_before = (
+            len(self.superseded), len(self.ambiguous), len(self.deferred), len(self.other_named))
         run(part)
         contracts, registrations, methods, details_at = array("i"), array("i"), bytearray(), array("i")
         points, scores = array("b"), array("d")
@@ -171,9 +200,10 @@ class _Matcher(Assignment):
                 details.append(dict(mapping))
             details_at.append(at)
         deferred = _portable(list(self.deferred.items())[deferred_before:])
+        other_named = _portable(list(self.other_named.items())[other_named_before:])
         return marshal.dumps((
             contracts.tobytes(), registrations.tobytes(), points.tobytes(), bytes(methods), scores.tobytes(),
-            details_at.tobytes(), details, deferred,
+            details_at.tobytes(), details, deferred, other_named,
             [(a.registration_id, a.contract_ids, a.score) for a in self.ambiguous[ambiguous_before:]],
             list(self.superseded.items())[superseded_before:], bytes(self.settled), bytes(self.named),
         ))
@@ -181,8 +211,8 @@ class _Matcher(Assignment):
     def _merge_part(self, stage: int, outcome: bytes) -> None:
         """Take in what :meth:`_part_outcome` did over the other part: its contracts and
         registrations are none of this process's, so nothing collides."""
-        (contracts, registrations, points, methods, scores, details_at, details, deferred, ambiguous, superseded,
-         settled, named) = marshal.loads(outcome)
+        (contracts, registrations, points, methods, scores, details_at, details, deferred, other_named, ambiguous,
+         superseded, settled, named) = marshal.loads(outcome)
         shared = [MappingProxyType(mapping) for mapping in details]
         for ci, ri, point, method, score, at in zip(
                 array_from_bytes("i", contracts), array_from_bytes("i", registrations), array_from_bytes("b", points),
@@ -190,6 +220,7 @@ class _Matcher(Assignment):
             self.holder[ci], self.holder_stage[ci], self.holder_points[ci] = ri, stage, point
             self.link_method[ci], self.link_score[ci], self.link_details[ci] = method, score, shared[at]
         self.deferred.update(_restored(deferred))
+        self.other_named.update(_restored(other_named))
         self.ambiguous.extend(Ambiguity(rid, tuple(cids), score) for rid, cids, score in ambiguous)
         self.superseded.update(superseded)
         _or_into(self.settled, settled)
@@ -235,6 +266,9 @@ class _Matcher(Assignment):
                 # The only contract with this key: the typed number is it exactly, or a form of it.
                 a = assess(found, ri, EXACT if exact[ri] else NORMALIZED)
                 if a.contradictions:
+                    weighed = self.ev.despite_vendor(found, ri, a)
+                    if weighed is not None:
+                        self.other_named[ri] = [(weighed.score, found, weighed)]
                     continue
                 if not _value_agrees(a):
                     self.deferred[ri] = [(a.score, found, a)]
@@ -252,33 +286,108 @@ class _Matcher(Assignment):
         """Registrations naming the same number, which names several contracts (one per OPD) or one
         contract several of them name: the title joins the evidence, as a person would read it."""
         contested: dict[int, list[Candidate]] = {}
+        f = self.ev.f
+        contract_keys: dict[int, str | None] = {}  # the group's contracts meet every registration of it
         for ri in group:
             forbidden = self.forbidden.get(ri, ()) if self.forbidden else ()
             found = found_at[ri]
-            candidates = []
+            candidates, other_named = [], []
+            key = f.registration_key(ri)
             for ci in several[ri] if found == SEVERAL else (found,):
-                number = self.ev.number_relation(ci, ri)
-                if ci in forbidden or number not in (EXACT, NORMALIZED):  # not: two keys sharing a hash
+                if ci in forbidden:
                     continue
+                if f.typed_exactly(ci, ri):
+                    number = EXACT
+                else:
+                    ckey = contract_keys.get(ci, NOT_YET)
+                    if ckey is NOT_YET:
+                        ckey = contract_keys[ci] = f.contract_key(ci)
+                    if ckey != key:  # two keys sharing a hash
+                        continue
+                    number = NORMALIZED
                 a = self.ev.assess(ci, ri, number, with_title=True, discard_contradicted=True)
                 if not a.contradictions:
                     candidates.append((a.score, ci, a))
+                elif not candidates and self.ev.same_value(ci, ri):
+                    full = self.ev.assess(ci, ri, number, with_title=True)
+                    weighed = self.ev.despite_vendor(ci, ri, full)
+                    if weighed is not None:
+                        other_named.append((weighed.score, ci, weighed))
             agreeing = [candidate for candidate in candidates if _value_agrees(candidate[2])]
             if agreeing:
                 contested[ri] = agreeing
             elif candidates:
                 self.deferred[ri] = candidates
+            elif other_named:
+                self.other_named[ri] = other_named
         if contested:
             self.assign(1, contested)
 
     def by_number_despite_value(self) -> None:
         """Stage 4: a number match whose value disagrees (60-85%: under-declared, or another
         contract's number typed by mistake) is linked only if no other contract fitted better."""
-        candidates = {
-            ri: free for ri, found in self.deferred.items()
-            if not self.settled[ri] and (free := [c for c in found if self.holder[c[1]] == FREE])
+        self.assign(4, self._still_free(self.deferred))
+
+    def by_number_despite_vendor(self) -> None:
+        """Stage 5: a number match contradicted only by who registered — a KSO's partner, the
+        consortium under its own name, a firm lending its name — where the value is the contract's to
+        the rupiah (see :func:`~monitor.matching.evidence.despite_vendor`), linked if no contract fitted
+        better; two such contracts equally good are a human's."""
+        self.assign(5, self._still_free(self.other_named))
+
+    def by_value(self) -> None:
+        """Stage 6: a registration still unlinked — its number blank or a typo of the contract's (one
+        typed as another contract's number was weighed there), most often made under another name —
+        linked by value to the rupiah, dates and title alone, only if exactly one free contract fits
+        (:func:`~monitor.matching.evidence.fits_by_project`) and fits clearly better than the next
+        candidate of that value; several fitting, or one not clearly better, are a human's."""
+        f, ev = self.ev.f, self.ev
+        pending = [ri for ri, settled in enumerate(self.settled) if not settled and f.r_value[ri] > 0]
+        if not pending:
+            return
+        by_value: dict[int, list[int]] = {}
+        for ci, held in enumerate(self.holder):
+            if held == FREE:
+                for value in {f.c_nilai[ci], f.c_nilai_awal[ci]}:
+                    by_value.setdefault(value, []).append(ci)
+        chosen: dict[int, list[Candidate]] = {}
+        for ri in pending:
+            value, forbidden = f.r_value[ri], self.forbidden.get(ri, ())
+            near = {ci for v in range(value - VALUE_ROUNDING, value + VALUE_ROUNDING + 1) for ci in by_value.get(v, ())}
+            candidates = sorted(
+                ((a.score, ci, a) for ci in near - set(forbidden)
+                 if (a := ev.assess(ci, ri, with_title=True)).number != DIFFERENT),
+                key=itemgetter(0), reverse=True)
+            fitting = [candidate for candidate in candidates if fits_by_project(candidate[2])]
+            if not fitting:
+                continue
+            score, ci, a = fitting[0]
+            rivals = fitting[1:] or [c for c in candidates if c[1] != ci and c[0] > score - CLEARLY_BETTER]
+            if rivals:
+                contract_ids = tuple(sorted(self.contract_ids[c] for c in (ci, *(c for _, c, _ in rivals))))
+                self.ambiguous.append(Ambiguity(self.registration_ids[ri], contract_ids, score))
+                self.settled[ri] = 1
+                continue
+            if a.contradictions:
+                a = as_other_name(a)
+            chosen[ri] = [(a.score, ci, a)]
+        # One-to-one, as every stage: a registration made again (after a batal) supersedes the first.
+        self.assign(6, chosen)
+
+    def _waits(self, ri: int) -> bool:
+        """Does registration ``ri`` wait for stage 5: its number and value to the rupiah name a contract
+        still free, under another vendor's name? The NPWP and fuzzy stages then leave it alone: the
+        NPWP or name it typed is the firm that registered for that contract, not a clue to the firm's
+        own contracts."""
+        found = self.other_named.get(ri)
+        return found is not None and any(self.holder[ci] == FREE for _, ci, _ in found)
+
+    def _still_free(self, found: dict[int, list[Candidate]]) -> dict[int, list[Candidate]]:
+        """The candidates of registrations still unsettled, among contracts still free."""
+        return {
+            ri: free for ri, candidates in found.items()
+            if not self.settled[ri] and (free := [c for c in candidates if self.holder[c[1]] == FREE])
         }
-        self.assign(4, candidates)
 
     def _without_other_numbers(self, found: dict[int, list[Candidate]]) -> dict[int, list[Candidate]]:
         """A registration whose typed number names a contract it did not get (contradicted, a
@@ -304,7 +413,8 @@ class _Matcher(Assignment):
     def _by_npwp(self, part: Part | None) -> None:
         f = self.ev.f
         pending = {ri: npwp for ri, npwp in enumerate(f.r_npwp)
-                   if npwp and not self.settled[ri] and f.r_value[ri] > 0 and _in_part(_spread(npwp), part)}
+                   if npwp and not self.settled[ri] and f.r_value[ri] > 0 and _in_part(_spread(npwp), part)
+                   and not self._waits(ri)}
         if not pending:
             return
         wanted = set(pending.values())
@@ -343,7 +453,7 @@ class _Matcher(Assignment):
     def by_fuzzy(self) -> None:
         """Stage 3. On a big run the candidates are looked for in two processes, each for half of
         the free contracts; either way they are assigned in registration and contract order."""
-        pending = [ri for ri in range(len(self.registrations)) if not self.settled[ri]]
+        pending = [ri for ri in range(len(self.registrations)) if not self.settled[ri] and not self._waits(ri)]
         free = [ci for ci in range(len(self.contracts)) if self.holder[ci] == FREE]
         if not pending or not free:
             return
@@ -367,6 +477,7 @@ def _value_agrees(a: Assessment) -> bool:
     return a.value_ratio is None or a.value_ratio >= VALUE_AGREES
 
 
+NOT_YET = "not yet computed"  # a marker no number key can be (keys are upper case, "/"-joined)
 NONE, SEVERAL = -1, -2  # no contract has the registration's number key; several do (see _same_keys)
 
 

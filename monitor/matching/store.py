@@ -90,23 +90,28 @@ def save_links(session: Session, result: MatchResult | Iterable[Link]) -> LinkCh
     return LinkChanges(inserted=len(new), updated=len(changed), deleted=len(stale))
 
 
-def load_links(session: Session, opd: str | None = None, method: str | None = None) -> Iterator[dict[str, Any]]:
+def load_links(session: Session, opd: str | None = None, method: str | None = None,
+               weakest_first: bool = False) -> Iterator[dict[str, Any]]:
     """The stored links as export rows {"opd", "nomor_kontrak", "nomor_registrasi", "method",
-    "score"}, by OPD and contract number, streamed."""
+    "score", "evidence", "other_name"}, by OPD and contract number (or ``weakest_first``: by score, then
+    so), streamed. ``evidence`` is what agreed (:func:`monitor.matching.evidence.decided_by`);
+    ``other_name`` says the link was made despite who registered, for a human to review."""
     statement = (
         select(Contract.opd, Contract.nomor_kontrak, Registration.nomor_registrasi, MatchLink.method,
-               MatchLink.score)
+               MatchLink.score, MatchLink.details)
         .join(Contract, Contract.id == MatchLink.contract_id)
         .join(Registration, Registration.id == MatchLink.registration_id)
-        .order_by(Contract.opd, Contract.nomor_kontrak)
+        .order_by(*((MatchLink.score,) if weakest_first else ()), Contract.opd, Contract.nomor_kontrak)
     )
     if opd is not None:
         statement = statement.where(Contract.opd == opd)
     if method is not None:
         statement = statement.where(MatchLink.method == method)
     for row in session.execute(statement.execution_options(yield_per=CHUNK)):
+        details = row[5] or {}
         yield {"opd": row[0], "nomor_kontrak": row[1], "nomor_registrasi": row[2], "method": row[3],
-               "score": round(row[4], 3)}
+               "score": round(row[4], 3), "evidence": list(details.get("evidence") or ()),
+               "other_name": bool(details.get("other_name"))}
 
 
 class _Serializer:

@@ -33,8 +33,10 @@ def ids(app: App) -> dict[str, int]:
             "r2": add_registration(conn, "JK-2026-0000002"),
         }
         save_links(session, [
-            Link(found["c1"], found["r1"], "exact", 1.0, MappingProxyType({"reason": "exact"})),
-            Link(found["c2"], found["r2"], "fuzzy", 0.8312, MappingProxyType({"reason": "fuzzy"})),
+            Link(found["c1"], found["r1"], "exact", 1.0,
+                 MappingProxyType({"reason": "exact", "evidence": ["number", "value", "dates", "npwp"]})),
+            Link(found["c2"], found["r2"], "fuzzy", 0.8312,
+                 MappingProxyType({"reason": "fuzzy", "evidence": ["value", "dates", "consortium_member", "title"]})),
         ])
     return found
 
@@ -53,7 +55,8 @@ def test_confirm_records_the_decision_and_links_at_once(app: App, ids: dict[str,
                                                                                 "dicek ke PPK")
     rows = json.loads(pantau(app, "matches", "--format", "json").output)
     assert rows == [{"opd": "PUPR", "nomor_kontrak": "027/14/SPK-PUPR/III/2026",
-                     "nomor_registrasi": "JK-2026-0000002", "method": "manual", "score": 1.0}]
+                     "nomor_registrasi": "JK-2026-0000002", "method": "manual", "score": 1.0, "evidence": [],
+                     "other_name": False}]
 
 
 def test_reject_removes_the_link(app: App, ids: dict[str, int]) -> None:
@@ -85,19 +88,25 @@ def test_matches_exports_json_csv_and_a_table(app: App, ids: dict[str, int]) -> 
     rows = json.loads(pantau(app, "matches", "--format", "json").output)
     assert rows == [
         {"opd": "PERKIM", "nomor_kontrak": '=HYPERLINK("x")', "nomor_registrasi": "JK-2026-0000002",
-         "method": "fuzzy", "score": 0.831},
+         "method": "fuzzy", "score": 0.831, "evidence": ["value", "dates", "consortium_member", "title"],
+         "other_name": False},
         {"opd": "PUPR", "nomor_kontrak": "027/14/SPK-PUPR/III/2026", "nomor_registrasi": "JK-2026-0000001",
-         "method": "exact", "score": 1.0},
+         "method": "exact", "score": 1.0, "evidence": ["number", "value", "dates", "npwp"], "other_name": False},
     ]
     result = pantau(app, "matches", "--format", "csv")
     assert result.exit_code == 0
     table = list(csv.reader(io.StringIO(result.output)))
-    assert table[0] == ["opd", "nomor_kontrak", "nomor_registrasi", "method", "score"]
-    assert table[1] == ["PERKIM", "'=HYPERLINK(\"x\")", "JK-2026-0000002", "fuzzy", "0.831"]  # no formula
-    assert table[2] == ["PUPR", "027/14/SPK-PUPR/III/2026", "JK-2026-0000001", "exact", "1.0"]
+    assert table[0] == ["opd", "nomor_kontrak", "nomor_registrasi", "method", "score", "evidence", "other_name"]
+    assert table[1] == ["PERKIM", "'=HYPERLINK(\"x\")", "JK-2026-0000002", "fuzzy", "0.831",  # no formula
+                        "value+dates+consortium_member+title", "False"]
+    assert table[2] == ["PUPR", "027/14/SPK-PUPR/III/2026", "JK-2026-0000001", "exact", "1.0",
+                        "number+value+dates+npwp", "False"]
     result = pantau(app, "matches")
     assert result.exit_code == 0
     assert "027/14/SPK-PUPR/III/2026" in result.output and result.output.rstrip().endswith("2 tautan.")
+    assert "nomor, nilai, tanggal, NPWP" in result.output and "nilai, tanggal, anggota KSO, nama paket" in result.output
+    weakest = json.loads(pantau(app, "matches", "--format", "json", "--weakest-first").output)
+    assert [row["score"] for row in weakest] == [0.831, 1.0]
     filtered = json.loads(pantau(app, "matches", "--format", "json", "--opd", "dinas perkim").output)
     assert [row["opd"] for row in filtered] == ["PERKIM"]
     by_method = json.loads(pantau(app, "matches", "--format", "json", "--method", "exact").output)
@@ -106,4 +115,5 @@ def test_matches_exports_json_csv_and_a_table(app: App, ids: dict[str, int]) -> 
 
 def test_matches_on_an_empty_database_is_an_empty_list(app: App) -> None:
     assert json.loads(pantau(app, "matches", "--format", "json").output) == []
-    assert pantau(app, "matches", "--format", "csv").output == "opd,nomor_kontrak,nomor_registrasi,method,score\n"
+    assert pantau(app, "matches", "--format", "csv").output == (
+        "opd,nomor_kontrak,nomor_registrasi,method,score,evidence,other_name\n")

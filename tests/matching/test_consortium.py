@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from monitor.matching.consortium import is_consortium, members
+from monitor.matching.features import member_keys
+from monitor.matching.normalize import vendor_key
 
-
-@pytest.mark.parametrize(("name", "expected"), [
+CONSORTIA = [
     ("KSO PT. Karya Abadi - CV. Mitra Jaya", ("PT. Karya Abadi", "CV. Mitra Jaya")),
     ("KSO PT Karya Abadi – CV Mitra Jaya", ("PT Karya Abadi", "CV Mitra Jaya")),
     ("KSO PT. Karya Abadi & CV. Mitra Jaya", ("PT. Karya Abadi", "CV. Mitra Jaya")),
@@ -19,10 +20,22 @@ from monitor.matching.consortium import is_consortium, members
     ("Konsorsium PT. A Satu - PT. B Dua - CV. C Tiga", ("PT. A Satu", "PT. B Dua", "CV. C Tiga")),
     ("KSO: PT. Karya Abadi / CV. Mitra Jaya", ("PT. Karya Abadi", "CV. Mitra Jaya")),
     ("kso pt karya abadi - cv mitra jaya", ("pt karya abadi", "cv mitra jaya")),
-])
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), CONSORTIA)
 def test_a_consortium_name_gives_its_members(name: str, expected: tuple[str, ...]) -> None:
     assert is_consortium(name)
     assert members(name) == expected
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    *CONSORTIA, ("J.O. PT. Karya Abadi - CV. Mitra Jaya", ("PT. Karya Abadi", "CV. Mitra Jaya")),
+    ("Kerja Sama Operasi PT. Karya Abadi - CV. Mitra Jaya", ("PT. Karya Abadi", "CV. Mitra Jaya")),
+])
+def test_the_matchers_quick_look_for_a_mark_misses_no_consortium(name: str, expected: tuple[str, ...]) -> None:
+    """The matcher skips the parser for names without a mark's letters (features.member_keys)."""
+    assert member_keys(name) == tuple(vendor_key(member) for member in expected)
 
 
 @pytest.mark.parametrize("name", [

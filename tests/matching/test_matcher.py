@@ -37,6 +37,7 @@ def test_the_number_as_written_links_exactly_with_full_score() -> None:
     assert link is not None and link.registration_id == r.id
     assert link.method == "exact" and link.score == 1.0
     assert link.details["number"] == "exact" and link.details["npwp"] == "same"
+    assert link.details["evidence"] == ["number", "value", "dates", "npwp"]
     assert "nomor kontrak sama persis" in link.details["reason"]
 
 
@@ -108,8 +109,9 @@ def test_an_under_declared_value_still_links_by_number_when_nothing_fits_better(
 
 
 def test_different_companies_sharing_words_contradict_a_number_without_npwp() -> None:
+    # The value is close, not the same: the number alone does not outweigh the other name.
     c = contract("5/SPK/PPK.04/07/2026", penyedia="CV. Barokah Lestari Jaya", npwp=None)
-    r = registration("5/SPK/PPK.04/07/2026", penyedia="PRIMA BERSAMA JAYA, CV", npwp=None)
+    r = registration("5/SPK/PPK.04/07/2026", penyedia="PRIMA BERSAMA JAYA, CV", npwp=None, nilai=1_450_000_000)
     assert run([c], [r]).links == []
 
 
@@ -121,7 +123,7 @@ def test_a_number_contradicted_by_the_value_does_not_link() -> None:
 
 def test_a_number_contradicted_by_the_npwp_does_not_link() -> None:
     c = contract()
-    r = registration(npwp="02.999.888.7-331.000")
+    r = registration(npwp="02.999.888.7-331.000", nilai=1_480_000_000)
     assert run([c], [r]).links == []
 
 
@@ -131,6 +133,174 @@ def test_a_one_character_typo_in_the_number_links_by_fuzzy_without_npwp() -> Non
     link = link_of(run([c], [r]), c)
     assert link is not None and link.registration_id == r.id
     assert link.method == "fuzzy" and link.details["number"] == "near"
+
+
+# --- consortia (KSO) --------------------------------------------------------------------------------
+
+
+def test_a_partner_registering_for_the_consortium_agrees_as_its_member() -> None:
+    c = contract(penyedia="KSO PT. Karya Abadi - CV. Mitra Jaya", npwp=None)
+    r = registration(penyedia="MITRA JAYA, CV", npwp=None)
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.registration_id == r.id and link.method == "exact"
+    assert link.details["consortium"] is True and link.details["vendor"] == 1.0
+    assert "anggota KSO: nama penyedia sama" in link.details["reason"]
+    assert link.details["evidence"] == ["number", "value", "dates", "consortium_member"]
+
+
+def test_a_consortium_registered_under_its_own_name_agrees_with_its_lead_on_the_contract() -> None:
+    c = contract(penyedia="PT. Karya Abadi", npwp=None)
+    r = registration("No. 27/14/SPK-PUPR/3/2026", penyedia="KARYA ABADI, PT - MITRA JAYA, CV (KSO)", npwp=None)
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.method == "normalized" and link.details["consortium"] is True
+
+
+def test_a_firm_outside_the_consortium_still_contradicts_it() -> None:
+    c = contract(penyedia="KSO PT. Karya Abadi - CV. Mitra Jaya", npwp=None)
+    r = registration(penyedia="CV. Barokah Lestari", npwp=None, nilai=1_400_000_000)
+    assert run([c], [r]).links == []
+
+
+# --- registered under another name: weighed, not vetoed ------------------------------------------
+
+OTHER_FIRM = {"penyedia": "CV. BAROKAH LESTARI", "npwp": "02.999.888.7-331.000"}
+
+
+def test_a_registration_under_another_firms_name_links_by_number_and_value_for_review() -> None:
+    c = contract(penyedia="PT. Karya Abadi")
+    r = registration(**OTHER_FIRM)  # the KSO's partner registered, with its own NPWP
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.registration_id == r.id and link.method == "exact"
+    assert link.score <= 0.75 and link.details["other_name"] is True
+    assert link.details["npwp"] == "different" and link.details["vendor"] < 0.7
+    assert link.details["reason"].endswith("penyedia berbeda: kemungkinan anggota KSO / nama lain")
+    assert link.details["evidence"] == ["number", "value", "dates"]  # what decided: the project, not who
+
+
+def test_a_number_written_differently_under_another_name_links_too() -> None:
+    c = contract()
+    r = registration("27-14-spk.pupr-3-2026", penyedia="CV. BAROKAH LESTARI", npwp=None)
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.method == "normalized" and link.details["other_name"] is True
+
+
+@pytest.mark.parametrize(("off_by", "links"), [(0, True), (1, True), (-1, True), (2, False), (-2, False),
+                                               (1_000, False)])
+def test_the_value_must_be_the_contracts_to_a_rupiahs_rounding(off_by: int, links: bool) -> None:
+    c = contract(nilai=1_500_000_000)
+    r = registration(nilai=1_500_000_000 + off_by, **OTHER_FIRM)
+    assert pairs(run([c], [r])) == ({(c.id, r.id)} if links else set())
+
+
+def test_the_original_value_before_an_addendum_counts_as_the_contracts() -> None:
+    c = contract(nilai=1_650_000_000, nilai_awal=1_500_000_000)
+    r = registration(nilai=1_500_000_000, **OTHER_FIRM)
+    assert pairs(run([c], [r])) == {(c.id, r.id)}
+
+
+def test_under_another_name_dates_that_contradict_still_veto() -> None:
+    c = contract()
+    r = registration(masa_awal=date(2025, 1, 6), masa_akhir=date(2025, 6, 30), tanggal_daftar=date(2025, 1, 6),
+                     **OTHER_FIRM)
+    assert run([c], [r]).links == []
+
+
+def test_a_number_shared_by_two_opds_under_another_name_links_the_one_whose_value_it_is() -> None:
+    pupr = contract("10/SPK/PPK.01/03/2026", opd="PUPR", nilai=450_000_000)
+    perkim = contract("10/SPK/PPK.01/03/2026", opd="PERKIM", nilai=1_500_000_000)
+    r = registration("10/SPK/PPK.01/03/2026", **OTHER_FIRM)
+    link = link_of(run([pupr, perkim], [r]), perkim)
+    assert link is not None and link.registration_id == r.id and link.details["other_name"] is True
+
+
+def test_a_number_shared_by_two_opds_with_neither_value_is_not_linked_by_the_number_alone() -> None:
+    pupr = contract("10/SPK/PPK.01/03/2026", opd="PUPR", nilai=450_000_000)
+    perkim = contract("10/SPK/PPK.01/03/2026", opd="PERKIM", nilai=1_400_000_000)
+    r = registration("10/SPK/PPK.01/03/2026", **OTHER_FIRM)
+    result = run([pupr, perkim], [r])
+    assert result.links == [] and result.ambiguous == []
+
+
+def test_a_number_shared_by_two_opds_both_of_its_value_under_another_name_is_left_to_a_human() -> None:
+    pupr = contract("10/SPK/PPK.01/03/2026", opd="PUPR")
+    perkim = contract("10/SPK/PPK.01/03/2026", opd="PERKIM")
+    r = registration("10/SPK/PPK.01/03/2026", **OTHER_FIRM)
+    result = run([pupr, perkim], [r])
+    assert result.links == []
+    assert [(a.registration_id, a.contract_ids) for a in result.ambiguous] == [(r.id, (pupr.id, perkim.id))]
+
+
+def test_a_registration_whose_vendor_agrees_keeps_a_shared_number_from_one_under_another_name() -> None:
+    pupr = contract("10/SPK/PPK.01/03/2026", opd="PUPR")
+    perkim = contract("10/SPK/PPK.01/03/2026", opd="PERKIM", penyedia="CV. Sinar Jaya", npwp=None)
+    own = registration("10/SPK/PPK.01/03/2026", penyedia="SINAR JAYA, CV", npwp=None)
+    other = registration("10/SPK/PPK.01/03/2026", **OTHER_FIRM)
+    result = run([pupr, perkim], [own, other])
+    assert pairs(result) == {(perkim.id, own.id), (pupr.id, other.id)}
+    assert "other_name" not in link_of(result, perkim).details  # type: ignore[union-attr]
+
+
+def test_a_typo_landing_on_another_contracts_number_never_links_that_contract_by_the_number() -> None:
+    a = contract("027/14/SPK-PUPR/III/2026", nilai=1_500_000_000)
+    b = contract("028/14/SPK-PUPR/III/2026", penyedia="CV. Sinar Jaya", npwp="02.111.222.3-331.000",
+                 nilai=420_000_000, nama_paket="Rehabilitasi Drainase Jl. Gatot Subroto",
+                 tanggal_mulai=date(2026, 5, 4))
+    # Another firm registered A, typing B's number: B's value and dates are not A's.
+    r = registration("028/14/SPK-PUPR/III/2026", **OTHER_FIRM)
+    result = run([a, b], [r])
+    assert link_of(result, b) is None
+    link = link_of(result, a)  # A's own evidence: value to the rupiah, dates, title, a number one typo off
+    assert link is not None and link.registration_id == r.id and link.details["other_name"] is True
+    assert link.details["number"] == "near"
+
+
+def test_a_blank_number_under_another_name_links_the_one_contract_its_project_fits() -> None:
+    c = contract(nilai=1_500_000_000)
+    other = contract("5/SPK/2026", nilai=1_500_000_000, nama_paket="Rehabilitasi Drainase Jl. Gatot Subroto",
+                     tanggal_kontrak=date(2026, 6, 1), tanggal_mulai=date(2026, 6, 3),
+                     tanggal_selesai=date(2026, 12, 1))
+    r = registration(None, **OTHER_FIRM)
+    result = run([c, other], [r])
+    assert pairs(result) == {(c.id, r.id)}
+    link = link_of(result, c)
+    assert link is not None and link.method == "fuzzy" and link.details["other_name"] is True
+    assert link.details["evidence"] == ["value", "dates", "title"]
+
+
+def test_a_blank_number_under_another_name_registered_again_after_a_batal_supersedes_it() -> None:
+    c = contract()
+    cancelled = registration(None, status="batal", tanggal_daftar=date(2026, 3, 8), **OTHER_FIRM)
+    again = registration(None, tanggal_daftar=date(2026, 3, 12), **OTHER_FIRM)
+    result = run([c], [cancelled, again])
+    assert pairs(result) == {(c.id, again.id)}
+    assert result.superseded == {cancelled.id: c.id}
+
+
+def test_a_blank_number_under_another_name_fitting_two_contracts_is_left_to_a_human() -> None:
+    first = contract("1/SPK/2026")
+    second = contract("2/SPK/2026", penyedia="CV. Sinar Jaya", npwp=None)
+    r = registration(None, **OTHER_FIRM)
+    result = run([first, second], [r])
+    assert result.links == []
+    assert [(a.registration_id, a.contract_ids) for a in result.ambiguous] == [(r.id, (first.id, second.id))]
+
+
+def test_a_blank_number_under_another_name_not_clearly_better_than_the_next_is_left_to_a_human() -> None:
+    fits = contract("1/SPK/2026")
+    # The same project but for a coverage starting three weeks after its work did: it does not
+    # fit, and it scores too close to the one that does.
+    close = contract("2/SPK/2026", tanggal_mulai=date(2026, 2, 12))
+    r = registration(None, **OTHER_FIRM)
+    result = run([fits, close], [r])
+    assert result.links == []
+    assert [(a.registration_id, a.contract_ids) for a in result.ambiguous] == [(r.id, (fits.id, close.id))]
+
+
+def test_a_blank_number_under_another_name_with_another_title_is_not_linked() -> None:
+    c = contract()
+    r = registration(None, nama_proyek="PEMBANGUNAN RUKO BLOK C", **OTHER_FIRM)
+    result = run([c], [r])
+    assert result.links == [] and result.ambiguous == []
 
 
 # --- stage 2 and 3: no usable number --------------------------------------------------------------
@@ -317,19 +487,22 @@ def test_stages_one_and_two_leave_the_same_state_whether_forked_or_not(monkeypat
                                           nama_proyek="DRAINASE"))  # one vendor's two equal contracts
         contracts.append(contract(f"6{k}/SPK/2026", npwp=f"03.111.222.{k}-331.000"))
         registrations.append(registration(None, npwp=f"03111222{k}331000"))  # blank number: by NPWP
+        contracts.append(contract(f"5{k}/SPK/2026", nilai=1_200_000_000))
+        registrations.append(registration(f"5{k}/SPK/2026", penyedia="CV. Lain", npwp="04.111.222.3-331.000",
+                                          nilai=1_200_000_000))  # another firm's name: for stage 5
 
     def after_stages() -> tuple[object, ...]:
         m = matcher._Matcher(contracts, registrations)
         m.by_number()
         m.by_npwp()
         return (list(m.holder), bytes(m.holder_stage), bytes(m.settled), bytes(m.named), sorted(m.deferred.items()),
-                m.ambiguous, dict(m.superseded))
+                m.ambiguous, dict(m.superseded), sorted(m.other_named.items()))
 
     monkeypatch.setattr(matcher, "PARALLEL_STAGE_MIN_RECORDS", 10**9)
     alone = after_stages()
     monkeypatch.setattr(matcher, "PARALLEL_STAGE_MIN_RECORDS", 0)
     assert after_stages() == alone
-    assert len(alone[4]) == 6 and len(alone[5]) == 12  # type: ignore[arg-type]
+    assert len(alone[4]) == 6 and len(alone[5]) == 12 and len(alone[7]) == 6  # type: ignore[arg-type]
     assert alone[1].count(2) == 6  # type: ignore[union-attr]
 
 

@@ -98,12 +98,22 @@ def test_load_links_exports_numbers_not_ids(app: App, records: dict[str, int]) -
         rows = list(load_links(session))
         assert rows == [
             {"opd": "PERKIM", "nomor_kontrak": "10/SPK/PPK.01/03/2026", "nomor_registrasi": "JK-2026-0000003",
-             "method": "npwp", "score": 0.877},
+             "method": "npwp", "score": 0.877, "evidence": [], "other_name": False},
             {"opd": "PUPR", "nomor_kontrak": "027/14/SPK-PUPR/III/2026", "nomor_registrasi": "JK-2026-0000001",
-             "method": "exact", "score": 1.0},
+             "method": "exact", "score": 1.0, "evidence": [], "other_name": False},
         ]
         assert [row["opd"] for row in load_links(session, opd="PUPR")] == ["PUPR"]
         assert [row["method"] for row in load_links(session, method="npwp")] == ["npwp"]
+        assert [row["score"] for row in load_links(session, weakest_first=True)] == [0.877, 1.0]
+
+
+def test_load_links_carries_the_evidence_that_decided(app: App, records: dict[str, int]) -> None:
+    kso = {"reason": "exact: ...", "evidence": ["number", "value", "dates"], "other_name": True}
+    with transaction(app.sessions) as session:
+        save_links(session, [Link(records["c1"], records["r1"], "exact", 0.75, MappingProxyType(kso))])
+    with app.sessions() as session:
+        [row] = load_links(session)
+    assert (row["evidence"], row["other_name"]) == (["number", "value", "dates"], True)
 
 
 def test_record_decision_validates_and_stores_by_numbers(app: App, records: dict[str, int]) -> None:
