@@ -1,5 +1,6 @@
 """The monev report as one self-contained HTML file (inline CSS and SVG), and the same page for WeasyPrint
-(``pdf=True``: print CSS, lists capped at ``[report] pdf_max_rows``). Jinja2 autoescapes every string."""
+(``pdf=True``: print CSS, lists capped at ``[report] pdf_max_rows``). Jinja2 autoescapes every string; the
+lampiran's rows, written a column at a time by :func:`table_body`, are escaped there as markupsafe would."""
 
 from __future__ import annotations
 
