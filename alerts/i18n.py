@@ -350,6 +350,12 @@ class Formatter:
     def has(self, key: str) -> bool:
         return key in MESSAGES[self.language]
 
+    @property
+    def symbols(self) -> tuple[str, str, str]:
+        """The group separator, minus sign and rupiah symbol: for a renderer that writes a whole column of
+        numbers at once as :meth:`number` and :meth:`money` write one (the monev report's lampiran)."""
+        return _symbols(self.locale)
+
     def money(self, amount: int | None) -> str:
         """Rupiah without decimals, the Indonesian way: ``Rp1.250.000``."""
         symbols = _symbols(self.locale)
