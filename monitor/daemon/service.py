@@ -77,6 +77,11 @@ class Daemon:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, self._on_signal, signum)
+        inbox = self.jobs.get("inbox")
+        if inbox is not None and inbox.schedule.enabled:
+            # The folder people drop files into is there from the start, not from the inbox job's
+            # first run (which waits for leadership and may come after the first scrape).
+            self.settings.scheduler.inbox_dir.mkdir(parents=True, exist_ok=True)
         try:
             self.address = await self.http.start(self.settings.http.host, self.settings.http.port)
         except OSError as exc:

@@ -186,3 +186,18 @@ def test_once_runs_every_enabled_job_once_and_exits(tmp_path: Path) -> None:
         daemon.stop()
     runs = job_runs("sqlite:///" + str(tmp_path / "pantau.db"))
     assert [(r.job, r.trigger, r.status) for r in runs] == [("inbox", "once", "ok")]
+
+
+def test_the_inbox_folder_is_there_as_soon_as_the_daemon_answers(
+    tmp_path: Path, daemons: Callable[..., DaemonProcess]
+) -> None:
+    # The inbox job's first run waits for leadership: the folder must not wait for it.
+    daemon = daemons(sqlite_config(tmp_path))
+    assert get(daemon.base + "/healthz") == (200, "ok\n")
+    assert (tmp_path / "inbox").is_dir()
+
+
+def test_a_disabled_inbox_leaves_no_folder_behind(tmp_path: Path, daemons: Callable[..., DaemonProcess]) -> None:
+    daemon = daemons(sqlite_config(tmp_path, extra=ONLY_INBOX + "[scheduler.inbox]\nenabled = false\n"))
+    assert get(daemon.base + "/healthz") == (200, "ok\n")
+    assert not (tmp_path / "inbox").exists()
