@@ -56,6 +56,8 @@ WHO = frozenset({"npwp", "penyedia"})
 VALUE_ROUNDING = 1  # rupiah: a registered value this close to the contract's is the same value
 OTHER_NAME_SCORE = 0.75
 OTHER_NAME_TEXT = "penyedia berbeda: kemungkinan anggota KSO / nama lain"
+# The same, where the vendor's name agrees and only the NPWP is another firm's (a member's own NPWP).
+OTHER_NPWP_TEXT = "NPWP pendaftar berbeda: kemungkinan anggota KSO / nama lain"
 # Without a number, a project fits by value alone only with coverage starting this close to the
 # contract's start and a title at least this similar (stage 6).
 FITTING_START_DAYS = 14
@@ -425,5 +427,6 @@ def explain(
     if title is not None:
         parts.append(f"nama paket mirip {title:.0%}")
     if other_name:
-        parts.append(OTHER_NAME_TEXT)
+        name_agrees = vendor is not None and vendor >= VENDOR_CONTRADICTS
+        parts.append(OTHER_NPWP_TEXT if name_agrees else OTHER_NAME_TEXT)
     return f"{method}: " + "; ".join(parts)

@@ -177,6 +177,17 @@ def test_a_registration_under_another_firms_name_links_by_number_and_value_for_r
     assert link.details["evidence"] == ["number", "value", "dates"]  # what decided: the project, not who
 
 
+def test_a_partner_named_in_the_consortium_with_its_own_npwp_is_said_to_differ_by_npwp_not_name() -> None:
+    c = contract(penyedia="KSO PT. Karya Abadi - CV. Mitra Jaya")
+    r = registration(penyedia="MITRA JAYA, CV", npwp=OTHER_FIRM["npwp"])  # the partner, its own NPWP
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.details["other_name"] is True and link.details["npwp"] == "different"
+    reason = link.details["reason"]
+    assert "anggota KSO: nama penyedia sama" in reason
+    assert reason.endswith("NPWP pendaftar berbeda: kemungkinan anggota KSO / nama lain")
+    assert "penyedia berbeda" not in reason
+
+
 def test_a_number_written_differently_under_another_name_links_too() -> None:
     c = contract()
     r = registration("27-14-spk.pupr-3-2026", penyedia="CV. BAROKAH LESTARI", npwp=None)
