@@ -181,6 +181,10 @@ class Contract(_Record, Base):
     # the optional columns of a file of contracts (migration 0007_issue13_ppk). None: not known.
     nama_ppk: Mapped[str | None] = mapped_column(String(200))
     nip_ppk: Mapped[str | None] = mapped_column(String(30))
+    # A consortium's member firms where the source names them (SPSE's anggota_kso; an OCDS award with
+    # several suppliers), one name a line (migration 0011_issue18_consortium_members). None: not known,
+    # the matcher reads the members from the vendor's name alone.
+    anggota_kso: Mapped[str | None] = mapped_column(Text)
 
 
 class ScopeDecision(Base):

@@ -78,6 +78,8 @@ class ContractState(NamedTuple):
     sumber_dana: str = "APBD"
     kode_paket: str | None = None
     adendum: str | None = None  # nomor of the latest addendum
+    # A consortium's member firms as the source names them (SPSE's anggota_kso), ``()`` where not known.
+    anggota_kso: tuple[str, ...] = ()
 
     @property
     def subject(self) -> str:

@@ -10,6 +10,7 @@ contracts holds its name once, and a title every kelurahan's drainage package sh
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +28,7 @@ from monitor.records import AgreementState, ContractState, KampungState, Payment
 CONTRACT_FIELDS = (
     "id", "opd", "opd_known", "nomor_kontrak", "nama_paket", "penyedia", "npwp_penyedia", "tanggal_kontrak",
     "tanggal_mulai", "nilai_awal", "nilai", "tanggal_selesai_awal", "tanggal_selesai", "jenis_pekerjaan",
-    "sumber_dana", "kode_paket", "adendum",
+    "sumber_dana", "kode_paket", "adendum", "anggota_kso",
 )
 REGISTRATION_FIELDS = (
     "id", "nomor_registrasi", "nomor_kontrak", "nama_proyek", "penyedia", "npwp_penyedia",
@@ -154,7 +155,7 @@ def load_contracts(conn: Connection, intern: Interner, include_out_of_scope: boo
         _day_column(conn, c.tanggal_kontrak), _day_column(conn, c.tanggal_mulai), c.nilai_kontrak,
         _day_column(conn, c.tanggal_selesai), c.jenis_pekerjaan, c.sumber_dana, c.kode_paket,
     ).where(checked_contracts(include_out_of_scope)).order_by(c.id)
-    columns = _columns(CONTRACT_FIELDS, ("id", "nilai_awal", "nilai"))
+    columns = _columns(CONTRACT_FIELDS[:-1], ("id", "nilai_awal", "nilai"))
     same, day, pop_terms = intern.same, intern.day, terms.pop
     number = ({} if intern.contract_numbers is None else intern.contract_numbers).setdefault
     for partition in raw_partitions(conn, statement):
@@ -173,7 +174,22 @@ def load_contracts(conn: Connection, intern: Interner, include_out_of_scope: boo
                 same(jenis, jenis), same(dana, dana), kode, None if current is None else current.nomor_adendum,
             ))
         _extend(columns, rows)
+    columns.append(_consortium_members(conn, columns[0], include_out_of_scope))
     return Table(ContractState, columns)
+
+
+def _consortium_members(conn: Connection, ids: Sequence[int], include_out_of_scope: bool) -> list[tuple[str, ...]]:
+    """The ``anggota_kso`` column of the contracts loaded (``ids``, ascending): read by a query of its
+    own, since the few contracts whose source names their members are all it touches; the others
+    share one empty tuple."""
+    c = Contract.__table__.c
+    found: list[tuple[str, ...]] = [()] * len(ids)
+    statement = select(c.id, c.anggota_kso).where(checked_contracts(include_out_of_scope), c.anggota_kso.is_not(None))
+    for cid, members in raw_rows(conn, statement):
+        at = bisect_left(ids, cid)
+        if at < len(ids) and ids[at] == cid:
+            found[at] = tuple(members.split("\n"))
+    return found
 
 
 def load_registrations(conn: Connection, intern: Interner) -> Table[RegistrationState]:

@@ -23,7 +23,7 @@ from monitor.regulation.wording import rupiah, tanggal
 EXPORT_FIELDS = ("opd", "nomor_kontrak", "nama_paket", "penyedia", "npwp_penyedia", "nilai_kontrak",
                  "tanggal_kontrak", "tanggal_mulai", "tanggal_selesai", "jenis_pekerjaan", "in_scope", "scope_reason",
                  "complete", "source", "kd_tender", "kd_nontender", "ocid", "scope_guessed", "scope_override",
-                 "sumber_tanggal_selesai", "nilai_kontrak_sen", "nama_ppk", "nip_ppk")
+                 "sumber_tanggal_selesai", "nilai_kontrak_sen", "nama_ppk", "nip_ppk", "anggota_kso")
 SOURCE_IDS = ("kd_tender", "kd_nontender", "ocid")
 
 
@@ -65,7 +65,13 @@ def contract_rows(conn: Any, opd: str | None, scope: str, incomplete: bool,
             "scope_guessed": bool(row["scope_guessed"]), "scope_override": override,
             "sumber_tanggal_selesai": row["sumber_tanggal_selesai"], "nilai_kontrak_sen": row["nilai_kontrak_sen"],
             "nama_ppk": row["nama_ppk"], "nip_ppk": row["nip_ppk"],
+            "anggota_kso": row["anggota_kso"].split("\n") if row["anggota_kso"] else [],
         }
+
+
+def _encode(name: str, value: Any) -> Any:
+    """A CSV cell: a consortium's members separated by semicolons (as SPSE's anggota_kso writes them)."""
+    return "; ".join(value) if name == "anggota_kso" else value
 
 
 def _manual(override: bool, decision: Any, tz: tzinfo) -> str:
@@ -89,7 +95,7 @@ def contracts_group(ctx: click.Context, opd: str | None, scope: str, incomplete:
     obj: CliContext = ctx.find_object(CliContext)  # type: ignore[assignment]
     with obj.app.engine.connect() as conn:
         rows = contract_rows(conn, opd, scope, incomplete, obj.settings.tz)
-        {"json": write_json, "csv": lambda r: write_csv(r, EXPORT_FIELDS), "table": _write_table}[fmt](rows)
+        {"json": write_json, "csv": lambda r: write_csv(r, EXPORT_FIELDS, _encode), "table": _write_table}[fmt](rows)
 
 
 def _write_table(rows: Iterable[dict[str, Any]]) -> None:

@@ -69,6 +69,7 @@ class ContractFacts:
     ocid: str | None = None
     nama_ppk: str | None = None
     nip_ppk: str | None = None
+    anggota_kso: tuple[str, ...] = ()  # a consortium's member firms as the source names them
     addenda: list[SourceAddendum] = field(default_factory=list)
     payments: list[SourcePayment] = field(default_factory=list)
     line: int | None = None  # where it was read (OCDS: the release's position)
@@ -96,6 +97,7 @@ class ContractFacts:
             "source_key": self.source_key[:400],
             "nama_ppk": None if self.nama_ppk is None else self.nama_ppk[:200],
             "nip_ppk": None if self.nip_ppk is None else self.nip_ppk[:30],
+            "anggota_kso": "\n".join(self.anggota_kso) or None,
         }
 
 
@@ -117,8 +119,14 @@ def chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
         yield chunk
 
 
+# Columns added after contracts were first imported: each enters a row's hash only where it is set, so a
+# contract imported before it (and still without it) keeps its hash and a re-import leaves it unchanged.
+_HASHED_WHEN_SET = frozenset({"anggota_kso"})
+
+
 def _with_hash(row: dict[str, Any], batch_id: int, line: int | None) -> dict[str, Any]:
-    return {**row, "row_hash": row_hash([row[k] for k in sorted(row)]), "batch_id": batch_id, "source_line": line}
+    values = [row[k] for k in sorted(row) if row[k] is not None or k not in _HASHED_WHEN_SET]
+    return {**row, "row_hash": row_hash(values), "batch_id": batch_id, "source_line": line}
 
 
 def _apply(conn: Connection, table: Table, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:

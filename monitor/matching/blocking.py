@@ -61,7 +61,7 @@ def fuzzy_candidates(
             if ratio is not None and ratio < MIN_VALUE_RATIO:
                 continue
             same_npwp = r_npwp and r_npwp == f.c_npwp[ci]
-            if not same_npwp and (ev.vendor_similarity(f.contract_vendor(ci), r_vendor) or 0.0) < VENDOR_CONTRADICTS:
+            if not same_npwp and (ev.contract_vendor_evidence(ci, r_vendor)[0] or 0.0) < VENDOR_CONTRADICTS:
                 continue
             a = ev.assess(ci, ri, with_title=True, discard_contradicted=True)
             if acceptable_by_fuzzy(a):

@@ -100,10 +100,17 @@ class Evaluator:
         """Similarity of two vendor ids (see :meth:`vendor_evidence`)."""
         return self.vendor_evidence(a, b)[0]
 
-    def vendor_evidence(self, a: int, b: int) -> tuple[float | None, bool]:
+    def contract_vendor_evidence(self, ci: int, b: int) -> tuple[float | None, bool]:
+        """:meth:`vendor_evidence` of contract ``ci``'s vendor and vendor id ``b``, the contract's
+        members being those its source names too (:meth:`Features.contract_members`)."""
+        f = self.f
+        return self.vendor_evidence(f.contract_vendor(ci), b, f.contract_members(ci))
+
+    def vendor_evidence(self, a: int, b: int, members_a: tuple[str, ...] | None = None) -> tuple[float | None, bool]:
         """Similarity of two vendor ids — of their names, or where they do not agree whole and either
         is a consortium, the best of any member with any member (a KSO registered by its lead, a
-        partner registering for the KSO) — and whether the members decided. Not cached: pairs of
+        partner registering for the KSO) — and whether the members decided; ``members_a``, where
+        given, are ``a``'s members instead of those its name gives. Not cached: pairs of
         distinct names seldom meet twice (under one in ten), and a cache of them grew by a hundred
         megabytes at a million records."""
         if a == NO_VENDOR or b == NO_VENDOR:
@@ -115,7 +122,8 @@ class Evaluator:
         whole = vendor_similarity(names[a], names[b])
         if whole >= VENDOR_CONTRADICTS:
             return round(whole, 2), False
-        firms_a, firms_b = f.vendor_members(a), f.vendor_members(b)
+        firms_a = f.vendor_members(a) if members_a is None else members_a
+        firms_b = f.vendor_members(b)
         if not firms_a and not firms_b:
             return round(whole, 2), False
         best = max(vendor_similarity(x, y) for x in firms_a or (names[a],) for y in firms_b or (names[b],))
@@ -201,7 +209,7 @@ class Evaluator:
                 if discard_contradicted:  # the caller throws the pair away: weigh nothing more
                     return Assessment(0.0, number, npwp, None, None, 0, 0, 0.0, None, contradictions)
         if npwp != "same":
-            vendor, consortium = self.vendor_evidence(f.contract_vendor(ci), f.registration_vendor(ri))
+            vendor, consortium = self.contract_vendor_evidence(ci, f.registration_vendor(ri))
             if vendor is not None:
                 total += _W_VENDOR * vendor
                 weight += _W_VENDOR

@@ -5,7 +5,9 @@ object for each of its fields is a cache miss each time. So each side is read on
 every later comparison reads small contiguous arrays (an NPWP as an integer, values in rupiah, dates
 as day ordinals). Vendor names are normalized only when a comparison needs one (an NPWP missing),
 into the id of the normalized name; a consortium's members' normalized names
-(:mod:`monitor.matching.consortium`) are read once per id, when two names do not agree whole.
+(:mod:`monitor.matching.consortium`) are read once per id, when two names do not agree whole. Where
+the source names a contract's members (SPSE's ``anggota_kso``: a few contracts), they are that
+contract's in addition to those its vendor's name gives (:meth:`Features.contract_members`).
 """
 
 from __future__ import annotations
@@ -83,6 +85,8 @@ class Features:
         self._vendor_ids: dict[str, int] = {}
         self._raw_vendor: dict[str, int] = {}
         self._c_penyedia = column(contracts, "penyedia")
+        self._c_anggota = column(contracts, "anggota_kso")
+        self._c_members: dict[int, tuple[str, ...]] = {}  # contract index -> its known members' names
         self._r_penyedia = column(registrations, "penyedia")
         self._c_vendor = array("i", [_UNSET]) * len(contracts)
         self._r_vendor = array("i", [_UNSET]) * len(registrations)
@@ -160,6 +164,20 @@ class Features:
         found = self._vendor_members.get(vendor)
         if found is None:
             found = self._vendor_members[vendor] = member_keys(self._vendor_raw[vendor])
+        return found
+
+    def contract_members(self, ci: int) -> tuple[str, ...] | None:
+        """The normalized names of contract ``ci``'s members where its source names them: those of
+        ``anggota_kso`` with those of its vendor's name (:meth:`vendor_members`); ``None`` where the
+        source names none (the vendor's own members are then all there is)."""
+        if not self._c_anggota[ci]:
+            return None
+        found = self._c_members.get(ci)
+        if found is None:
+            named = (key for member in self._c_anggota[ci] if (key := vendor_key(member)))
+            vendor = self.contract_vendor(ci)
+            own = self.vendor_members(vendor) if vendor != NO_VENDOR else ()
+            found = self._c_members[ci] = tuple(dict.fromkeys((*own, *named)))
         return found
 
 

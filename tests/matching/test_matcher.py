@@ -161,6 +161,27 @@ def test_a_firm_outside_the_consortium_still_contradicts_it() -> None:
     assert run([c], [r]).links == []
 
 
+def test_the_members_the_source_names_agree_with_a_partners_registration() -> None:
+    """SPSE's anggota_kso: the contract names only the lead, the partner registered under its own name
+    and a value other than the contract's, so stage 5 (the same value) could not have linked it."""
+    members = ("PT. Karya Abadi", "CV. Mitra Jaya")
+    r = registration(penyedia="CV. Mitra Jaya", npwp=None, nilai=1_450_000_000)
+    lead_only = contract(penyedia="PT. Karya Abadi", npwp=None)
+    assert run([lead_only], [r]).links == []  # without the members: another firm, another value
+    c = contract(penyedia="PT. Karya Abadi", npwp=None, anggota_kso=members)
+    link = link_of(run([c], [r]), c)
+    assert link is not None and link.registration_id == r.id and link.method == "exact"
+    assert link.details["consortium"] is True and link.details["vendor"] == 1.0
+    assert "anggota KSO: nama penyedia sama" in link.details["reason"]
+    assert "other_name" not in link.details  # agreed, not weighed despite the vendor
+
+
+def test_the_members_the_source_names_still_leave_other_firms_out() -> None:
+    c = contract(penyedia="PT. Karya Abadi", npwp=None, anggota_kso=("PT. Karya Abadi", "CV. Mitra Jaya"))
+    r = registration(penyedia="CV. Barokah Lestari", npwp=None, nilai=1_450_000_000)
+    assert run([c], [r]).links == []
+
+
 # --- registered under another name: weighed, not vetoed ------------------------------------------
 
 OTHER_FIRM = {"penyedia": "CV. BAROKAH LESTARI", "npwp": "02.999.888.7-331.000"}

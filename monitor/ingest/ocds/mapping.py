@@ -7,7 +7,8 @@
   categories out of scope; no category: the keyword classifier guesses from the title;
 - ``contracts[]`` -> contracts (``id`` is the contract number; ``dateSigned``; ``value`` in IDR;
   ``period``); the award's ``suppliers`` -> the vendor, its NPWP from the supplier party's
-  ``identifier`` or ``additionalIdentifiers`` with scheme ``ID-NPWP``;
+  ``identifier`` or ``additionalIdentifiers`` with scheme ``ID-NPWP``; an award with several
+  suppliers went to a consortium: the first is the vendor (its lead), all of them its members;
 - ``contracts[].amendments`` -> addenda (a compiled release's value and period are already the amended
   ones); ``contracts[].implementation.transactions`` -> SP2D payments.
 
@@ -119,6 +120,12 @@ def _npwp(party: Mapping[str, Any], where: str) -> str | None:
     return None
 
 
+def _members(suppliers: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The names of an award's suppliers where there are several (a consortium), else ``()``."""
+    names = tuple(dict.fromkeys(name for s in suppliers if (name := " ".join(str(_get(s, "name") or "").split()))))
+    return names if len(names) > 1 else ()
+
+
 class ReleaseMapper:
     def __init__(self, satker: SatkerDirectory, scope: ScopeClassifier) -> None:
         self._satker = satker
@@ -170,7 +177,8 @@ class ReleaseMapper:
         award = next((a for a in awards if _get(a, "id") == _get(contract, "awardID")), awards[0] if awards else {})
         award_index = awards.index(award) if award in awards else 0
         suppliers = _list(_get(award, "suppliers"))
-        supplier = {**_party(parties, _get(suppliers[0], "id")), **suppliers[0]} if suppliers else {}
+        named = [{**_party(parties, _get(s, "id")), **s} for s in suppliers if type(s) is dict]
+        supplier = named[0] if named else {}
         title = str(_get(contract, "title") or _get(tender, "title") or number)
         decided = self.scope(tender, title)
         period = _get(contract, "period") or {}
@@ -207,4 +215,5 @@ class ReleaseMapper:
             tanggal_selesai=end, sumber_tanggal_selesai="ocds" if end else None,
             jenis_pekerjaan=decided.jenis_pekerjaan, in_scope=decided.in_scope, scope_reason=decided.reason,
             scope_guessed=decided.guessed, ocid=ocid[:200], addenda=addenda, payments=payments, line=line,
+            anggota_kso=_members(named),
         )

@@ -117,6 +117,7 @@ def assemble(procurement: Procurement, satker: SatkerDirectory, scope: ScopeClas
             kd_tender=procurement.kode if procurement.jalur == "tender" and procurement.kode else None,
             kd_nontender=procurement.kode if procurement.jalur == "nontender" else None,
             nama_ppk=ppk.get("nama_ppk"), nip_ppk=ppk.get("nip_ppk"),
+            anggota_kso=tuple(first.get("anggota_kso") or latest.get("anggota_kso") or ()),
             addenda=addenda,
         )
 

@@ -32,7 +32,7 @@ FIELDS: Mapping[str, Parser] = {
     "npwp_penyedia": values.parse_npwp, "npwp_16_penyedia": values.parse_npwp,
     "nilai_kontrak": values.parse_sen, "nilai_negosiasi": values.parse_sen, "status_kontrak": values.parse_text,
     "apakah_addendum": values.parse_text, "versi_addendum": values.parse_int, "alasan_addendum": values.parse_text,
-    "nama_ppk": values.parse_text, "nip_ppk": values.parse_code,
+    "nama_ppk": values.parse_text, "nip_ppk": values.parse_code, "anggota_kso": values.parse_members,
     "no_spmk_spp": values.parse_text, "tgl_spmk_spp": values.parse_date, "tgl_mulai_pekerjaan": values.parse_date,
     "tgl_selesai_pekerjaan": values.parse_date, "waktu_penyelesaian": values.parse_days,
     "no_bapbast": values.parse_text, "tgl_bapbast": values.parse_date,

@@ -17,6 +17,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
+import orjson
+
 from monitor.ingest.values import MONTHS, BadValue, show
 from monitor.ingest.values import parse_npwp as _npwp
 
@@ -27,6 +29,10 @@ _POINT_DECIMAL = re.compile(r"-?\d+(?:\.\d+)?")
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?")
 _US = re.compile(r"([A-Za-z]{3,9})\.? (\d{1,2}), (\d{4})(?:,? \d{1,2}:\d{2}(?::\d{2})? ?(?:AM|PM)?)?", re.I)
 _DMY = re.compile(r"(\d{1,2})[-/](\d{1,2})[-/](\d{4})")
+# Members of a consortium in one text: "PT A; CV B", "PT A, CV B", one a line. A comma also ends a name
+# whose legal form comes last ("KARYA ABADI, PT"): a piece that is only a form belongs to the one before.
+_MEMBER_SEPARATOR = re.compile(r"\s*[;\n]\s*")
+_FORM_ONLY = re.compile(r"^(?:pt|cv|fa|firma|ud|pd|koperasi|persero|perum|tbk)\.?$", re.I)
 _DAYS = re.compile(r"(\d+)\s*(?:hari)?(?:\s*(kalender|kerja))?\.?", re.I)
 
 
@@ -162,3 +168,37 @@ def parse_days(value: object) -> int | None:
     if not 1 <= days <= 3650:
         raise BadValue(f"jangka waktu {days} hari di luar rentang wajar (1–3650)")
     return days
+
+
+def parse_members(value: object) -> list[str] | None:
+    """``anggota_kso`` -> the consortium's member firms, in order: a JSON list (or its text) of names,
+    or a text of names separated by semicolons, lines or commas. ``None`` where there are none."""
+    if is_blank(value):
+        return None
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            raise BadValue(f"'{show(value)}' bukan daftar JSON anggota KSO yang sah") from None
+    if isinstance(value, list):
+        if any(not isinstance(item, str | None) for item in value):
+            raise BadValue(f"'{show(value)}': anggota KSO harus berupa nama (teks)")
+        names = [parse_text(item) for item in value]
+    elif isinstance(value, str):
+        pieces = _MEMBER_SEPARATOR.split(value.strip())
+        names = [name for piece in pieces for name in _comma_names(piece)]
+    else:
+        raise BadValue(f"'{show(value)}' bukan daftar anggota KSO")
+    found = list(dict.fromkeys(name for name in names if name))
+    return found or None
+
+
+def _comma_names(text: str) -> list[str]:
+    """The names in a comma-separated text, a trailing legal form kept with its name."""
+    names: list[str] = []
+    for piece in (" ".join(p.split()) for p in text.split(",")):
+        if _FORM_ONLY.match(piece) and names:
+            names[-1] = f"{names[-1]}, {piece}"
+        elif piece and not is_blank(piece):
+            names.append(piece)
+    return names

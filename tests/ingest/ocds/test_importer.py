@@ -145,3 +145,16 @@ def test_a_malformed_package_is_refused_whole_with_nothing_changed(app: App, tmp
     with pytest.raises(IngestError, match="JSON rusak"):
         ingest_ocds(app, broken)
     assert (count(app, Contract), count(app, ImportBatch), count(app, Payment)) == (0, 0, 0)
+
+
+def test_an_award_to_several_suppliers_is_a_consortium_led_by_the_first(app: App, tmp_path: Path) -> None:
+    consortium = release()
+    consortium["parties"].append({"id": "ID-NPWP-029998887331000", "name": "CV MITRA JAYA", "roles": ["supplier"]})
+    consortium["awards"][0]["suppliers"].append({"id": "ID-NPWP-029998887331000"})  # its name from the party
+    single = release(ocid="ocds-afzrfb-0002", contracts=[{**release()["contracts"][0], "id": "K-2"}])
+    ingest_ocds(app, write_release_package(tmp_path / "paket.json", [consortium, single]))
+    found = {c.nomor_kontrak: (c.penyedia, c.npwp_penyedia, c.anggota_kso) for c in rows(app, Contract)}
+    assert found == {NOMOR: ("CV KARYA ABADI", "735934051443000", "CV KARYA ABADI\nCV MITRA JAYA"),
+                     "K-2": ("CV KARYA ABADI", "735934051443000", None)}
+    again = ingest_ocds(app, write_release_package(tmp_path / "paket.json", [consortium, single]))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)

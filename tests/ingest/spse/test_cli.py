@@ -89,6 +89,7 @@ def test_contracts_lists_them_as_they_stand_with_their_scope_and_source(app: App
         "source": "spse", "kd_tender": KD_TENDER, "npwp_penyedia": "735934051443000"}
     assert (works["nama_ppk"], works["nip_ppk"]) == ("Ir. BUDI SANTOSO", "197001011995031001")  # e-Kontrak's PPK
     assert listed["K-9"]["in_scope"] is False and listed["K-9"]["complete"] is False
+    assert listed["K-9"]["anggota_kso"] == []
 
     _, out, _ = pantau(tmp_path, "contracts", "--scope", "out", "--format", "csv")
     [row] = list(csv.DictReader(io.StringIO(out)))
@@ -148,3 +149,14 @@ def test_every_scope_decision_is_kept_with_who_and_why(app: App, tmp_path: Path)
     assert [line.split(None, 3)[3] for line in out.splitlines()] == [
         "menurut sumber → di luar lingkup (dibiayai hibah, bukan APBD)",
         "di luar lingkup → menurut sumber (salah tetapkan)"]
+
+
+def test_contracts_show_the_consortium_members_spse_names(app: App, tmp_path: Path) -> None:
+    pantau(tmp_path, "ingest", "spse", str(write_json(tmp_path / "kontrak.json", [
+        kontrak(nama_penyedia="PT. KARYA ABADI", anggota_kso="PT. KARYA ABADI; CV. MITRA JAYA")])))
+    _, out, _ = pantau(tmp_path, "contracts", "--format", "json")
+    [listed] = json.loads(out)
+    assert listed["anggota_kso"] == ["PT. KARYA ABADI", "CV. MITRA JAYA"]
+    _, out, _ = pantau(tmp_path, "contracts", "--format", "csv")
+    [row] = list(csv.DictReader(io.StringIO(out)))
+    assert row["anggota_kso"] == "PT. KARYA ABADI; CV. MITRA JAYA"

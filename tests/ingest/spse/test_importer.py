@@ -13,6 +13,8 @@ from monitor.bootstrap import App
 from monitor.check.context import load_records
 from monitor.ingest import IngestError
 from monitor.ingest.spse.importer import ingest_spse
+from monitor.ingest.spse.values import parse_members
+from monitor.ingest.values import BadValue
 from monitor.matching.normalize import npwp_key
 from monitor.models import Addendum, Contract, ImportBatch, RejectedRow, SourceStage
 
@@ -289,3 +291,42 @@ def test_a_file_larger_than_a_chunk_joins_across_chunks(app: App, tmp_path: Path
     with app.sessions() as session:
         [addendum] = session.scalars(select(Addendum))
     assert (addendum.nomor_kontrak, addendum.nilai_kontrak_baru) == ("K-7", 2_000_000_000)
+
+
+@pytest.mark.parametrize("written", [
+    "PT. KARYA ABADI; CV. MITRA JAYA",
+    "PT. KARYA ABADI, CV. MITRA JAYA",
+    '["PT. KARYA ABADI", "CV. MITRA JAYA"]',
+    ["PT. KARYA ABADI", "CV. MITRA JAYA"],
+])
+def test_the_consortium_members_spse_names_are_kept_and_read_by_the_check(
+        app: App, tmp_path: Path, written: object) -> None:
+    path = write_json(tmp_path / "kontrak.json", [kontrak(nama_penyedia="PT. KARYA ABADI", anggota_kso=written),
+                                                  kontrak(kd_tender="2", no_kontrak="K-2")])
+    ingest_spse(app, path)
+    assert {c.nomor_kontrak: c.anggota_kso for c in contracts(app)} == {
+        NOMOR: "PT. KARYA ABADI\nCV. MITRA JAYA", "K-2": None}
+    with app.sessions() as session:
+        read = {c.nomor_kontrak: c.anggota_kso for c in load_records(session.connection()).contracts}
+    assert read == {NOMOR: ("PT. KARYA ABADI", "CV. MITRA JAYA"), "K-2": ()}
+    again = ingest_spse(app, path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+
+
+@pytest.mark.parametrize("written", [None, "", "tidak ada data (null)", "-", "[]"])
+def test_no_consortium_members_where_spse_names_none(app: App, tmp_path: Path, written: object) -> None:
+    ingest_spse(app, write_json(tmp_path / "kontrak.json", [kontrak(anggota_kso=written)]))
+    [contract] = contracts(app)
+    assert contract.anggota_kso is None
+
+
+def test_members_whose_legal_form_comes_last_stay_whole() -> None:
+    assert parse_members("KARYA ABADI, PT, MITRA JAYA, CV") == ["KARYA ABADI, PT", "MITRA JAYA, CV"]
+    assert parse_members("PT. A Satu\nCV. B Dua; CV. B Dua") == ["PT. A Satu", "CV. B Dua"]
+
+
+def test_members_that_are_not_names_are_refused() -> None:
+    with pytest.raises(BadValue):
+        parse_members('["PT. A", 5]')
+    with pytest.raises(BadValue):
+        parse_members("[PT. A")
