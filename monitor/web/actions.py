@@ -135,6 +135,30 @@ async def decide_ambiguity(request: Request) -> Response:
     return RedirectResponse("/tinjau", status_code=303)
 
 
+async def decide_link(request: Request) -> Response:
+    form = await checked_form(request)
+    principal = await staff(request)
+    opd, nomor_kontrak = text_field(form, "opd", limit=100), text_field(form, "nomor_kontrak", limit=200)
+    nomor_registrasi, decision = text_field(form, "nomor_registrasi", limit=100), text_field(form, "decision", limit=10)
+    note = text_field(form, "note")
+    app = web_app(request)
+
+    def write() -> None:
+        with transaction(app.sessions) as session:
+            review.decide_link(session, opd, nomor_kontrak, nomor_registrasi, decision, actor=principal.actor,
+                               note=note)
+
+    try:
+        await run_in_threadpool(write)
+    except review.ReviewError as exc:
+        flash(request, str(exc), "error")
+    else:
+        pair = f"Tautan {opd}|{nomor_kontrak} ↔ {nomor_registrasi}"
+        flash(request, f"{pair} dikonfirmasi (manual)." if decision == "confirm"
+              else f"{pair} ditolak; pemeriksaan berikutnya tidak membuatnya lagi.")
+    return RedirectResponse("/tinjau", status_code=303)
+
+
 async def silence(request: Request) -> Response:
     form = await checked_form(request)
     principal = await staff(request)

@@ -44,6 +44,7 @@ ROUTES = [
     Route("/tinjau", pages.review_queue),
     Route("/tinjau/usulan/{proposal_id:int}", actions.decide_proposal, methods=["POST"]),
     Route("/tinjau/ganda/{finding_id:int}", actions.decide_ambiguity, methods=["POST"]),
+    Route("/tinjau/tautan", actions.decide_link, methods=["POST"]),
     Route("/laporan", reports.reports_page),
     Route("/laporan/konsep", reports.draft),
     Route("/laporan/konsep.{format:str}", reports.draft),

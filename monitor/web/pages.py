@@ -149,9 +149,9 @@ async def review_queue(request: Request) -> Response:
     await staff(request)
     app = web_app(request)
 
-    def read() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    def read() -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
         with app.sessions() as session:
-            return review.pending_proposals(session), review.ambiguous_cases(session)
+            return review.pending_proposals(session), review.ambiguous_cases(session), review.weakest_links(session)
 
-    proposals, ambiguous = await run_in_threadpool(read)
-    return await render(request, "review.html", {"proposals": proposals, "ambiguous": ambiguous})
+    proposals, ambiguous, links = await run_in_threadpool(read)
+    return await render(request, "review.html", {"proposals": proposals, "ambiguous": ambiguous, "links": links})

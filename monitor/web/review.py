@@ -5,8 +5,9 @@ Pantau says at once whether that number is in the imported BPJS data and whether
 another contract, and queues the proposal. BPKAD or BPJS staff confirm or reject it; a confirmation is a
 manual match decision exactly like ``pantau match confirm`` (:func:`monitor.matching.record_decision`),
 so the next check links the contract (method ``manual``) and resolves the finding. The matcher's
-``data.ambiguous_match`` cases sit in the same queue, each candidate one confirm away. Every step is a
-history row of the finding, with its actor.
+``data.ambiguous_match`` cases sit in the same queue, each candidate one confirm away, and so do its
+weakest automatic links (a registration under a consortium's or another firm's name among them), each
+one confirm or reject away. Every step is a history row of the finding, with its actor.
 """
 
 from __future__ import annotations
@@ -168,3 +169,41 @@ def ambiguous_cases(session: Session, limit: int = 200) -> list[dict[str, Any]]:
         .order_by(f.id).limit(limit)
     ).all()
     return [dict(row._mapping) for row in rows]
+
+
+WEAKEST_SHOWN = 50  # automatic links listed for review, weakest first
+
+
+def weakest_links(session: Session, limit: int = WEAKEST_SHOWN) -> list[dict[str, Any]]:
+    """The automatic links most in need of a human's eye, weakest first: those made despite who
+    registered (``other_name``, scored at most 0.75) come before the fuzzy ones that barely passed."""
+    rows = session.execute(
+        select(Contract.opd, Contract.nomor_kontrak, Contract.nama_paket, Contract.penyedia.label("penyedia_kontrak"),
+               Contract.nilai_kontrak, Registration.nomor_registrasi, Registration.nama_proyek, Registration.penyedia,
+               Registration.nilai_kontrak_terdaftar, MatchLink.method, MatchLink.score, MatchLink.details)
+        .join(Contract, Contract.id == MatchLink.contract_id)
+        .join(Registration, Registration.id == MatchLink.registration_id)
+        .where(MatchLink.method != "manual").order_by(MatchLink.score, MatchLink.id).limit(limit)
+    ).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def decide_link(session: Session, opd: str, nomor_kontrak: str, nomor_registrasi: str, decision: str, *,
+                actor: str, note: str | None) -> None:
+    """Confirm (it becomes a manual link) or reject (it goes, and the matcher never makes it again) one
+    automatic link of the queue: the same decision as ``pantau match confirm|reject``."""
+    if decision not in ("confirm", "reject"):
+        raise ReviewError("Pilih Benar atau Salah.")
+    linked = session.execute(
+        select(MatchLink.method).join(Contract, Contract.id == MatchLink.contract_id)
+        .join(Registration, Registration.id == MatchLink.registration_id)
+        .where(Contract.opd == opd, Contract.nomor_kontrak == nomor_kontrak,
+               Registration.nomor_registrasi == nomor_registrasi)
+    ).scalar_one_or_none()
+    if linked is None or linked == "manual":
+        raise ReviewError(f"Kontrak {opd}|{nomor_kontrak} tidak (lagi) tertaut otomatis ke registrasi "
+                          f"{nomor_registrasi}; muat ulang antrean.")
+    try:
+        record_decision(session, opd, nomor_kontrak, nomor_registrasi, decision, actor, note)
+    except DecisionError as exc:
+        raise ReviewError(str(exc)) from exc

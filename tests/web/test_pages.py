@@ -148,3 +148,47 @@ def test_staff_choose_a_candidate_of_an_ambiguous_match(staff: TestClient, world
             "PERKIM", FREE_REGISTRATION, "confirm", "rina")
         assert session.scalars(select(MatchLink.method)).all() == ["manual"]
     assert "memilih kontrak PERKIM|10/SPK/2026" in staff.get(f"/temuan/{finding_id}").text
+
+
+def test_staff_review_the_weakest_links_first_and_confirm_or_reject_them(staff: TestClient, world: World) -> None:
+    from sqlalchemy import insert, select
+
+    from monitor.db import transaction
+    from monitor.models import MatchDecision, MatchLink
+    from tests.check.helpers import add_contract, add_registration
+
+    with transaction(world.app.sessions) as session:
+        conn = session.connection()
+        pairs = {}
+        for nomor, penyedia, score, other_name in (("21/SPK/2026", "CV <b>Mitra</b> Jaya", 0.62, True),
+                                                   ("22/SPK/2026", "CV Karya Abadi", 0.91, False)):
+            ci = add_contract(conn, nomor, opd="PERKIM", npwp=None)
+            ri = add_registration(conn, f"JK-{nomor[:2]}", nomor_kontrak=nomor, penyedia=penyedia, npwp=None)
+            reason = "exact: nomor kontrak sama persis; penyedia berbeda: kemungkinan anggota KSO / nama lain"
+            conn.execute(insert(MatchLink), {"contract_id": ci, "registration_id": ri, "method": "exact",
+                                             "score": score, "details": {"other_name": other_name, "reason": reason}})
+            pairs[nomor] = f"JK-{nomor[:2]}"
+    queue = staff.get("/tinjau").text
+    assert "CV &lt;b&gt;Mitra&lt;/b&gt; Jaya" in queue and "<b>Mitra</b>" not in queue
+    assert queue.index("PERKIM|21/SPK/2026") < queue.index("PERKIM|22/SPK/2026")  # weakest first
+    assert "nama lain" in queue.split("PERKIM|21/SPK/2026")[1].split("</tr>")[0]
+    token = csrf_of(staff, "/tinjau")
+    assert staff.post("/tinjau/tautan", data={"opd": "PERKIM", "nomor_kontrak": "21/SPK/2026",
+                                              "nomor_registrasi": "JK-21", "decision": "confirm"}).status_code == 403
+
+    def decide(nomor: str, decision: str, registrasi: str | None = None) -> None:
+        response = staff.post("/tinjau/tautan", data={
+            "csrf": token, "opd": "PERKIM", "nomor_kontrak": nomor, "nomor_registrasi": registrasi or pairs[nomor],
+            "decision": decision})
+        assert response.status_code == 303
+
+    decide("21/SPK/2026", "confirm")
+    decide("22/SPK/2026", "reject")
+    decide("22/SPK/2026", "confirm", registrasi="JK-21")  # not this pair's link: refused
+    assert "tidak (lagi) tertaut otomatis" in staff.get("/tinjau").text
+    with world.app.sessions() as session:
+        decided = {(d.nomor_kontrak, d.nomor_registrasi, d.decision, d.actor)
+                   for d in session.scalars(select(MatchDecision))}
+        assert decided == {("21/SPK/2026", "JK-21", "confirm", "rina"), ("22/SPK/2026", "JK-22", "reject", "rina")}
+        assert session.scalars(select(MatchLink.method)).all() == ["manual"]
+    assert "PERKIM|21/SPK/2026" not in staff.get("/tinjau").text.split("Tautan terlemah")[1]
