@@ -18,6 +18,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, get_currency_symbol, get_group_symbol, get_minus_sign_symbol
 
 from checks import REGISTRY
+from monitor.regulation.wording import END_UNKNOWN
 
 LOCALES = {"id": "id_ID", "en": "en_ID"}
 
@@ -126,7 +127,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "detail.tanggal_daftar": "Tanggal daftar",
         "detail.masa_akhir": "Akhir kepesertaan",
         "detail.tanggal_selesai": "Akhir kontrak",
-        "detail.tanggal_selesai.unknown": "belum diketahui (SPMK belum diimpor)",
+        "detail.tanggal_selesai.unknown": END_UNKNOWN,
         "detail.nomor_sp2d": "Nomor SP2D",
         "detail.tanggal_sp2d": "Tanggal SP2D",
         "detail.nilai_sp2d": "Nilai SP2D",

@@ -13,7 +13,7 @@ from typing import Any
 
 from checks.base import CheckContext, Rule
 from monitor.records import CANCELLED, SEVERITIES, ContractState, KampungState, RegistrationState
-from monitor.regulation.wording import tanggal
+from monitor.regulation.wording import END_UNKNOWN, tanggal
 
 # --- the regulations the findings cite ----------------------------------------------------------
 
@@ -134,9 +134,6 @@ def active_registration(ctx: CheckContext, contract: ContractState) -> Registrat
 
 
 # --- wording -------------------------------------------------------------------------------------
-
-
-END_UNKNOWN = "belum diketahui (SPMK belum diimpor)"
 
 
 def end_of_works(contract: ContractState) -> str:

@@ -12,6 +12,9 @@ from functools import lru_cache
 
 from babel.dates import format_date
 
+# A contract's end of works while it is not known yet (an SPSE contract whose SPMK has not arrived): in the
+# rules' messages and in the details the e-mails and pages show.
+END_UNKNOWN = "belum diketahui (SPMK belum diimpor)"
 
 def rupiah(amount: int | Decimal) -> str:
     """Rupiah the Indonesian way: ``Rp1.250.000`` (a fraction, if any, after a comma)."""
