@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -169,24 +170,36 @@ class SafeWorkbook:
         part, written = 1, 0
         sheet, top = self._start(name, fields, before)
         spliced = self._splice(sheet, top, fields)
-        for frame in chunks:
-            while frame.height:
-                room = self.max_rows - 1 - spliced.last_row
-                if room <= 0:
-                    self._finish(sheet, top, spliced.last_row + 1, fields)
-                    part += 1
-                    sheet, top = self._start(f"{name} ({part})", fields, before)
-                    spliced = self._splice(sheet, top, fields)
-                    continue
-                piece, frame = frame.head(room), frame.slice(room)
-                spliced.rows.write(self._rows_xml(piece, fields, spliced.last_row + 1).encode())
-                spliced.last_row += piece.height
-                written += piece.height
+        # One frame's XML is built by polars (no GIL) in a worker while this thread reads the next frame
+        # from the database: the two cores both work.
+        with ThreadPoolExecutor(max_workers=1) as worker:
+            pending: Future[None] | None = None
+            for frame in chunks:
+                while frame.height:
+                    room = self.max_rows - 1 - spliced.last_row
+                    if room <= 0:
+                        self._finish(sheet, top, spliced.last_row + 1, fields)
+                        part += 1
+                        sheet, top = self._start(f"{name} ({part})", fields, before)
+                        spliced = self._splice(sheet, top, fields)
+                        continue
+                    piece, frame = frame.head(room), frame.slice(room)
+                    if pending is not None:
+                        pending.result()
+                    pending = worker.submit(self._write_rows, spliced, piece, fields, spliced.last_row + 1)
+                    spliced.last_row += piece.height
+                    written += piece.height
+            if pending is not None:
+                pending.result()
         self._finish(sheet, top, spliced.last_row + 1, fields)
         return written
 
+    def _write_rows(self, spliced: _Spliced, frame: pl.DataFrame, fields: Sequence[Field], first: int) -> None:
+        spliced.rows.write(self._rows_xml(frame, fields, first).encode())
+
     def _splice(self, sheet: Worksheet, top: int, fields: Sequence[Field]) -> _Spliced:
-        spliced = _Spliced(sheet, tempfile.TemporaryFile(), top, len(fields) - 1)
+        # Closed by close(), after its rows are copied into the package.
+        spliced = _Spliced(sheet, tempfile.TemporaryFile(), top, len(fields) - 1)  # noqa: SIM115
         self._spliced.append(spliced)
         return spliced
 
