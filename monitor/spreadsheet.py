@@ -13,6 +13,7 @@ column at a time by polars, into a temporary file, and :meth:`SafeWorkbook.close
 sheet's XML before ``</sheetData>`` while it copies the rest of the package as XlsxWriter wrote it. The
 cells are what XlsxWriter's constant-memory mode writes: inline strings escaped the same way (``& < >``,
 control characters as ``_xHHHH_``), numbers and dates as ``<v>`` with the same formats' style indices.
+The monev report's XLSX at 1M contracts (about 14M cells): 254 s with the per-cell API, 44 s so (README).
 """
 
 from __future__ import annotations
