@@ -248,11 +248,8 @@ class SafeWorkbook:
                     continue
                 head, tail = data.split(b"</sheetData>", 1)
                 ref = f'<dimension ref="A1:{xl_col_to_name(spliced.last_col)}{spliced.last_row + 1}"/>'.encode()
-                member = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                member.compress_type = zipfile.ZIP_DEFLATED
-                # ZipFile.open gives a ZipInfo passed to it zlib's default level, not the file's.
-                member._compresslevel = COMPRESS_LEVEL  # type: ignore[attr-defined]
-                with target.open(member, "w", force_zip64=True) as stream:
+                # Opened by name, the member takes the file's level (a ZipInfo passed in would get zlib's 6).
+                with target.open(info.filename, "w", force_zip64=True) as stream:
                     stream.write(_DIMENSION.sub(ref, head, count=1))
                     spliced.rows.seek(0)
                     shutil.copyfileobj(spliced.rows, stream, 1 << 20)
