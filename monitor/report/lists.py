@@ -3,9 +3,10 @@ renderer writes a value the right way (identifiers as text, amounts as numbers w
 dates as dates), and the rows streamed from the database: at a million contracts they are too many to hold.
 
 The rows come as typed polars frames of :data:`CHUNK_ROWS` rows (:class:`Rows`), their values computed
-once, by column: the HTML formats whole columns (:func:`monitor.report.html.table_body`); the XLSX reads
-the same frames row by row (:func:`as_dicts`). So every format shows the same values, and a million rows
-cost no per-row Python in the HTML.
+once, by column: the HTML formats whole columns (:func:`monitor.report.html.table_body`), the XLSX builds
+its rows' XML from the same frames (:meth:`monitor.spreadsheet.SafeWorkbook.frame_table`). So every format
+shows the same values, and a million rows cost no per-cell Python. :func:`as_dicts` gives the rows as dicts,
+for writing cell by cell (the tests compare the XLSX with XlsxWriter's own cells).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.report.html import TITLE, headline_rows
-from monitor.report.lists import FOLLOWUP_COLUMNS, LISTS, RESOLVED_COLUMNS, Column, as_dicts
+from monitor.report.lists import FOLLOWUP_COLUMNS, LISTS, RESOLVED_COLUMNS, Column
 from monitor.report.model import MonevReport
 from monitor.spreadsheet import Field, SafeWorkbook
 
@@ -83,13 +83,13 @@ def render_xlsx(report: MonevReport) -> bytes:
 
     rows = report.rows
     assert rows is not None
-    book.table(FOLLOWUP_SHEET, fields(FOLLOWUP_COLUMNS), as_dicts(rows.followup()), before=[
+    book.frame_table(FOLLOWUP_SHEET, fields(FOLLOWUP_COLUMNS), rows.followup(), before=[
         "Matriks tindak lanjut — isi kolom Status tindak lanjut, Batas waktu, PIC dan Catatan; lalu "
         "`pantau ingest tindak-lanjut BERKAS.xlsx`",
         "Status: belum ditindaklanjuti / dalam proses / sesuai / tidak dapat ditindaklanjuti (wajib dengan catatan)"])
     for spec in LISTS:
-        book.table(spec.title, fields(spec.columns), as_dicts(rows.findings(spec)), before=[spec.title])
-    book.table("Selesai", fields(RESOLVED_COLUMNS), as_dicts(rows.resolved(report.resolved_since, report.period_end)),
+        book.frame_table(spec.title, fields(spec.columns), rows.findings(spec), before=[spec.title])
+    book.frame_table("Selesai", fields(RESOLVED_COLUMNS), rows.resolved(report.resolved_since, report.period_end),
                before=["Selesai sejak monev sebelumnya"])
     book.table("Sumber data", [Field("title", "Sumber", "text", 32), Field("imported_at", "Impor terakhir", "date", 14),
                                Field("file", "Berkas", "text", 50), Field("rows", "Baris", "int", 10),

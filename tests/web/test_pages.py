@@ -171,7 +171,13 @@ def test_staff_review_the_weakest_links_first_and_confirm_or_reject_them(staff: 
     queue = staff.get("/tinjau").text
     assert "CV &lt;b&gt;Mitra&lt;/b&gt; Jaya" in queue and "<b>Mitra</b>" not in queue
     assert queue.index("PERKIM|21/SPK/2026") < queue.index("PERKIM|22/SPK/2026")  # weakest first
-    assert "nama lain" in queue.split("PERKIM|21/SPK/2026")[1].split("</tr>")[0]
+    cards = {card.split("</h3>")[0]: card.split("</section>")[0]
+             for card in queue.split("Tautan terlemah")[1].split('<section class="card')[1:]}
+    weak = next(card for head, card in cards.items() if "PERKIM|21/SPK/2026" in head)
+    strong = next(card for head, card in cards.items() if "PERKIM|22/SPK/2026" in head)
+    flag = '<strong class="warn">nama lain</strong>'
+    assert flag in weak and flag not in strong  # the flag stays on its own link's card
+    assert "anggota KSO" in weak and "skor 0.62" in weak
     token = csrf_of(staff, "/tinjau")
     assert staff.post("/tinjau/tautan", data={"opd": "PERKIM", "nomor_kontrak": "21/SPK/2026",
                                               "nomor_registrasi": "JK-21", "decision": "confirm"}).status_code == 403
