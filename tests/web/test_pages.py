@@ -198,3 +198,22 @@ def test_staff_review_the_weakest_links_first_and_confirm_or_reject_them(staff: 
         assert decided == {("21/SPK/2026", "JK-21", "confirm", "rina"), ("22/SPK/2026", "JK-22", "reject", "rina")}
         assert session.scalars(select(MatchLink.method)).all() == ["manual"]
     assert "PERKIM|21/SPK/2026" not in staff.get("/tinjau").text.split("Tautan terlemah")[1]
+
+
+def test_the_weakest_links_show_a_link_whose_details_say_nothing_of_other_name(staff: TestClient, world: World) -> None:
+    from sqlalchemy import insert
+
+    from monitor.db import transaction
+    from monitor.models import MatchLink
+    from tests.check.helpers import add_contract, add_registration
+
+    with transaction(world.app.sessions) as session:  # a plain exact link keeps no other_name nor reason
+        conn = session.connection()
+        ci = add_contract(conn, "31/SPK/2026", opd="PERKIM", npwp=None)
+        ri = add_registration(conn, "JK-31", nomor_kontrak="31/SPK/2026", penyedia="CV Polos", npwp=None)
+        conn.execute(insert(MatchLink), {"contract_id": ci, "registration_id": ri, "method": "exact", "score": 1.0,
+                                         "details": {}})
+    queue = staff.get("/tinjau")
+    assert queue.status_code == 200
+    card = queue.text.split("Tautan terlemah")[1].split("</section>")[0]
+    assert "PERKIM|31/SPK/2026" in card and "nama lain" not in card.split("</h3>")[1] and ">exact</p>" in card
