@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, func, insert, select
 
 from monitor import db
 from monitor.models import Addendum, Base, Contract, ImportBatch, SourceStage
@@ -96,3 +96,24 @@ def test_the_importers_lookups_use_their_index(engine: Engine, statement: str, i
         with engine.connect() as conn:
             plan = " ".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {statement}"))
     assert index in plan
+
+
+def test_a_snapshot_connection_reads_one_moment_while_another_commits(engine: Engine) -> None:
+    sessions = db.make_session_factory(engine)
+    batch = {"kind": "contracts", "file_name": "k.csv", "sha256": "0" * 64,
+             "started_at": datetime(2026, 3, 25, tzinfo=UTC)}
+    with engine.begin() as writer:
+        writer.execute(insert(ImportBatch).values(**batch))
+    count = select(func.count()).select_from(ImportBatch)
+    with sessions() as session:
+        reader = db.snapshot_connection(session)
+        assert reader.execute(count).scalar_one() == 1
+        with engine.begin() as writer:  # a check run commits meanwhile
+            writer.execute(insert(ImportBatch).values(**batch))
+        assert reader.execute(count).scalar_one() == 1  # still the moment of the first read
+        session.rollback()
+        assert session.connection().execute(count).scalar_one() == 2  # a new transaction sees the commit
+    with sessions() as session:
+        session.connection()
+        with pytest.raises(RuntimeError, match="already begun"):
+            db.snapshot_connection(session)

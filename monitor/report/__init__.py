@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from monitor.bootstrap import App
+from monitor.db import snapshot_connection
 from monitor.report.model import MonevParams, MonevReport, ReportError, build_report
 
 FORMATS = ("html", "pdf", "xlsx")
@@ -58,7 +59,7 @@ def write_monev(app: App, params: MonevParams, targets: Mapping[str, Path | Bina
         raise ReportError(f"format {unknown[0]!r} tidak dikenal; pilih dari: {', '.join(FORMATS)}")
     now = now or datetime.now(app.settings.tz)
     with app.sessions() as session:
-        conn = session.connection()
+        conn = snapshot_connection(session)  # the figures and the lists streamed after them see one moment
         report = build_report(conn, app.settings, params, now)
         for fmt, target in targets.items():
             if isinstance(target, Path):

@@ -4,18 +4,23 @@ trend from stored snapshots; the errors."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from monitor.check.findings import FINDING, RESOLVED
 from monitor.check.run import run_check
 from monitor.db import transaction
-from monitor.report import MonevParams, charts, render_monev
+from monitor.report import RENDERERS, MonevParams, charts, render_monev, write_monev
+from monitor.report.lists import LISTS
+from monitor.report.model import MonevReport
 from tests.check.helpers import add_registration
 from tests.report.conftest import AS_OF, HOSTILE, City, pantau
 
@@ -191,3 +196,21 @@ def test_charts_are_deterministic() -> None:
     assert first == charts.trend_lines(["a", "b"], [10.0, 20.0], [15.0, 30.0])
     assert first.startswith("<svg") and "<text" not in first  # fonts as paths
     assert first != charts.trend_lines(["a", "b"], [10.0, 21.0], [15.0, 30.0])
+
+
+def test_the_lists_show_the_moment_of_the_figures_even_if_a_check_run_commits_meanwhile(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: dict[str, int] = {}
+
+    def render(report: MonevReport, out: BinaryIO) -> None:
+        with city.app.engine.begin() as writer:  # another process resolves everything mid-report
+            writer.execute(FINDING.update().values(status=RESOLVED))
+        assert report.rows is not None
+        for spec in LISTS:
+            seen[spec.key] = sum(frame.height for frame in report.rows.findings(spec))
+        out.write(b"")
+
+    monkeypatch.setitem(RENDERERS, "html", render)
+    report = write_monev(city.app, MonevParams(as_of=AS_OF), {"html": io.BytesIO()})
+    assert sum(report.list_counts.values()) > 0
+    assert seen == {spec.key: report.list_counts[spec.key] for spec in LISTS}
