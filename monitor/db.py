@@ -103,21 +103,28 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def snapshot_connection(session: Session) -> Connection:
-    """The session's connection, in a transaction whose reads all see one snapshot of the database, until
-    the session commits or rolls back: a report's figures and its lists then agree even if a check run
-    commits while it is being written (at a million contracts that takes a minute).
+def read_snapshot(conn: Connection) -> None:
+    """Make the following reads on ``conn`` one consistent snapshot of the database, until its transaction
+    ends. Call it before the transaction's first statement.
 
     By default neither engine gives that: PostgreSQL's READ COMMITTED and SQLite's driver (which opens a
     transaction only before a write) let each statement see what was committed before it. So PostgreSQL
     reads at REPEATABLE READ, and SQLite in an explicit ``BEGIN``: under WAL its snapshot is taken at the
-    first read and held to the end. Call it before anything else uses the session."""
+    first read and held to the end (the driver commits or rolls it back with the connection)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN")
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+def snapshot_connection(session: Session) -> Connection:
+    """The session's connection, reading one snapshot (:func:`read_snapshot`) until the session commits or
+    rolls back: a report's figures and its lists then agree even if a check run commits while it is being
+    written (at a million contracts that takes a minute). Call it before anything else uses the session."""
     if session.in_transaction():
         raise RuntimeError("snapshot_connection: the session has already begun a transaction")
-    if session.get_bind().dialect.name == "postgresql":
-        return session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     conn = session.connection()
-    conn.exec_driver_sql("BEGIN")  # the driver commits or rolls it back with the session
+    read_snapshot(conn)
     return conn
 
 

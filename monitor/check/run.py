@@ -54,6 +54,7 @@ from monitor.check.spool import Spool, SpooledFindings
 from monitor.compute.columns import ByKey
 from monitor.compute.memory import gc_paused
 from monitor.compute.processes import FORK_MIN_RECORDS, Aside, fork_is_safe
+from monitor.db import read_snapshot
 from monitor.matching import MatchResult, link_kampung, load_decisions, match, save_links
 from monitor.matching.features import ContractSide
 from monitor.models import CheckRun, utcnow
@@ -153,14 +154,6 @@ def build_context(
     )
 
 
-def _read_snapshot(conn: Connection) -> None:
-    """Make the following reads on ``conn`` one consistent snapshot (until its transaction ends)."""
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")  # pysqlite would otherwise read each SELECT outside a transaction
-    elif conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-
-
 @contextmanager
 def _larger_page_cache(conn: Connection) -> Iterator[None]:
     """On SQLite, a page cache big enough for the findings' fingerprint index while reconciling:
@@ -241,7 +234,7 @@ def _run(
     settings = app.settings
     # The reader stays open to the end: payments stream from it, and resolutions look facts up in it.
     with app.engine.connect() as reader:
-        _read_snapshot(reader)
+        read_snapshot(reader)
         with ExitStack() as stack:
             # The contracts' side of matching is computed aside while the registrations load.
             contract_side: list[Aside] = []

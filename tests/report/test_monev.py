@@ -208,7 +208,6 @@ def test_the_lists_show_the_moment_of_the_figures_even_if_a_check_run_commits_me
         assert report.rows is not None
         for spec in LISTS:
             seen[spec.key] = sum(frame.height for frame in report.rows.findings(spec))
-        out.write(b"")
 
     monkeypatch.setitem(RENDERERS, "html", render)
     report = write_monev(city.app, MonevParams(as_of=AS_OF), {"html": io.BytesIO()})
