@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,8 @@ _CURSOR_NUMBERS = itertools.count(1)  # server-side cursors need distinct names 
 
 
 def raw_partitions(
-    conn: Connection, statement: Select[Any], *, numbers_inline: bool = False
+    conn: Connection, statement: Select[Any], *, numbers_inline: bool = False, constants_inline: bool = False,
+    rows: int = PARTITION_ROWS,
 ) -> Iterator[Sequence[tuple[Any, ...]]]:
     """The statement's rows as plain tuples, streamed in partitions.
 
@@ -165,15 +167,18 @@ def raw_partitions(
     server-side (named) cursor on PostgreSQL, so the result is not buffered whole. Values come raw:
     SQLite dates as ISO text (see :meth:`Interner.day`), booleans as 0/1. ``numbers_inline``: the
     statement's parameters are all integers the program made (ids), written into the SQL so that it
-    takes the direct path too; never for text."""
+    takes the direct path too. ``constants_inline``: the parameters are constants the program made (rule
+    ids, statuses, JSON paths, dates, limits), written into the SQL by SQLAlchemy's literal rendering; text
+    with a quote, a backslash or a ``%`` is refused, so no value can change the statement's meaning."""
     compiled = statement.compile(dialect=conn.dialect)
-    if numbers_inline:
-        if not all(_integers(value) for value in compiled.params.values()):
-            raise TypeError("numbers_inline: the statement has parameters that are not integers")
+    if numbers_inline or constants_inline:
+        allowed, what = (_integers, "integers") if numbers_inline else (_constants, "program constants")
+        if not all(allowed(value) for value in compiled.params.values()):
+            raise TypeError(f"the statement has parameters that are not {what}")
         compiled = statement.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
     elif compiled.params:
         # Statement-level options: Connection.execution_options() would change the connection for good.
-        result = conn.execute(statement.execution_options(yield_per=PARTITION_ROWS))
+        result = conn.execute(statement.execution_options(yield_per=rows))
         for partition in result.partitions():
             yield [tuple(row) for row in partition]
         return
@@ -182,7 +187,7 @@ def raw_partitions(
     cursor = raw.cursor(name=f"pantau_load_{next(_CURSOR_NUMBERS)}") if postgres else raw.cursor()
     try:
         cursor.execute(str(compiled))
-        while partition := cursor.fetchmany(PARTITION_ROWS):
+        while partition := cursor.fetchmany(rows):
             yield partition
     finally:
         cursor.close()
@@ -192,6 +197,14 @@ def _integers(value: Any) -> bool:
     if isinstance(value, (list, tuple)):
         return all(_integers(item) for item in value)
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _constants(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_constants(item) for item in value)
+    if isinstance(value, str):
+        return not any(char in value for char in "'\\%\0")
+    return _integers(value) or (isinstance(value, date) and not isinstance(value, datetime))
 
 
 def raw_rows(conn: Connection, statement: Select[Any], *, numbers_inline: bool = False) -> Iterator[tuple[Any, ...]]:

@@ -117,3 +117,24 @@ def test_a_snapshot_connection_reads_one_moment_while_another_commits(engine: En
         session.connection()
         with pytest.raises(RuntimeError, match="already begun"):
             db.snapshot_connection(session)
+
+
+def test_program_constants_are_written_into_the_sql_and_text_that_could_escape_is_refused(engine: Engine) -> None:
+    sessions = db.make_session_factory(engine)
+    with db.transaction(sessions) as session:
+        for nomor, day in (("K/1", date(2026, 3, 2)), ("K/2", date(2026, 3, 9))):
+            session.add(Contract(opd="PUPR", nomor_kontrak=nomor, tanggal_kontrak=day, nama_paket="Rehab",
+                                 penyedia="CV X", nilai_kontrak=1, tanggal_selesai=day, row_hash="x"))
+    c = Contract.__table__.c
+    wanted = select(c.nomor_kontrak).where(c.opd.in_(["PUPR", "DINKES"]), c.tanggal_kontrak > date(2026, 3, 5),
+                                          c.nilai_kontrak == 1).limit(5)
+    with sessions() as session:
+        rows = [row for part in db.raw_partitions(session.connection(), wanted, constants_inline=True) for row in part]
+    assert rows == [("K/2",)]
+    for hostile in ("x' OR '1'='1", "x\\", "100%", "x\0"):
+        with sessions() as session, pytest.raises(TypeError, match="not program constants"):
+            list(db.raw_partitions(session.connection(), select(c.id).where(c.opd == hostile), constants_inline=True))
+    with sessions() as session, pytest.raises(TypeError, match="not program constants"):  # a time is not a day
+        b = ImportBatch.__table__.c
+        list(db.raw_partitions(session.connection(), select(b.id).where(b.started_at > datetime(2026, 1, 1)),
+                               constants_inline=True))

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from monitor.check.findings import ACKNOWLEDGED, ACTIVE, CHECK_RUN, FINDING, FINDING_EVENT, OPEN, REOPENED, RESOLVED
 from monitor.check.followup import BELUM, FOLLOWUP
+from monitor.db import raw_partitions
 from monitor.models import Contract
 from monitor.settings import ReportSettings
 
@@ -144,11 +145,19 @@ _PPK_SCHEMA = {"opd": pl.String(), "nomor_kontrak": pl.String(), "nama_ppk": pl.
 
 def frames(conn: Connection, query: Select[Any], schema: Mapping[str, pl.DataType]) -> Iterator[pl.DataFrame]:
     """The query's rows as frames of :data:`CHUNK_ROWS` rows, its columns named and typed by ``schema`` (in
-    the select's order). Built a column at a time from the fetched rows: faster than ``pl.read_database``."""
-    result = conn.execute(query.execution_options(yield_per=CHUNK_ROWS))
-    for rows in result.partitions():
-        yield pl.DataFrame([pl.Series(name, values, dtype=dtype)
+    the select's order). Read through the driver's cursor (:func:`monitor.db.raw_partitions`; the lists'
+    parameters are the program's constants) and built a column at a time: SQLAlchemy's rows and type
+    processors took a third of the lists' time at a million findings."""
+    for rows in raw_partitions(conn, query, constants_inline=True, rows=CHUNK_ROWS):
+        yield pl.DataFrame([_series(name, dtype, values)
                             for (name, dtype), values in zip(schema.items(), zip(*rows, strict=True), strict=True)])
+
+
+def _series(name: str, dtype: pl.DataType, values: tuple[Any, ...]) -> pl.Series:
+    if dtype == pl.Date():  # SQLite gives a date as its ISO text, PostgreSQL as a date
+        raw = pl.Series(name, values)
+        return raw.str.to_date("%Y-%m-%d") if raw.dtype == pl.String() else raw.cast(pl.Date())
+    return pl.Series(name, values, dtype=dtype)
 
 
 def as_dicts(chunks: Iterable[pl.DataFrame]) -> Iterator[dict[str, Any]]:
