@@ -61,14 +61,18 @@ def write_monev(app: App, params: MonevParams, targets: Mapping[str, Path | Bina
     with app.sessions() as session:
         conn = snapshot_connection(session)  # the figures and the lists streamed after them see one moment
         report = build_report(conn, app.settings, params, now)
+        assert report.rows is not None
         for fmt, target in targets.items():
-            if isinstance(target, Path):
-                part = target.with_name(target.name + ".part")
-                with part.open("wb") as out:
-                    RENDERERS[fmt](report, out)
-                part.replace(target)  # a reader never sees half a file
-            else:
-                RENDERERS[fmt](report, target)
+            try:
+                if isinstance(target, Path):
+                    part = target.with_name(target.name + ".part")
+                    with part.open("wb") as out:
+                        RENDERERS[fmt](report, out)
+                    part.replace(target)  # a reader never sees half a file
+                else:
+                    RENDERERS[fmt](report, target)
+            finally:
+                report.rows.close()  # the lists' read-ahead ends before the connection is used again
         if params.final:
             from monitor.report.snapshot import store_snapshot
 

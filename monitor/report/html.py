@@ -146,21 +146,23 @@ def context(report: MonevReport, *, pdf: bool, capped: bool = False) -> dict[str
     assert rows is not None
 
     limit = cap if capped else None
+    # The lampiran in the page's order, read ahead while the ones before them are formatted.
+    streams = rows.ahead([*(rows.findings(spec, limit) for spec in LISTS), rows.followup(limit),
+                          rows.resolved(report.resolved_since, report.period_end, limit)])
     appendices: list[dict[str, Any]] = []
     numbers: dict[str, int] = {}
     for number, spec in enumerate(LISTS, start=1):
         numbers[spec.key] = number
         appendices.append({"number": number, "key": spec.key, "title": spec.title, "columns": spec.columns,
                            "count": report.list_counts[spec.key],
-                           "body": table_body(spec.columns, rows.findings(spec, limit), f)})
+                           "body": table_body(spec.columns, streams[number - 1], f)})
     followup_no, resolved_no = len(LISTS) + 1, len(LISTS) + 2
     appendices.append({"number": followup_no, "key": "tindak-lanjut", "title": "Matriks tindak lanjut",
                        "columns": FOLLOWUP_COLUMNS, "count": report.followup_count,
-                       "body": table_body(FOLLOWUP_COLUMNS, rows.followup(limit), f)})
+                       "body": table_body(FOLLOWUP_COLUMNS, streams[-2], f)})
     appendices.append({"number": resolved_no, "key": "selesai", "title": "Selesai sejak monev sebelumnya",
                        "columns": RESOLVED_COLUMNS, "count": report.resolved_count,
-                       "body": table_body(RESOLVED_COLUMNS, rows.resolved(report.resolved_since, report.period_end,
-                                                                    limit), f)})
+                       "body": table_body(RESOLVED_COLUMNS, streams[-1], f)})
     labels = [o.code for o in report.opds]
     return {
         "r": report, "f": f, "report": report.settings.report, "title": TITLE, "pdf": pdf, "cap": cap,

@@ -11,7 +11,9 @@ for writing cell by cell (the tests compare the XLSX with XlsxWriter's own cells
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -196,9 +198,77 @@ def _by_rule(frame: pl.DataFrame, value: Callable[[str], Any], dtype: pl.DataTyp
                                          return_dtype=dtype)
 
 
+Frames = Generator[pl.DataFrame, None, None]
+
+
+class _Ahead:
+    """Reads streams of frames one after another in a worker thread, a few frames ahead of who formats them:
+    the database's reading (sqlite3 and psycopg release the GIL while they step) overlaps the formatting
+    (polars releases it too), so the two cores both work. The worker alone uses the connection until
+    :meth:`close`; the streams must be consumed in their order."""
+
+    DEPTH = 6  # frames read ahead: a few of CHUNK_ROWS rows, a few megabytes
+
+    def __init__(self, streams: Sequence[Frames]) -> None:
+        self._queue: queue.Queue[tuple[int, pl.DataFrame | BaseException | None]] = queue.Queue(self.DEPTH)
+        self._stop = threading.Event()
+        self._next = 0  # the stream being consumed
+        self._thread = threading.Thread(target=self._work, args=(streams,), name="monev-lists", daemon=True)
+        self._thread.start()
+
+    def _work(self, streams: Sequence[Frames]) -> None:
+        try:
+            for index, stream in enumerate(streams):
+                for frame in stream:
+                    if not self._put(index, frame):
+                        return
+                if not self._put(index, None):
+                    return
+        except BaseException as error:  # handed to the reader, who raises it
+            self._put(-1, error)
+        finally:
+            for stream in streams:
+                stream.close()  # and its cursor, when the reader stopped early
+
+    def _put(self, index: int, item: pl.DataFrame | BaseException | None) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put((index, item), timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def stream(self, index: int) -> Frames:
+        """Stream ``index``'s frames; the frames left of the streams before it are skipped (a renderer
+        need not read an empty list), a stream already passed cannot be read again."""
+        if index < self._next:
+            raise RuntimeError(f"read-ahead list {index} read after list {self._next}")
+        while True:
+            try:
+                got, item = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if self._thread.is_alive():
+                    continue
+                raise RuntimeError("the read-ahead of the lists has stopped") from None
+            if isinstance(item, BaseException):
+                raise item
+            if item is None:
+                self._next = got + 1
+                if got == index:
+                    return
+            elif got == index:
+                yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 class Rows:
     """Streams a report's lists from one connection (the report's read transaction), as typed frames in the
-    columns' order; ``limit`` stops a list after that many rows (the PDF's)."""
+    columns' order; ``limit`` stops a list after that many rows (the PDF's). :meth:`ahead` reads them in a
+    worker thread while the renderer formats; :meth:`close` ends it before the connection is used again."""
 
     def __init__(self, conn: Connection, report: ReportSettings, rule_name: Any, advice: Any, as_of: date) -> None:
         self.conn = conn
@@ -207,6 +277,20 @@ class Rows:
         self.advice = advice
         self.as_of = as_of
         self._ppk: pl.DataFrame | None = None
+        self._ahead: _Ahead | None = None
+
+    def ahead(self, streams: Sequence[Frames]) -> list[Frames]:
+        """The streams (of this object's lists), read ahead in that order by one worker thread: the renderer
+        must consume them in that order. Until :meth:`close`, nothing else may use the connection."""
+        self.close()
+        ahead = self._ahead = _Ahead(streams)
+        return [ahead.stream(index) for index in range(len(streams))]
+
+    def close(self) -> None:
+        """Stop reading ahead (if it is) and wait for the worker: the connection is free again."""
+        if self._ahead is not None:
+            self._ahead.close()
+            self._ahead = None
 
     def ppk(self) -> pl.DataFrame:
         """The PPK of each contract whose PPK is known (SPSE's e-Kontrak, or the file's optional columns),
@@ -220,7 +304,7 @@ class Rows:
                 pl.format("{} (NIP {})", "nama_ppk", nip)).otherwise("nama_ppk"))
         return self._ppk
 
-    def findings(self, spec: ListSpec, limit: int | None = None) -> Iterator[pl.DataFrame]:
+    def findings(self, spec: ListSpec, limit: int | None = None) -> Frames:
         f = FINDING.c
         keys = [c.key for c in spec.columns if c.key not in _OWN]
         query = (select(f.id, f.rule, f.opd, *map(detail, keys))
@@ -231,7 +315,7 @@ class Rows:
             yield (frame.with_columns(rule_name=_by_rule(frame, self.rule_name, pl.String()))
                    .select(pl.col(c.key) if c.key in _OWN else _as_kind(c.key, c.kind) for c in spec.columns))
 
-    def followup(self, limit: int | None = None) -> Iterator[pl.DataFrame]:
+    def followup(self, limit: int | None = None) -> Frames:
         """The matrix: every finding that needs action, worst amount first within rule and OPD; the
         follow-up's defaults filled in as :func:`monitor.check.followup.from_row` does."""
         f, u = FINDING.c, FOLLOWUP.c
@@ -255,7 +339,7 @@ class Rows:
             yield (frame.join(self.ppk(), on=["opd", "nomor_kontrak"], how="left", maintain_order="left")
                    .select(**{c.key: values[c.key] for c in FOLLOWUP_COLUMNS}))
 
-    def resolved(self, since: date, until: date, limit: int | None = None) -> Iterator[pl.DataFrame]:
+    def resolved(self, since: date, until: date, limit: int | None = None) -> Frames:
         """Findings resolved by a check run as of ``since`` to ``until``, and why."""
         f, u = FINDING.c, FOLLOWUP.c
         resolution = resolutions()

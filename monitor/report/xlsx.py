@@ -83,14 +83,16 @@ def render_xlsx(report: MonevReport) -> bytes:
 
     rows = report.rows
     assert rows is not None
-    book.frame_table(FOLLOWUP_SHEET, fields(FOLLOWUP_COLUMNS), rows.followup(), before=[
+    # The sheets' lists in the workbook's order, read ahead while the ones before them are written.
+    followup, *lists, resolved = rows.ahead([rows.followup(), *(rows.findings(spec) for spec in LISTS),
+                                             rows.resolved(report.resolved_since, report.period_end)])
+    book.frame_table(FOLLOWUP_SHEET, fields(FOLLOWUP_COLUMNS), followup, before=[
         "Matriks tindak lanjut — isi kolom Status tindak lanjut, Batas waktu, PIC dan Catatan; lalu "
         "`pantau ingest tindak-lanjut BERKAS.xlsx`",
         "Status: belum ditindaklanjuti / dalam proses / sesuai / tidak dapat ditindaklanjuti (wajib dengan catatan)"])
-    for spec in LISTS:
-        book.frame_table(spec.title, fields(spec.columns), rows.findings(spec), before=[spec.title])
-    book.frame_table("Selesai", fields(RESOLVED_COLUMNS), rows.resolved(report.resolved_since, report.period_end),
-               before=["Selesai sejak monev sebelumnya"])
+    for spec, stream in zip(LISTS, lists, strict=True):
+        book.frame_table(spec.title, fields(spec.columns), stream, before=[spec.title])
+    book.frame_table("Selesai", fields(RESOLVED_COLUMNS), resolved, before=["Selesai sejak monev sebelumnya"])
     book.table("Sumber data", [Field("title", "Sumber", "text", 32), Field("imported_at", "Impor terakhir", "date", 14),
                                Field("file", "Berkas", "text", 50), Field("rows", "Baris", "int", 10),
                                Field("rejected", "Ditolak", "int", 10)],

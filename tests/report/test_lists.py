@@ -5,6 +5,7 @@ a missing PPK and a missing batas waktu."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from monitor.check.findings import FINDING, OPEN, RESOLVED, SILENCED
 from monitor.check.followup import BELUM, FOLLOWUP, PROSES
 from monitor.db import transaction
 from monitor.report.html import CELL_CLASS, escaped, grouped, table_body
-from monitor.report.lists import FOLLOWUP_COLUMNS, LISTS, UNKNOWN, Column, Rows, as_dicts
+from monitor.report.lists import FOLLOWUP_COLUMNS, LISTS, UNKNOWN, Column, Frames, Rows, as_dicts
 from tests.check.helpers import add_contract
 
 AS_OF = date(2026, 4, 20)
@@ -85,7 +86,9 @@ def lists(app: App) -> Iterator[Rows]:
         ])
     fmt = formatter("id", app.settings.tz)
     with app.sessions() as session:
-        yield Rows(session.connection(), app.settings.report, fmt.rule, fmt.advice, AS_OF)
+        rows = Rows(session.connection(), app.settings.report, fmt.rule, fmt.advice, AS_OF)
+        yield rows
+        rows.close()  # a test that failed while reading ahead leaves no worker behind
 
 
 def _html(columns: tuple[Column, ...], chunks: Iterator[pl.DataFrame], f: Formatter) -> str:
@@ -161,3 +164,49 @@ def test_a_whole_column_is_escaped_as_markupsafe_escapes_each_string() -> None:
     texts = [NASTY, "", "&&&", "<<>>", "\"'", "&lt;", "tanpa apa-apa", "é & ü"]
     frame = pl.DataFrame({"t": texts})
     assert frame.select(escaped(pl.col("t"))).to_series().to_list() == [str(escape(t)) for t in texts]
+
+
+def _every_list(rows: Rows) -> list[Any]:
+    return [*(rows.findings(spec) for spec in LISTS), rows.followup(), rows.resolved(FIRST_SEEN, AS_OF)]
+
+
+def test_lists_read_ahead_are_the_lists_read_directly(lists: Rows, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("monitor.report.lists.CHUNK_ROWS", 1)  # a frame per row: more frames than the queue holds
+    direct = [list(as_dicts(stream)) for stream in _every_list(lists)]
+    assert sum(map(len, direct)) > 3
+    streams = lists.ahead(_every_list(lists))
+    assert list(as_dicts(streams[0])) == direct[0]
+    # A renderer may skip a list (an empty one it does not read): the next one still reads whole.
+    assert list(as_dicts(streams[-2])) == direct[-2] and list(as_dicts(streams[-1])) == direct[-1]
+    with pytest.raises(RuntimeError, match="read after"):
+        next(streams[1])
+    lists.close()
+    assert lists.conn.exec_driver_sql("SELECT 1").scalar() == 1  # the connection is the report's again
+
+
+def test_an_error_while_reading_ahead_reaches_the_renderer(lists: Rows) -> None:
+    def broken() -> Frames:
+        yield pl.DataFrame({"x": [1]})
+        raise ValueError("basis data terputus")
+
+    first, = lists.ahead([broken()])
+    with pytest.raises(ValueError, match="terputus"):
+        list(first)
+    lists.close()
+
+
+def test_closing_stops_a_read_ahead_that_nobody_finishes(lists: Rows) -> None:
+    closed = []
+
+    def endless() -> Frames:
+        try:
+            while True:
+                yield pl.DataFrame({"x": [1]})
+        finally:
+            closed.append(True)
+
+    stream, = lists.ahead([endless()])
+    assert len(next(stream)) == 1
+    lists.close()  # returns: the worker stopped and closed what it was reading
+    assert closed == [True]
+    assert not any(t.name == "monev-lists" for t in threading.enumerate())
