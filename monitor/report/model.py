@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Numeric, cast, func, select
 from sqlalchemy.engine import Connection
 
 from alerts.i18n import Formatter, formatter
 from checks import REGISTRY
-from monitor.check.findings import CHECK_RUN, FINDING, RESOLVED
+from monitor.check.findings import ACTIVE, CHECK_RUN, FINDING, RESOLVED
 from monitor.check.followup import FOLLOWUP, from_row
 from monitor.models import MonevSnapshot
 from monitor.regulation.workdays import WorkingCalendar
@@ -258,16 +258,13 @@ def _overdue(conn: Connection, settings: Settings, as_of: date) -> dict[str | No
 
 
 def _sp2d_values(conn: Connection) -> dict[str | None, tuple[int, int]]:
-    """SP2D issued to unregistered contracts, per OPD: how many and their total value."""
+    """SP2D issued to unregistered contracts, per OPD: how many and their total value (``details.nilai_sp2d``,
+    the payment's whole rupiah, summed by the database: no row's details cross into Python)."""
     f = FINDING.c
-    result: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
-    for opd, details in conn.execute(
-        select(f.opd, details_text()).where(f.rule == "jakon.payment_unregistered", f.status != RESOLVED)
-        .execution_options(yield_per=10_000)
-    ):
-        result[opd][0] += 1
-        result[opd][1] += int(parse_details(details).get("nilai_sp2d") or 0)
-    return {opd: (n, v) for opd, (n, v) in result.items()}
+    nilai = cast(f.details["nilai_sp2d"].as_string(), Numeric)
+    return {opd: (int(n), int(total or 0)) for opd, n, total in conn.execute(
+        select(f.opd, func.count(), func.sum(nilai))
+        .where(f.rule == "jakon.payment_unregistered", f.status.in_(ACTIVE)).group_by(f.opd))}
 
 
 def _kampung(conn: Connection) -> list[dict[str, Any]]:
