@@ -8,20 +8,20 @@ Per contract the status is the metrics collector's: ``registered`` (a linked reg
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+import polars as pl
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import aliased
 
 from monitor.check.findings import ACTIVE, RESOLVED
 from monitor.models import Addendum, Contract, Finding, ImportBatch, MatchLink, Registration
 from monitor.regulation.premium_sql import premium_sql
 from monitor.regulation.workdays import WorkingCalendar
-from monitor.report.lists import resolutions
+from monitor.report.lists import frames, resolutions
 from monitor.settings import DeadlineSettings
 
 UNREGISTERED_RULE = "jakon.unregistered"
@@ -72,38 +72,51 @@ class Coverage:
         return max(self.premium_due - self.premium_paid, 0)
 
 
+_CONTRACT_SCHEMA = {"id": pl.Int64(), "opd": pl.String(), "nomor_kontrak": pl.String(), "value": pl.Int64(),
+                    "premium": pl.Int64()}
+_ADDENDUM_SCHEMA = {"opd": pl.String(), "nomor_kontrak": pl.String(), "tanggal": pl.Date(), "id": pl.Int64(),
+                    "nilai": pl.Int64(), "premi": pl.Int64()}
+_PAID_SCHEMA = {"id": pl.Int64(), "paid": pl.Int64()}
+_SUBJECT_SCHEMA = {"subject": pl.String()}
+
+
 def coverage(conn: Connection) -> dict[str, Coverage]:
-    """Coverage per OPD (the contract's OPD as stored)."""
-    newer, latest = aliased(Addendum), aliased(Addendum)
-    later_exists = exists().where(
-        newer.opd == latest.opd, newer.nomor_kontrak == latest.nomor_kontrak, newer.nilai_kontrak_baru.is_not(None),
-        or_(newer.tanggal_adendum > latest.tanggal_adendum,
-            and_(newer.tanggal_adendum == latest.tanggal_adendum, newer.id > latest.id)),
-    )
-    current = (select(latest.opd, latest.nomor_kontrak, latest.nilai_kontrak_baru.label("nilai"))
-               .where(latest.nilai_kontrak_baru.is_not(None), ~later_exists).subquery())
-    value = func.coalesce(current.c.nilai, Contract.nilai_kontrak)
-    status = case((Registration.id.is_not(None), "registered"), (Finding.id.is_not(None), "unregistered"),
-                  else_="pending")
-    per_contract = (
-        select(Contract.opd.label("opd"), status.label("status"), value.label("value"),
-               premium_sql(value).label("premium"), func.coalesce(Registration.iuran_dibayar, 0).label("paid"))
-        .select_from(Contract)
-        .outerjoin(MatchLink, MatchLink.contract_id == Contract.id)
-        .outerjoin(Registration, and_(Registration.id == MatchLink.registration_id, Registration.status != "batal"))
-        .outerjoin(current, and_(current.c.opd == Contract.opd, current.c.nomor_kontrak == Contract.nomor_kontrak))
-        .outerjoin(Finding, and_(Finding.rule == UNREGISTERED_RULE, Finding.status != RESOLVED,
-                                 Finding.subject == Contract.opd + "|" + Contract.nomor_kontrak))
-        .subquery()
-    )
-    c = per_contract.c
+    """Coverage per OPD (the contract's OPD as stored). Four plain reads (the contracts, the addenda that
+    change the value, the links to registrations that are not ``batal``, the unregistered findings' subjects)
+    joined by polars: a million contracts joined by the database cost a lookup into four tables each, and
+    with a cold file cache most of those went to the disk. The premium is the database's
+    (:func:`monitor.regulation.premium_sql.premium_sql`), on the value the contract ends with."""
+    c, a, m, r, f = (t.__table__.c for t in (Contract, Addendum, MatchLink, Registration, Finding))
+    contracts = _frame(conn, select(c.id, c.opd, c.nomor_kontrak, c.nilai_kontrak, premium_sql(c.nilai_kontrak)),
+                       _CONTRACT_SCHEMA)
+    addenda = _frame(conn, select(a.opd, a.nomor_kontrak, a.tanggal_adendum, a.id, a.nilai_kontrak_baru,
+                                  premium_sql(a.nilai_kontrak_baru)).where(a.nilai_kontrak_baru.is_not(None)),
+                     _ADDENDUM_SCHEMA)
+    paid = _frame(conn, select(m.contract_id, r.iuran_dibayar)
+                  .join(Registration.__table__, and_(r.id == m.registration_id, r.status != "batal")), _PAID_SCHEMA)
+    unregistered = _frame(conn, select(f.subject).where(f.rule == UNREGISTERED_RULE, f.status.in_(ACTIVE)),
+                          _SUBJECT_SCHEMA)["subject"]
+    # The latest addendum that sets a value (by date, then by id) gives the contract's value.
+    current = (addenda.sort("tanggal", "id").group_by("opd", "nomor_kontrak").last()
+               .select("opd", "nomor_kontrak", "nilai", "premi"))
+    subject = pl.format("{}|{}", "opd", "nomor_kontrak")
+    status = (pl.when("linked").then(pl.lit("registered"))
+              .when(subject.is_in(unregistered.implode())).then(pl.lit("unregistered")).otherwise(pl.lit("pending")))
+    wide = pl.Int128()  # a sum of a million rupiah values may pass Int64's range
+    per = (contracts.join(current, on=["opd", "nomor_kontrak"], how="left")
+           .join(paid.with_columns(linked=pl.lit(True)), on="id", how="left")
+           .with_columns(linked=pl.col("linked").fill_null(False))
+           .group_by("opd", status.alias("status"))
+           .agg(n=pl.len(), value=pl.coalesce("nilai", "value").cast(wide).sum(),
+                premium=pl.coalesce("premi", "premium").cast(wide).sum(), paid=pl.col("paid").cast(wide).sum()))
     result: dict[str, Coverage] = defaultdict(Coverage)
-    for opd, state, n, total, premium, paid in conn.execute(
-        select(c.opd, c.status, func.count(), func.sum(c.value), func.sum(c.premium), func.sum(c.paid))
-        .group_by(c.opd, c.status)
-    ):
-        result[opd].add(state, int(n), int(total or 0), int(premium or 0), int(paid or 0))
+    for opd, state, n, total, premium, paid_total in per.iter_rows():
+        result[opd].add(state, int(n), int(total or 0), int(premium or 0), int(paid_total or 0))
     return dict(result)
+
+
+def _frame(conn: Connection, query: Any, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    return pl.concat([pl.DataFrame(schema=schema), *frames(conn, query, schema)])
 
 
 def unregistered_ppk(conn: Connection) -> dict[str, list[str]]:
