@@ -1,4 +1,5 @@
-"""The monev report's aggregates, each one query over the database as of the latest successful check run.
+"""The monev report's aggregates over the database as of the latest successful check run: most are one query
+each, the coverage per OPD a few plain reads joined by polars.
 
 Per contract the status is the metrics collector's: ``registered`` (a linked registration that is not
 ``batal``), ``unregistered`` (an active ``jakon.unregistered`` finding: the deadline passed), else
