@@ -53,7 +53,7 @@ def write_monev(app: App, params: MonevParams, targets: Mapping[str, Path | Bina
                 now: datetime | None = None, actor: str = "pantau") -> MonevReport:
     """Build the report once, in one read transaction, and write it in each format to its target (a path,
     written whole or not at all, or an open binary file). With ``params.final`` its figures are stored as a
-    snapshot in the same transaction. Raises :class:`ReportError` for what cannot be reported."""
+    snapshot once every file is written. Raises :class:`ReportError` for what cannot be reported."""
     unknown = [f for f in targets if f not in RENDERERS]
     if unknown:
         raise ReportError(f"format {unknown[0]!r} tidak dikenal; pilih dari: {', '.join(FORMATS)}")
@@ -76,7 +76,11 @@ def write_monev(app: App, params: MonevParams, targets: Mapping[str, Path | Bina
         if params.final:
             from monitor.report.snapshot import store_snapshot
 
-            store_snapshot(conn, report, actor=actor, now=now)
+            # In a transaction of its own: on SQLite a read snapshot that a check run's commit overtook while
+            # the report was written cannot become a write ("database is locked"). What is stored is the
+            # figures the report shows, computed in the snapshot, so nothing is lost by ending it first.
+            session.rollback()
+            store_snapshot(session.connection(), report, actor=actor, now=now)
             session.commit()
     return report
 

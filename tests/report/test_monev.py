@@ -20,7 +20,7 @@ from monitor.check.run import run_check
 from monitor.db import transaction
 from monitor.report import RENDERERS, MonevParams, charts, render_monev, write_monev
 from monitor.report.lists import LISTS
-from monitor.report.model import MonevReport
+from monitor.report.model import MonevReport, snapshots
 from tests.check.helpers import add_registration
 from tests.report.conftest import AS_OF, HOSTILE, City, pantau
 
@@ -213,3 +213,18 @@ def test_the_lists_show_the_moment_of_the_figures_even_if_a_check_run_commits_me
     report = write_monev(city.app, MonevParams(as_of=AS_OF), {"html": io.BytesIO()})
     assert sum(report.list_counts.values()) > 0
     assert seen == {spec.key: report.list_counts[spec.key] for spec in LISTS}
+
+
+def test_a_final_report_overtaken_by_a_check_run_still_stores_the_figures_it_shows(
+        city: City, monkeypatch: pytest.MonkeyPatch) -> None:
+    def render(report: MonevReport, out: BinaryIO) -> None:
+        with city.app.engine.begin() as writer:  # the daemon's check run commits while the report is written
+            writer.execute(FINDING.update().values(status=RESOLVED))
+        out.write(b"<html></html>")
+
+    monkeypatch.setitem(RENDERERS, "html", render)
+    report = write_monev(city.app, MonevParams(as_of=AS_OF, final=True), {"html": io.BytesIO()})
+    assert report.headline.findings_open > 0  # the moment before the check run's commit
+    with city.app.sessions() as session:
+        stored = snapshots(session.connection())
+    assert [s["figures"] for s in stored] == [report.snapshot_figures()]
