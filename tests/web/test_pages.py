@@ -200,6 +200,30 @@ def test_staff_review_the_weakest_links_first_and_confirm_or_reject_them(staff: 
     assert "PERKIM|21/SPK/2026" not in staff.get("/tinjau").text.split("Tautan terlemah")[1]
 
 
+def test_the_queue_keeps_the_weakest_automatic_links_only_in_order_of_score_then_id(world: World) -> None:
+    from sqlalchemy import delete, insert
+
+    from monitor.db import transaction
+    from monitor.models import MatchLink
+    from monitor.web.review import weakest_links
+    from tests.check.helpers import add_contract, add_registration
+
+    with transaction(world.app.sessions) as session:
+        conn = session.connection()
+        conn.execute(delete(MatchLink))
+        for n, (method, score) in enumerate((("fuzzy", 0.9), ("manual", 0.1), ("exact", 0.5), ("npwp", 0.7),
+                                             ("fuzzy", 0.5), ("exact", 1.0))):
+            ci = add_contract(conn, f"{n}/Q/2026", opd="PERKIM", npwp=None)
+            ri = add_registration(conn, f"JK-Q{n}", nomor_kontrak=f"{n}/Q/2026", npwp=None)
+            conn.execute(insert(MatchLink), {"contract_id": ci, "registration_id": ri, "method": method,
+                                             "score": score, "details": {}})
+    with world.app.sessions() as session:
+        shown = [(row["nomor_kontrak"], row["nomor_registrasi"], row["score"])
+                 for row in weakest_links(session, limit=3)]
+    # A manual link is a human's decision already; equal scores in the order they were made.
+    assert shown == [("2/Q/2026", "JK-Q2", 0.5), ("4/Q/2026", "JK-Q4", 0.5), ("3/Q/2026", "JK-Q3", 0.7)]
+
+
 def test_the_weakest_links_show_a_link_whose_details_say_nothing_of_other_name(staff: TestClient, world: World) -> None:
     from sqlalchemy import insert
 
