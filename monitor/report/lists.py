@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import orjson
 import polars as pl
-from sqlalchemy import Select, Text, cast, func, select
+from sqlalchemy import Select, Text, cast, column, func, select, true
 from sqlalchemy.engine import Connection
 
 from monitor.check.findings import ACKNOWLEDGED, ACTIVE, CHECK_RUN, FINDING, FINDING_EVENT, OPEN, REOPENED, RESOLVED
@@ -168,11 +168,22 @@ def as_dicts(chunks: Iterable[pl.DataFrame]) -> Iterator[dict[str, Any]]:
         yield from frame.iter_rows(named=True)
 
 
-def detail(key: str) -> Any:
-    """One value of a finding's details as text (a JSON string unquoted, a number as written, null as NULL),
-    extracted by the database: it sorts and sends only what a list shows, not the whole details. Faster
-    than decoding the details in polars, which takes about 7 kB of memory per row while it decodes."""
-    return cast(FINDING.c.details[key].as_string(), Text).label(key)
+def details_columns(conn: Connection, keys: Sequence[str]) -> tuple[list[Any], Any | None]:
+    """Values of a finding's details as text columns named by their keys (a JSON string unquoted, a number as
+    written, null as NULL), extracted by the database: it sorts and sends only what a list shows, not the
+    whole details (decoding them in polars took about 7 kB of memory per row). Also what to join to the
+    finding for them: on PostgreSQL one ``json_to_record`` per row, since its ``json`` type parses the text
+    again for every ``->>`` (a list of seven values read 2.4 times slower); SQLite's ``json_extract``, one
+    per value, is cheap."""
+    if conn.dialect.name == "postgresql" and keys:
+        record = (func.json_to_record(FINDING.c.details).table_valued(*(column(key, Text) for key in keys))
+                  .render_derived("details_record", with_types=True))
+        return [record.c[key].label(key) for key in keys], record
+    return [cast(FINDING.c.details[key].as_string(), Text).label(key) for key in keys], None
+
+
+def _with_details(source: Any, record: Any | None) -> Any:
+    return source if record is None else source.join(record, true())  # a function in FROM sees the row
 
 
 def _as_kind(key: str, kind: Kind) -> pl.Expr:
@@ -307,7 +318,8 @@ class Rows:
     def findings(self, spec: ListSpec, limit: int | None = None) -> Frames:
         f = FINDING.c
         keys = [c.key for c in spec.columns if c.key not in _OWN]
-        query = (select(f.id, f.rule, f.opd, *map(detail, keys))
+        values, record = details_columns(self.conn, keys)
+        query = (select(f.id, f.rule, f.opd, *values).select_from(_with_details(FINDING, record))
                  .where(f.rule.in_(spec.rules), f.status.in_(ACTIVE))  # IN, not != resolved: the index serves it
                  .order_by(f.rule, f.opd, f.subject, f.id).limit(limit))
         schema = {"id": pl.Int64(), "rule": pl.String(), "opd": pl.String()} | {key: pl.String() for key in keys}
@@ -319,9 +331,10 @@ class Rows:
         """The matrix: every finding that needs action, worst amount first within rule and OPD; the
         follow-up's defaults filled in as :func:`monitor.check.followup.from_row` does."""
         f, u = FINDING.c, FOLLOWUP.c
-        query = (select(f.id, f.rule, f.opd, f.subject, f.amount_at_risk, f.first_seen, detail("nomor_kontrak"),
-                        detail("tindakan"), u.status, u.due, u.pic, u.note)
-                 .select_from(FINDING.outerjoin(FOLLOWUP, u.finding_id == f.id))
+        details, record = details_columns(self.conn, ("nomor_kontrak", "tindakan"))
+        query = (select(f.id, f.rule, f.opd, f.subject, f.amount_at_risk, f.first_seen, *details, u.status, u.due,
+                        u.pic, u.note)
+                 .select_from(_with_details(FINDING.outerjoin(FOLLOWUP, u.finding_id == f.id), record))
                  .where(f.status.in_(NEEDS_ACTION))
                  .order_by(f.rule, f.opd, f.amount_at_risk.desc(), f.id).limit(limit))
         for frame in frames(self.conn, query, _FOLLOWUP_SCHEMA):
