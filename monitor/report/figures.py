@@ -9,7 +9,7 @@ Per contract the status is the metrics collector's: ``registered`` (a linked reg
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -22,7 +22,7 @@ from monitor.check.findings import ACTIVE, RESOLVED
 from monitor.models import Addendum, Contract, Finding, ImportBatch, MatchLink, Registration
 from monitor.regulation.premium_sql import premium_sql
 from monitor.regulation.workdays import WorkingCalendar
-from monitor.report.lists import frames, resolutions
+from monitor.report.lists import frame, resolutions
 from monitor.settings import DeadlineSettings
 
 UNREGISTERED_RULE = "jakon.unregistered"
@@ -88,25 +88,25 @@ def coverage(conn: Connection) -> dict[str, Coverage]:
     with a cold file cache most of those went to the disk. The premium is the database's
     (:func:`monitor.regulation.premium_sql.premium_sql`), on the value the contract ends with."""
     c, a, m, r, f = (t.__table__.c for t in (Contract, Addendum, MatchLink, Registration, Finding))
-    contracts = _frame(conn, select(c.id, c.opd, c.nomor_kontrak, c.nilai_kontrak, premium_sql(c.nilai_kontrak)),
-                       _CONTRACT_SCHEMA)
-    addenda = _frame(conn, select(a.opd, a.nomor_kontrak, a.tanggal_adendum, a.id, a.nilai_kontrak_baru,
-                                  premium_sql(a.nilai_kontrak_baru)).where(a.nilai_kontrak_baru.is_not(None)),
-                     _ADDENDUM_SCHEMA)
-    paid = _frame(conn, select(m.contract_id, r.iuran_dibayar)
-                  .join(Registration.__table__, and_(r.id == m.registration_id, r.status != "batal")), _PAID_SCHEMA)
-    unregistered = _frame(conn, select(f.subject).where(f.rule == UNREGISTERED_RULE, f.status.in_(ACTIVE)),
-                          _SUBJECT_SCHEMA)["subject"]
+    contracts = frame(conn, select(c.id, c.opd, c.nomor_kontrak, c.nilai_kontrak, premium_sql(c.nilai_kontrak)),
+                      _CONTRACT_SCHEMA)
+    addenda = frame(conn, select(a.opd, a.nomor_kontrak, a.tanggal_adendum, a.id, a.nilai_kontrak_baru,
+                                 premium_sql(a.nilai_kontrak_baru)).where(a.nilai_kontrak_baru.is_not(None)),
+                    _ADDENDUM_SCHEMA)
+    paid = frame(conn, select(m.contract_id, r.iuran_dibayar)
+                 .join(Registration.__table__, and_(r.id == m.registration_id, r.status != "batal")), _PAID_SCHEMA)
+    unregistered = frame(conn, select(f.subject).where(f.rule == UNREGISTERED_RULE, f.status.in_(ACTIVE)),
+                         _SUBJECT_SCHEMA)["subject"]
     # The latest addendum that sets a value (by date, then by id) gives the contract's value.
     current = (addenda.sort("tanggal", "id").group_by("opd", "nomor_kontrak").last()
                .select("opd", "nomor_kontrak", "nilai", "premi"))
     subject = pl.format("{}|{}", "opd", "nomor_kontrak")
-    status = (pl.when("linked").then(pl.lit("registered"))
+    # Linked to a registration that is not batal: its iuran_dibayar (never NULL) is there.
+    status = (pl.when(pl.col("paid").is_not_null()).then(pl.lit("registered"))
               .when(subject.is_in(unregistered.implode())).then(pl.lit("unregistered")).otherwise(pl.lit("pending")))
     wide = pl.Int128()  # a sum of a million rupiah values may pass Int64's range
     per = (contracts.join(current, on=["opd", "nomor_kontrak"], how="left")
-           .join(paid.with_columns(linked=pl.lit(True)), on="id", how="left")
-           .with_columns(linked=pl.col("linked").fill_null(False))
+           .join(paid, on="id", how="left")
            .group_by("opd", status.alias("status"))
            .agg(n=pl.len(), value=pl.coalesce("nilai", "value").cast(wide).sum(),
                 premium=pl.coalesce("premi", "premium").cast(wide).sum(), paid=pl.col("paid").cast(wide).sum()))
@@ -114,10 +114,6 @@ def coverage(conn: Connection) -> dict[str, Coverage]:
     for opd, state, n, total, premium, paid_total in per.iter_rows():
         result[opd].add(state, int(n), int(total or 0), int(premium or 0), int(paid_total or 0))
     return dict(result)
-
-
-def _frame(conn: Connection, query: Any, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
-    return pl.concat([pl.DataFrame(schema=schema), *frames(conn, query, schema)])
 
 
 def unregistered_ppk(conn: Connection) -> dict[str, list[str]]:

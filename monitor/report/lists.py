@@ -155,6 +155,11 @@ def frames(conn: Connection, query: Select[Any], schema: Mapping[str, pl.DataTyp
                             for (name, dtype), values in zip(schema.items(), zip(*rows, strict=True), strict=True)])
 
 
+def frame(conn: Connection, query: Select[Any], schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+    """The query's rows as one frame (:func:`frames` joined), typed by ``schema`` even when there are none."""
+    return pl.concat([pl.DataFrame(schema=schema), *frames(conn, query, schema)])
+
+
 def _series(name: str, dtype: pl.DataType, values: tuple[Any, ...]) -> pl.Series:
     if dtype == pl.Date():  # SQLite gives a date as its ISO text, PostgreSQL as a date
         raw = pl.Series(name, values)
@@ -309,7 +314,7 @@ class Rows:
         if self._ppk is None:
             c = Contract.__table__.c
             query = select(c.opd, c.nomor_kontrak, c.nama_ppk, c.nip_ppk).where(c.nama_ppk.is_not(None))
-            contracts = pl.concat([pl.DataFrame(schema=_PPK_SCHEMA), *frames(self.conn, query, _PPK_SCHEMA)])
+            contracts = frame(self.conn, query, _PPK_SCHEMA)
             nip = pl.col("nip_ppk")
             self._ppk = contracts.select("opd", "nomor_kontrak", ppk=pl.when(nip.is_not_null() & (nip != "")).then(
                 pl.format("{} (NIP {})", "nama_ppk", nip)).otherwise("nama_ppk"))
