@@ -177,8 +177,9 @@ def context(report: MonevReport, *, pdf: bool, capped: bool = False) -> dict[str
             "delay": charts.delay_histogram(report.delay_histogram, report.deadline_days, DELAY_BINS),
             "premium": charts.premium_bars(labels, [o.coverage.premium_due for o in report.opds],
                                            [o.coverage.premium_paid for o in report.opds]),
+            # One point (no final report stored yet) is no trend: the page says so instead.
             "trend": charts.trend_lines([t.label for t in report.trend], [t.pct_count for t in report.trend],
-                                        [t.pct_value for t in report.trend]),
+                                        [t.pct_value for t in report.trend]) if len(report.trend) > 1 else None,
         },
     }
 

@@ -166,6 +166,17 @@ def test_the_trend_uses_the_stored_snapshot_not_recomputed_figures(city: City) -
     assert trend[0][1] == "20 April 2026" and trend[1][1] == "27 April 2026"
 
 
+def test_the_trend_chart_waits_for_a_stored_final_report(city: City) -> None:
+    def section(html: str) -> str:
+        return html.split("Perkembangan kepesertaan")[1].split("<h3>")[0]
+
+    first = section(render_monev(city.app, MonevParams(as_of=AS_OF), "html").decode())
+    assert "Belum ada laporan final sebelumnya" in first and "<svg" not in first  # one point is no trend
+    _report(city, "html", "--final")
+    later = section(render_monev(city.app, MonevParams(as_of=date(2026, 4, 27)), "html").decode())
+    assert "<svg" in later and "Belum ada laporan final" not in later
+
+
 def test_the_default_period_starts_after_the_previous_final_report(city: City) -> None:
     _report(city, "html", "--final")
     run_check(city.app, date(2026, 4, 27))
