@@ -8,8 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
 from monitor.bootstrap import App
+from monitor.db import transaction
+from monitor.models import MatchLink
+from tests.check.helpers import add_contract, add_registration
 from tests.ingest.conftest import CONTRACT_HEADER, CONTRACT_ROWS
 from tests.web.browser import LiveServer, chromium, screenshot_dir
 from tests.web.test_browser import browser, live, shot, submit, wait_for_next_page  # noqa: F401 - fixtures used by name
@@ -80,11 +84,18 @@ def test_staff_pages_fit_a_phone(live: tuple[App, LiveServer], tmp_path: Path) -
     app, server = live
     world = build_world(app)
     folder = screenshot_dir("phone-staff")
+    with transaction(app.sessions) as session:  # a weakest link whose contract number has no place to break
+        conn = session.connection()
+        number = "027/0008/SPK/DISBUDPARPARIWISATA/KOTAJAMBI/2026"
+        contract = add_contract(conn, number, opd="PERKIM", npwp=None)
+        registration = add_registration(conn, "JK-LONG", nomor_kontrak=number, npwp=None)
+        conn.execute(insert(MatchLink), {"contract_id": contract, "registration_id": registration, "method": "fuzzy",
+                                         "score": 0.1, "details": {}})
     driver = chromium(tmp_path / "phone-profile", tmp_path, phone=True)
     try:
         _log_in(driver, server)
         for name, path in (("laporan", "/laporan"), ("impor", "/impor"), ("finding", f"/temuan/{world.pupr_finding}"),
-                           ("kota", "/kota")):
+                           ("kota", "/kota"), ("tinjau", "/tinjau"), ("laporan-konsep", "/laporan/konsep")):
             driver.get(server.url + path)
             shot(driver, folder, name)
             viewport, width = driver.execute_script(
