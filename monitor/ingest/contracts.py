@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, Connection, Date, Table, bindparam, insert, select, update
 
+from monitor.db import among
 from monitor.ingest.rows import row_hash
 from monitor.models import Addendum, Contract, Payment
 
@@ -193,16 +194,17 @@ def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[d
     """Insert or update ``rows`` (with their row_hash) by ``keys``; per row: inserted|updated|unchanged.
     The rows' keys must be distinct."""
     outcomes: list[str] = []
-    probe = table.c[keys[-1]]
+    probe, identity = table.c[keys[-1]], itemgetter(*keys)
     for chunk in chunks(rows):
         found = {
-            tuple(getattr(r, k) for k in keys): (r.id, r.row_hash)
+            tuple(r[2:]): (r[0], r[1])
             for r in conn.execute(select(table.c.id, table.c.row_hash, *(table.c[k] for k in keys))
-                                  .where(probe.in_({row[keys[-1]] for row in chunk})))
+                                  .where(among(probe, {row[keys[-1]] for row in chunk}, conn.dialect.name)))
         }
         inserts, updates = [], []
         for row in chunk:
-            existing = found.get(tuple(row[k] for k in keys))
+            key = identity(row)
+            existing = found.get(key if len(keys) > 1 else (key,))
             if existing is None:
                 inserts.append(row)
                 outcomes.append("inserted")
@@ -224,10 +226,11 @@ def write_contracts(conn: Connection, facts: Iterable[ContractFacts], batch_id: 
     for chunk in chunks(facts):
         keys = [f.source_key for f in chunk]
         by_key = {r.source_key: (r.id, r.row_hash) for r in conn.execute(
-            select(table.c.id, table.c.row_hash, table.c.source_key).where(table.c.source_key.in_(keys)))}
+            select(table.c.id, table.c.row_hash, table.c.source_key).where(
+                among(table.c.source_key, keys, conn.dialect.name)))}
         by_number = {(r.opd, r.nomor_kontrak): (r.id, r.source_key) for r in conn.execute(
             select(table.c.id, table.c.opd, table.c.nomor_kontrak, table.c.source_key)
-            .where(table.c.nomor_kontrak.in_({f.nomor_kontrak for f in chunk})))}
+            .where(among(table.c.nomor_kontrak, {f.nomor_kontrak for f in chunk}, conn.dialect.name)))}
         inserts, updates, written, unchanged = [], [], [], {}
         for fact in chunk:
             row = _with_hash(fact.row(), batch_id, fact.line)
@@ -292,5 +295,6 @@ def _changed(conn: Connection, table: Table, keys: Sequence[str], rows: list[dic
 
 def _distinct(rows: list[dict[str, Any]], keys: Sequence[str]) -> list[dict[str, Any]]:
     """The last row of each key (a later addendum version or payment record of the same id wins)."""
-    found: Mapping[tuple[Any, ...], dict[str, Any]] = {tuple(row[k] for k in keys): row for row in rows}
+    key = itemgetter(*keys)
+    found: Mapping[Any, dict[str, Any]] = {key(row): row for row in rows}
     return list(found.values())

@@ -37,6 +37,7 @@ import orjson
 from sqlalchemy import Connection, and_, delete, select
 
 from monitor.bootstrap import App
+from monitor.db import among
 from monitor.ingest.contracts import ContractFacts, chunks, upsert, write_contracts
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, json_kind, json_lines, sha256_of
 from monitor.ingest.loader import finish_batch, start_batch
@@ -174,9 +175,9 @@ def _compiled_groups(conn: Connection, items: list[Item], batch_id: int) -> list
     stored: dict[str, list[dict[str, Any]]] = {}
     t = STAGES_TABLE.c
     lines = [item.line for item in items]
-    for part in chunks(sorted(by_ocid), 500):
+    for part in chunks(sorted(by_ocid)):
         for ocid, rid, fields in conn.execute(select(t.kode, t.nomor, stage_fields()).where(
-                t.source == "ocds", t.jalur == "release", t.stage == "release", t.kode.in_(part),
+                t.source == "ocds", t.jalur == "release", t.stage == "release", among(t.kode, part, conn.dialect.name),
                 ~and_(t.batch_id == batch_id, t.source_line.between(min(lines), max(lines))))):
             if (ocid, rid) not in latest:
                 stored.setdefault(ocid, []).append(orjson.loads(fields))

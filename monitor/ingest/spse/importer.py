@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import Connection, Table, Text, and_, cast, func, select
 
 from monitor.bootstrap import App
+from monitor.db import among
 from monitor.ingest.contracts import ContractFacts, upsert, write_contracts
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, sha256_of, table_items
 from monitor.ingest.loader import finish_batch, start_batch
@@ -31,7 +32,7 @@ from monitor.models import SourceStage, utcnow
 
 STAGES_TABLE: Table = SourceStage.__table__  # type: ignore[assignment]
 STAGE_IDENTITY = ("source", "jalur", "stage", "nomor", "versi", "kode")
-_IN = 500  # values per IN (...) list
+_IN = 2_000  # values per lookup
 
 
 def _items(path: Path) -> tuple[str, Iterator[Item | BadItem]]:
@@ -191,14 +192,16 @@ def _join(conn: Connection, accepted: list[Accepted], satker: SatkerDirectory, s
     for part in _parts(sorted(loose)):
         # Not ``source == 'spse'`` (only SPSE has a kontrak stage): SQLite would read every SPSE stage by
         # the unique index's first column rather than these few by ix_source_stage_nomor.
-        for jalur, kode, _, nomor, _, _ in _stage_rows(conn, t.stage == "kontrak", t.kode != "", t.nomor.in_(part)):
+        for jalur, kode, _, nomor, _, _ in _stage_rows(conn, t.stage == "kontrak", t.kode != "",
+                                                        among(t.nomor, part, conn.dialect.name)):
             by_nomor[nomor] = (jalur, kode)
             groups.add((jalur, kode))
     procurements: dict[tuple[str, str], Procurement] = {}
     for jalur in ("tender", "nontender"):
         for part in _parts(sorted(kode for j, kode in groups if j == jalur)):
             for _, kode, stage, nomor, versi, fields in _stage_rows(conn, t.source == "spse", t.jalur == jalur,
-                                                                    t.kode.in_(part), elsewhere):
+                                                                    among(t.kode, part, conn.dialect.name),
+                                                                    elsewhere):
                 procurements.setdefault((jalur, kode), Procurement(jalur, kode)).add(stage, nomor, versi, fields)
     for row, _, _ in accepted:
         if row.kode:
@@ -206,8 +209,8 @@ def _join(conn: Connection, accepted: list[Accepted], satker: SatkerDirectory, s
                 row.stage, row.nomor, row.versi, row.fields)
     numbers = {nomor: key for key, p in procurements.items() for nomor in p.kontrak}
     for part in _parts(sorted(numbers)):
-        for _, _, stage, nomor, versi, fields in _stage_rows(conn, t.source == "spse", t.kode == "", t.nomor.in_(part),
-                                                            elsewhere):
+        for _, _, stage, nomor, versi, fields in _stage_rows(conn, t.source == "spse", t.kode == "",
+                                                            among(t.nomor, part, conn.dialect.name), elsewhere):
             procurements[numbers[nomor]].add(stage, nomor, versi, fields)
     for row, _, _ in accepted:
         if not row.kode and row.nomor in numbers:
