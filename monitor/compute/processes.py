@@ -4,6 +4,8 @@
   process's memory as it was at the fork). Only where :func:`fork_is_safe`. The child never returns: it
   ends with ``os._exit`` (no atexit handlers, no finalizers of the parent's objects) and never touches
   the parent's database connections. :class:`Aside` builds on it: ``compute()`` aside, its bytes later.
+- :func:`streamed_from_worker`: what a generator yields, made by a forked child while this process uses
+  it (one file parsed there while this process writes to the database).
 - :func:`fresh_process`: ``python -m MODULE`` started anew (nothing inherited but the file descriptors
   passed), for a process with other threads, where forking is unsafe.
 
@@ -22,11 +24,16 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Generator, Sequence
 from contextlib import suppress
-from typing import IO, NoReturn
+from typing import IO, NoReturn, TypeVar
+
+from monitor.compute.memory import gc_paused
 
 DONE, FAILED = b"k", b"e"
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Below this many records forking for work costs more than it saves (the rules' fork, the matcher's hashing).
 FORK_MIN_RECORDS = 50_000
@@ -155,3 +162,64 @@ class Aside:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def streamed_from_worker(produce: Callable[[], Generator[T, None, R]], what: str) -> Generator[T, None, R]:
+    """What ``produce()`` yields, made by a forked worker process while this one uses it; then what it
+    returns (``result = yield from ...``). Only where :func:`fork_is_safe` (the caller decides).
+
+    Each item crosses a pipe pickled (yield chunks, not rows); the worker is a pipe's buffer ahead at
+    most. An exception in the worker is raised here as itself, its traceback in a note. The worker is
+    ended at once when the caller stops early (close the generator) or fails, and dies with this
+    process (:func:`forked`)."""
+    read_end, write_end = os.pipe()
+
+    def child() -> int:
+        os.close(read_end)
+        with gc_paused(), os.fdopen(write_end, "wb") as out:
+
+            def send(tag: str, payload: object) -> None:
+                pickle.dump((tag, payload), out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.flush()
+
+            try:
+                items = produce()
+                while True:
+                    try:
+                        item = next(items)
+                    except StopIteration as stop:
+                        send("done", stop.value)
+                        return 0
+                    send("item", item)
+            except BrokenPipeError:
+                return 1  # the caller stopped listening (or died)
+            except BaseException as exc:
+                exc.add_note(f"in the worker process ({what}):\n{traceback.format_exc()}")
+                send("failed", pickled_exception(exc))
+                return 1
+
+    pid: int | None = forked(child)
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end, "rb") as answers:
+            while True:
+                try:
+                    tag, payload = pickle.load(answers)
+                except EOFError:  # killed (out of memory?) without a word
+                    status, pid = _reaped(pid), None
+                    raise RuntimeError(f"{what}: the worker process died (exit status {status})") from None
+                if tag == "item":
+                    yield payload
+                elif tag == "done":
+                    return payload
+                else:
+                    raise pickle.loads(payload)  # our own forked process wrote it
+    finally:
+        if pid is not None:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            _reaped(pid)
+
+
+def _reaped(pid: int | None) -> int | None:
+    return None if pid is None else os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])

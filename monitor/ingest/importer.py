@@ -11,7 +11,7 @@ from monitor.bootstrap import App
 from monitor.compute.memory import gc_paused
 from monitor.ingest.kinds import KINDS, HeaderMatcher, KindSpec, kind_from_name, normalize_header
 from monitor.ingest.loader import BatchWriter
-from monitor.ingest.pipeline import ParsedChunk, ParseResult, ParseSetup, can_fork, parse_in_worker, parse_rows
+from monitor.ingest.pipeline import ParsedChunk, ParseResult, ParseSetup, parse_in_worker, parse_rows, worth_a_worker
 from monitor.ingest.reader import Row, open_table
 from monitor.ingest.report import ImportReport, IngestError
 from monitor.ingest.rows import record_columns
@@ -24,8 +24,6 @@ _MAX_UNKNOWN_OPD_NOTES = 50
 # A report lists at most this many problems (a file with a wrong date format in every row would
 # otherwise carry a million of them in memory); all of them are in rejected_row regardless.
 MAX_REPORTED_ERRORS = 10_000
-# Files from this size on are parsed by a worker process, when one can be forked.
-PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 
 
 def spec_for(kind: str) -> KindSpec:
@@ -83,7 +81,7 @@ def ingest_file(
         report.notes = dict(table.notes)
         if ignored:
             report.notes["ignored_columns"] = ignored
-        in_worker = path.stat().st_size >= PARALLEL_MIN_BYTES and can_fork()
+        in_worker = worth_a_worker(path)
         columns = record_columns(spec, mapping)
         with BatchWriter(app.engine, spec, columns, report, table.sha256, started) as writer, gc_paused():
             setup = ParseSetup(

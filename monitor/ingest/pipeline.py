@@ -12,22 +12,16 @@ threads (the daemon's scheduler) can deadlock the child, and spawning would re-r
 
 from __future__ import annotations
 
-import os
-import pickle
-import signal
-import traceback
 from collections.abc import Generator, Iterator, Mapping
-from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from monitor.compute.memory import gc_paused
-from monitor.compute.processes import fork_is_safe, forked
+from monitor.compute.processes import fork_is_safe, streamed_from_worker
 from monitor.ingest.kinds import KINDS, HeaderMatcher
 from monitor.ingest.reader import Row, open_table
-from monitor.ingest.report import IngestError, RowError
+from monitor.ingest.report import RowError
 from monitor.ingest.rows import OpdDirectory, RowConverter
 from monitor.ingest.values import DEFAULT_LIMITS, ValueLimits
 from monitor.settings import Opd
@@ -117,77 +111,33 @@ def parse_rows(
     result.unknown_opd = dict(converter.directory.unknown)
 
 
+# Files from this size on are parsed by a worker process, when one can be forked.
+PARALLEL_MIN_BYTES = 8 * 1024 * 1024
+
+
 def can_fork() -> bool:
     return fork_is_safe()
 
 
+def worth_a_worker(path: Path) -> bool:
+    """Whether ``path`` is parsed by a worker process while this one writes (any kind of import)."""
+    return path.stat().st_size >= PARALLEL_MIN_BYTES and can_fork()
+
+
 def parse_in_worker(setup: ParseSetup, result: ParseResult) -> Generator[ParsedChunk, None, None]:
     """The same chunks as :func:`parse_rows`, parsed by a forked worker process (see
-    :func:`can_fork`).
-
-    The worker is one chunk ahead at most (a pipe holds little more). It is ended if the caller stops
-    early, and dies with this process (:func:`~monitor.compute.processes.forked`); its failures
-    arrive as :class:`IngestError` here.
-    """
-    read_end, write_end = os.pipe()
-
-    def child() -> int:
-        os.close(read_end)
-        with gc_paused(), os.fdopen(write_end, "wb") as out:
-            return _work(setup, out)
-
-    pid: int | None = forked(child)
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end, "rb") as answers:
-            while True:
-                try:
-                    tag, payload = pickle.load(answers)
-                except EOFError:  # killed (out of memory?): not the file's fault as far as we know
-                    status, pid = _reap(pid), None
-                    raise RuntimeError(f"ingest worker for {setup.path} died (exit status {status})") from None
-                if tag == "chunk":
-                    yield payload
-                elif tag == "done":
-                    result.unknown_opd = payload.unknown_opd
-                    result.extra_cells_rows = payload.extra_cells_rows
-                    result.extra_cells_lines = payload.extra_cells_lines
-                    return
-                elif tag == "failed":
-                    raise IngestError(payload)
-                else:
-                    raise RuntimeError(f"ingest worker crashed:\n{payload}")
-    finally:
-        if pid is not None:
-            with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            _reap(pid)
+    :func:`can_fork` and :func:`~monitor.compute.processes.streamed_from_worker`); ``result`` is
+    filled in once the last chunk has arrived."""
+    done = yield from streamed_from_worker(lambda: _work(setup), f"ingest worker for {setup.path}")
+    result.unknown_opd = done.unknown_opd
+    result.extra_cells_rows = done.extra_cells_rows
+    result.extra_cells_lines = done.extra_cells_lines
 
 
-def _reap(pid: int | None) -> int | None:
-    return None if pid is None else os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-
-
-def _work(setup: ParseSetup, out: IO[bytes]) -> int:
-    """The worker process: parse the file and send the chunks; its exit status."""
-
-    def send(tag: str, payload: Any) -> None:
-        pickle.dump((tag, payload), out, protocol=pickle.HIGHEST_PROTOCOL)
-        out.flush()
-
-    try:
-        spec = KINDS[setup.kind]
-        matcher = HeaderMatcher(spec, setup.aliases)
-        result = ParseResult()
-        with open_table(setup.path, score=matcher.score, layout=setup.layout) as table:
-            for chunk in parse_rows(setup, table.header, table.rows, result):
-                send("chunk", chunk)
-        send("done", result)
-    except IngestError as exc:
-        send("failed", str(exc))
-    except BrokenPipeError:
-        return 1  # the caller stopped listening (or died)
-    except BaseException:
-        send("crashed", traceback.format_exc())
-        return 1
-    return 0
+def _work(setup: ParseSetup) -> Generator[ParsedChunk, None, ParseResult]:
+    """In the worker process: the file's chunks, then what was found along the way."""
+    matcher = HeaderMatcher(KINDS[setup.kind], setup.aliases)
+    result = ParseResult()
+    with open_table(setup.path, score=matcher.score, layout=setup.layout) as table:
+        yield from parse_rows(setup, table.header, table.rows, result)
+    return result

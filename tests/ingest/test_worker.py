@@ -31,7 +31,7 @@ def worker_used(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
         used.append(True)
         return real(*args)
 
-    monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(importer, "parse_in_worker", spy)
     yield used
 

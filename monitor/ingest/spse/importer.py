@@ -10,7 +10,9 @@ of Jakon's scope is kept, and counted there instead).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,12 @@ import orjson
 from sqlalchemy import Connection, Table, Text, and_, cast, func, select
 
 from monitor.bootstrap import App
+from monitor.compute.processes import streamed_from_worker
 from monitor.db import among
 from monitor.ingest.contracts import ContractFacts, upsert, write_contracts
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, sha256_of, table_items
 from monitor.ingest.loader import finish_batch, start_batch
+from monitor.ingest.pipeline import worth_a_worker
 from monitor.ingest.report import ImportReport, IngestError
 from monitor.ingest.rows import OpdDirectory, row_hash
 from monitor.ingest.scope import ScopeClassifier
@@ -48,10 +52,11 @@ def ingest_spse(app: App, path: Path, *, stage: str | None = None,
                 progress: Callable[[int], None] | None = None) -> ImportReport:
     """Import one SPSE dataset. ``stage`` names it (paket, kontrak, spmk, bapbast, nilai) where its
     fields do not tell. Raises :class:`IngestError` with nothing changed when the file as a whole
-    cannot be read (a malformed JSON file is refused whole)."""
+    cannot be read (a malformed JSON file is refused whole). A large file is read and parsed by a
+    worker process while this one writes (:func:`~monitor.ingest.pipeline.worth_a_worker`)."""
     path = Path(path)
     settings = app.settings
-    form, items = _items(path)
+    form, _ = _items(path)
     report = ImportReport(kind="spse", file=str(path))
     report.notes["format"] = form
     started = utcnow()
@@ -61,21 +66,31 @@ def ingest_spse(app: App, path: Path, *, stage: str | None = None,
     scope = ScopeClassifier(settings.scope)
     contracts: Counter[str] = Counter()
     conflicts: list[str] = []
-    with app.engine.connect() as conn, conn.begin():
+    parts: Generator[Part, None, None] = _parts_read(path, forced, settings.ingest.chunk_rows)
+    if worth_a_worker(path):
+        parts = streamed_from_worker(lambda: _parts_read(path, forced, settings.ingest.chunk_rows),
+                                     f"SPSE import of {path}")
+    with app.engine.connect() as conn, conn.begin(), closing(parts):
         report.batch_id = batch_id = start_batch(conn, "spse", str(path), sha256_of(path), started)
         rejects = Rejects(batch_id, "spse", str(path), report)
-
-        def joined(accepted: list[Accepted]) -> None:
-            """Each chunk's procurements are joined and written at once: memory stays bounded."""
-            found, out_of_scope = _join(conn, accepted, satker, scope, batch_id)
-            counts = write_contracts(conn, found, batch_id)
-            _count(report, accepted, out_of_scope)
-            contracts.update(counts.outcomes)
-            contracts.update(incomplete=sum(not c.complete for c in found), out_of_scope=sum(not c.in_scope
-                                                                                           for c in found))
-            conflicts.extend(counts.conflicts)
-
-        _read(conn, path, items, forced, rejects, report, settings.ingest.chunk_rows, progress, joined)
+        duplicates = 0
+        for part in parts:
+            report.rows += part.read
+            for line, problems, raw in part.rejected:
+                rejects.row(line, problems, raw, conn)
+            report.unchanged += part.duplicates
+            duplicates += part.duplicates
+            if part.stage is not None:
+                report.notes["stage"] = part.stage
+            if part.accepted:
+                # Each part's procurements are joined and written at once: memory stays bounded.
+                _write(conn, part.accepted, batch_id, satker, scope, report, contracts, conflicts)
+            if progress is not None:
+                progress(report.rows)
+        if forced is None and "stage" not in report.notes and report.rows == report.rejected:
+            report.notes["stage"] = None
+        if duplicates:
+            report.notes["duplicate_rows"] = duplicates
         report.notes["contracts"] = {name: contracts[name] for name in (
             "inserted", "updated", "unchanged")} | {"conflicts": len(conflicts), "incomplete": contracts["incomplete"],
                                                    "out_of_scope": contracts["out_of_scope"]}
@@ -88,74 +103,89 @@ def ingest_spse(app: App, path: Path, *, stage: str | None = None,
     return report
 
 
-# A row read and kept: its stage row, where it was, and what writing it did.
-Accepted = tuple[StageRow, int, str]
+# A row read and kept: its stage row, where it was, and its hash; once written, what writing it did.
+Parsed = tuple[StageRow, int, str]
 
 
-def _read(conn: Connection, path: Path, items: Iterable[Item | BadItem], stage: Stage | None, rejects: Rejects,
-          report: ImportReport, chunk_rows: int, progress: Callable[[int], None] | None,
-          joined: Callable[[list[Accepted]], None]) -> None:
+@dataclass
+class Part:
+    """What a stretch of a dataset's items gave: how many were read, the rows kept, the rows
+    rejected (line, problems, raw values), and rows repeated unchanged. Made where the file is read
+    (in a worker process for a large file) and written here."""
+
+    read: int = 0
+    stage: str | None = None  # the stage, once told by the first object's fields
+    accepted: list[Parsed] = field(default_factory=list)
+    rejected: list[tuple[int, list[tuple[str, str]], Any]] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def _parts_read(path: Path, stage: Stage | None, chunk_rows: int) -> Generator[Part, None, None]:
+    """The file's items parsed into stage rows, a part at a time (at most ``chunk_rows`` rows each)."""
+    _, items = _items(path)
     first: dict[tuple[str, str, str, str, int], tuple[int, str]] = {}
-    chunk: list[tuple[StageRow, int, str]] = []
-    duplicates = 0
-
-    def flush() -> None:
-        rows = [{"source": "spse", "jalur": r.jalur, "kode": r.kode, "stage": r.stage, "nomor": r.nomor,
-                 "versi": r.versi, "fields": r.fields, "row_hash": h, "batch_id": report.batch_id,
-                 "source_line": line} for r, line, h in chunk]
-        outcomes = upsert(conn, STAGES_TABLE, STAGE_IDENTITY, rows)
-        joined([(r, line, outcome) for (r, line, _), outcome in zip(chunk, outcomes, strict=True)])
-        chunk.clear()
-        if progress is not None:
-            progress(report.rows)
-
+    part = Part()
     for item in items:
-        report.rows += 1
+        part.read += 1
         if isinstance(item, BadItem):
-            rejects.row(item.line, [(item.path, item.reason)], {}, conn)
-            continue
-        if not isinstance(item.value, dict):
-            rejects.row(item.line, [(item.path, "bukan objek JSON ({...})")], {"nilai": item.value}, conn)
-            continue
-        if stage is None:
-            stage = detect_stage(set(item.value))
+            part.rejected.append((item.line, [(item.path, item.reason)], {}))
+        elif not isinstance(item.value, dict):
+            part.rejected.append((item.line, [(item.path, "bukan objek JSON ({...})")], {"nilai": item.value}))
+        else:
             if stage is None:
-                raise IngestError(
-                    f"{path}: bukan dataset SPSE yang dikenal (paket, kontrak, SPMK/SPP, BAPBAST, nilai): "
-                    f"{item.path} tidak punya kd_tender, kd_nontender atau no_kontrak; kolom: "
-                    f"{', '.join(list(item.value)[:20])}")
-            report.notes["stage"] = stage.name
-        row, problems = parse_row(stage, item.value)
-        if row is None:
-            json_path = item.path.startswith("$")
-            rejects.row(item.line, [(f"{item.path}.{column}" if json_path else column, message)
-                                    for column, message in problems], item.value, conn)
-            continue
-        digest = row_hash([row.as_json()])
-        earlier = first.setdefault(row.identity, (item.line, digest))
-        if earlier[0] != item.line:
-            if earlier[1] == digest:
-                duplicates += 1  # the same row twice in an export: nothing to keep twice
-                report.unchanged += 1
-                continue
-            name = "kd_nontender" if row.jalur == "nontender" else "kd_tender"
-            versi = f", versi_addendum {row.versi}" if row.versi else ""
-            rejects.row(item.line, [(name, (
-                f"duplikat: {name} '{row.kode}'{versi} no_kontrak '{row.nomor}' sudah ada di baris {earlier[0]} "
-                "dengan isi lain; baris ini tidak diimpor"))], item.value, conn)
-            continue
-        chunk.append((row, item.line, digest))
-        if len(chunk) >= chunk_rows:
-            flush()
-    if chunk:
-        flush()
-    if stage is None and report.rows == report.rejected:
-        report.notes["stage"] = None
-    if duplicates:
-        report.notes["duplicate_rows"] = duplicates
+                stage = detect_stage(set(item.value))
+                if stage is None:
+                    raise IngestError(
+                        f"{path}: bukan dataset SPSE yang dikenal (paket, kontrak, SPMK/SPP, BAPBAST, nilai): "
+                        f"{item.path} tidak punya kd_tender, kd_nontender atau no_kontrak; kolom: "
+                        f"{', '.join(list(item.value)[:20])}")
+                part.stage = stage.name
+            _parse(item, stage, first, part)
+        if len(part.accepted) + len(part.rejected) >= chunk_rows:
+            yield part
+            part = Part()
+    yield part
 
 
-def _count(report: ImportReport, accepted: list[Accepted], out_of_scope: set[tuple[str, str]]) -> None:
+def _parse(item: Item, stage: Stage, first: dict[tuple[str, str, str, str, int], tuple[int, str]],
+           part: Part) -> None:
+    row, problems = parse_row(stage, item.value)
+    if row is None:
+        json_path = item.path.startswith("$")
+        part.rejected.append((item.line, [(f"{item.path}.{column}" if json_path else column, message)
+                                          for column, message in problems], item.value))
+        return
+    digest = row_hash([row.as_json()])
+    earlier = first.setdefault(row.identity, (item.line, digest))
+    if earlier[0] == item.line:
+        part.accepted.append((row, item.line, digest))
+    elif earlier[1] == digest:
+        part.duplicates += 1  # the same row twice in an export: nothing to keep twice
+    else:
+        name = "kd_nontender" if row.jalur == "nontender" else "kd_tender"
+        versi = f", versi_addendum {row.versi}" if row.versi else ""
+        part.rejected.append((item.line, [(name, (
+            f"duplikat: {name} '{row.kode}'{versi} no_kontrak '{row.nomor}' sudah ada di baris {earlier[0]} "
+            "dengan isi lain; baris ini tidak diimpor"))], item.value))
+
+
+def _write(conn: Connection, parsed: list[Parsed], batch_id: int, satker: SatkerDirectory, scope: ScopeClassifier,
+           report: ImportReport, contracts: Counter[str], conflicts: list[str]) -> None:
+    """Keep the rows as stages, then join and write every procurement they touched."""
+    rows = [{"source": "spse", "jalur": r.jalur, "kode": r.kode, "stage": r.stage, "nomor": r.nomor,
+             "versi": r.versi, "fields": r.fields, "row_hash": h, "batch_id": batch_id,
+             "source_line": line} for r, line, h in parsed]
+    outcomes = upsert(conn, STAGES_TABLE, STAGE_IDENTITY, rows)
+    accepted = [(r, line, outcome) for (r, line, _), outcome in zip(parsed, outcomes, strict=True)]
+    found, out_of_scope = _join(conn, accepted, satker, scope, batch_id)
+    counts = write_contracts(conn, found, batch_id)
+    _count(report, accepted, out_of_scope)
+    contracts.update(counts.outcomes)
+    contracts.update(incomplete=sum(not c.complete for c in found), out_of_scope=sum(not c.in_scope for c in found))
+    conflicts.extend(counts.conflicts)
+
+
+def _count(report: ImportReport, accepted: list[Parsed], out_of_scope: set[tuple[str, str]]) -> None:
     for row, _, outcome in accepted:
         if (row.jalur, row.kode) in out_of_scope if row.kode else ("", row.nomor) in out_of_scope:
             report.out_of_scope += 1
@@ -177,7 +207,7 @@ def stage_fields() -> Any:
     return cast(STAGES_TABLE.c.fields, Text)
 
 
-def _join(conn: Connection, accepted: list[Accepted], satker: SatkerDirectory, scope: ScopeClassifier,
+def _join(conn: Connection, accepted: list[Parsed], satker: SatkerDirectory, scope: ScopeClassifier,
           batch_id: int) -> tuple[list[ContractFacts], set[tuple[str, str]]]:
     """Every procurement the chunk touched, joined from all its stored stages; and those out of scope.
     The chunk's own rows come from memory: reading back (and decoding) what was just written would
