@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import ijson
 import orjson
@@ -28,15 +27,15 @@ from monitor.ingest.reader import open_table
 from monitor.ingest.report import IngestError
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
+class Item(NamedTuple):
+    """An item read (named tuples: they cross from a parse worker pickled, cheaply)."""
+
     line: int  # the row's line in a table; the item's number (1 = first) in JSON
     path: str  # "$[12]", "$.releases[3]", "baris 14"
     value: Any  # a dict for objects
 
 
-@dataclass(frozen=True, slots=True)
-class BadItem:
+class BadItem(NamedTuple):
     line: int
     path: str
     reason: str

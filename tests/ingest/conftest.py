@@ -12,6 +12,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
+from monitor.ingest import pipeline
+
 CONTRACT_HEADER = [
     "No. Kontrak", "Tgl Kontrak", "Satker", "Nama Paket", "Nama Penyedia", "NPWP", "Nilai Kontrak (Rp)",
     "Tgl SPMK", "Tgl Selesai", "Kode RUP",
@@ -92,3 +94,14 @@ def write_xlsx_openpyxl(
 @pytest.fixture
 def contracts_csv(tmp_path: Path) -> Path:
     return write_csv(tmp_path / "kontrak.csv", [CONTRACT_HEADER, *CONTRACT_ROWS], delimiter=";", encoding="cp1252")
+
+
+@pytest.fixture(params=["here", "worker"])
+def reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A source file read and parsed in this process, or by the parse worker process as every file
+    past ``PARALLEL_MIN_BYTES`` is: the same results either way."""
+    if request.param == "worker":
+        if not pipeline.can_fork():
+            pytest.skip("this process has threads: the importer would not fork")
+        monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    return str(request.param)

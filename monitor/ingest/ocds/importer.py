@@ -29,7 +29,9 @@ earlier chunk counts with the contract it gave once its buyer arrived.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +39,14 @@ import orjson
 from sqlalchemy import Connection, and_, delete, select
 
 from monitor.bootstrap import App
+from monitor.compute.processes import streamed_from_worker
 from monitor.db import among
 from monitor.ingest.contracts import ContractFacts, chunks, upsert, write_contracts
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, json_kind, json_lines, sha256_of
 from monitor.ingest.loader import finish_batch, start_batch
 from monitor.ingest.ocds.compile import compile_releases, release_time
 from monitor.ingest.ocds.mapping import AwaitingBuyer, Mapped, ReleaseMapper, Unmappable
+from monitor.ingest.pipeline import worth_a_worker
 from monitor.ingest.report import ImportReport, IngestError
 from monitor.ingest.rows import OpdDirectory
 from monitor.ingest.scope import ScopeClassifier
@@ -97,39 +101,29 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
     cannot be read (a malformed package is refused whole)."""
     path = Path(path)
     settings = app.settings
-    form, items = releases(path)
+    form, _ = releases(path)
+    hashed = form != "record package"  # releases are kept as stages; a record's compiledRelease is not
     report = ImportReport(kind="ocds", file=str(path))
     report.notes["format"] = form
     satker = SatkerDirectory({code: opd.code for opd in settings.opd for code in opd.satker_codes},
                              OpdDirectory(settings.opd))
     mapper = ReleaseMapper(satker, ScopeClassifier(settings.scope))
     contracts: dict[str, int] = {"inserted": 0, "updated": 0, "unchanged": 0, "incomplete": 0}
-    with app.engine.connect() as conn, conn.begin():
+    parts: Generator[Part, None, None] = _parts_read(path, hashed)
+    if worth_a_worker(path):
+        parts = streamed_from_worker(lambda: _parts_read(path, hashed), f"OCDS import of {path}")
+    with app.engine.connect() as conn, conn.begin(), closing(parts):
         report.batch_id = batch_id = start_batch(conn, "ocds", str(path), sha256_of(path), utcnow())
         rejects = Rejects(batch_id, "ocds", str(path), report)
-        pending: list[Item] = []
         waiting: dict[str, int] = {}
-
-        def flush() -> None:
-            groups = [([item], item.value) for item in pending] if form == "record package" else \
-                _compiled_groups(conn, pending, batch_id)
-            _write(conn, groups, mapper, batch_id, report, rejects, contracts, waiting)
-            pending.clear()
-
-        for item in items:
-            report.rows += 1
-            if isinstance(item, BadItem):
-                rejects.row(item.line, [(item.path, item.reason)], {}, conn)
-                continue
-            problem = _unreadable(item.value)
-            if problem is not None:
-                rejects.row(item.line, [(f"{item.path}{problem[0]}", f"{_who(item.value)}: {problem[1]}")],
-                            _summary(item.value), conn)
-                continue
-            pending.append(item)
-            if len(pending) >= CHUNK_RELEASES:
-                flush()
-        flush()
+        for part in parts:
+            report.rows += part.read
+            for line, problems, summary in part.rejected:
+                rejects.row(line, problems, summary, conn)
+            if pending := part.items():
+                groups = [([item], item.value) for item, _ in pending] if not hashed else \
+                    _compiled_groups(conn, pending, batch_id)
+                _write(conn, groups, mapper, batch_id, report, rejects, contracts, waiting)
         report.notes["contracts"] = {**contracts, "out_of_scope": report.out_of_scope}
         if waiting:
             report.notes["waiting_for_buyer"] = sum(waiting.values())
@@ -139,6 +133,45 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
         rejects.flush(conn)
         finish_batch(conn, report, utcnow())
     return report
+
+
+@dataclass
+class Part:
+    """What a stretch of the file's releases gave: how many were read, those rejected (line, problems,
+    summary) and those to compile and write (with their hash where they are kept as stages). Made
+    where the file is read (in a worker process for a large file) and written here."""
+
+    read: int = 0
+    rejected: list[tuple[int, list[tuple[str, str]], dict[str, Any]]] = field(default_factory=list)
+    # A release kept as a stage crosses as its JSON text (sorted keys, the text its hash is of): orjson
+    # reads it back several times faster than pickle would a nested dict.
+    pending: list[tuple[Item, str]] = field(default_factory=list)
+    encoded: list[tuple[int, str, bytes, str]] = field(default_factory=list)
+
+    def items(self) -> list[tuple[Item, str]]:
+        return self.pending + [(Item(line, path, orjson.loads(text)), digest)
+                               for line, path, text, digest in self.encoded]
+
+
+def _parts_read(path: Path, hashed: bool) -> Generator[Part, None, None]:
+    _, items = releases(path)
+    part = Part()
+    for item in items:
+        part.read += 1
+        if isinstance(item, BadItem):
+            part.rejected.append((item.line, [(item.path, item.reason)], {}))
+        elif (problem := _unreadable(item.value)) is not None:
+            part.rejected.append((item.line, [(f"{item.path}{problem[0]}", f"{_who(item.value)}: {problem[1]}")],
+                                  _summary(item.value)))
+        elif hashed:
+            text = release_text(item.value)
+            part.encoded.append((item.line, item.path, text, release_hash(text)))
+        else:
+            part.pending.append((item, ""))
+        if len(part.pending) + len(part.encoded) >= CHUNK_RELEASES or len(part.rejected) >= CHUNK_RELEASES:
+            yield part
+            part = Part()
+    yield part
 
 
 def _unreadable(release: Any) -> tuple[str, str] | None:
@@ -162,12 +195,13 @@ def _unreadable(release: Any) -> tuple[str, str] | None:
 Group = tuple[list[Item], dict[str, Any]]
 
 
-def _compiled_groups(conn: Connection, items: list[Item], batch_id: int) -> list[Group]:
+def _compiled_groups(conn: Connection, hashed: list[tuple[Item, str]], batch_id: int) -> list[Group]:
     """Stage the chunk's releases, then compile each process it touched from all its stored releases."""
-    latest = {(item.value["ocid"], str(item.value["id"])): item for item in items}  # a release twice: the last
+    latest = {(item.value["ocid"], str(item.value["id"])): (item, digest) for item, digest in hashed}  # twice: last
     rows = [{"source": "ocds", "jalur": "release", "kode": ocid, "stage": "release", "nomor": rid,
-             "versi": 0, "fields": item.value, "row_hash": release_hash(item.value), "batch_id": batch_id,
-             "source_line": item.line} for (ocid, rid), item in latest.items()]
+             "versi": 0, "fields": item.value, "row_hash": digest, "batch_id": batch_id,
+             "source_line": item.line} for (ocid, rid), (item, digest) in latest.items()]
+    items = [item for item, _ in hashed]
     upsert(conn, STAGES_TABLE, STAGE_IDENTITY, rows)
     by_ocid: dict[str, list[Item]] = {}
     for item in items:
@@ -181,13 +215,18 @@ def _compiled_groups(conn: Connection, items: list[Item], batch_id: int) -> list
                 ~and_(t.batch_id == batch_id, t.source_line.between(min(lines), max(lines))))):
             if (ocid, rid) not in latest:
                 stored.setdefault(ocid, []).append(orjson.loads(fields))
-    for (ocid, _), item in latest.items():
+    for (ocid, _), (item, _) in latest.items():
         stored.setdefault(ocid, []).append(item.value)
     return [(group, compile_releases(stored[ocid])) for ocid, group in by_ocid.items()]
 
 
-def release_hash(release: dict[str, Any]) -> str:
-    return hashlib.sha1(orjson.dumps(release, option=orjson.OPT_SORT_KEYS)).hexdigest()
+def release_text(release: dict[str, Any]) -> bytes:
+    return orjson.dumps(release, option=orjson.OPT_SORT_KEYS)
+
+
+def release_hash(text: bytes) -> str:
+    """A release's hash, of its :func:`release_text`."""
+    return hashlib.sha1(text).hexdigest()
 
 
 def _write(conn: Connection, groups: list[Group], mapper: ReleaseMapper, batch_id: int, report: ImportReport,

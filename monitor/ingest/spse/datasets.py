@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -87,9 +87,9 @@ def detect_stage(keys: set[str]) -> Stage | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class StageRow:
-    """One row of a stage, parsed: its join keys and its canonical values (JSON-ready)."""
+class StageRow(NamedTuple):
+    """One row of a stage, parsed: its join keys and its canonical values (JSON-ready). A named tuple:
+    a million of them cross from the parse worker pickled, and unpickle in half the time of a dataclass."""
 
     stage: str
     jalur: str  # tender|nontender

@@ -86,6 +86,11 @@ def write_json_lines(path: Path, releases: Sequence[dict[str, Any]]) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def _read_both_ways(reading: str) -> None:
+    """Every import of these tests is run once here and once by the parse worker."""
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return write_settings(tmp_path, database_url, SATKER_DIRECTORY)

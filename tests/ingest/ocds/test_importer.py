@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -158,3 +159,24 @@ def test_an_award_to_several_suppliers_is_a_consortium_led_by_the_first(app: App
                      "K-2": ("CV KARYA ABADI", "735934051443000", None)}
     again = ingest_ocds(app, write_release_package(tmp_path / "paket.json", [consortium, single]))
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_a_large_package_is_read_by_a_worker_process_and_written_here(
+        app: App, tmp_path: Path, reading: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.ingest.ocds import importer
+
+    readers = tmp_path / "read-by.txt"
+    real = importer.release_hash
+
+    def release_hash(value: bytes) -> str:
+        with readers.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return real(value)
+
+    monkeypatch.setattr(importer, "release_hash", release_hash)
+    report = ingest_ocds(app, write_release_package(tmp_path / "p.json", [release(), release(ocid="")]))
+    assert (report.rows, report.inserted, report.rejected) == (2, 1, 1)
+    assert report.errors[0].line == 2 and report.errors[0].column == "$.releases[1].ocid"
+    assert count(app, Contract) == 1
+    pids = set(readers.read_text().split())
+    assert pids == ({str(os.getpid())} if reading == "here" else pids - {str(os.getpid())}) and len(pids) == 1

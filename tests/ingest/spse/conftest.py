@@ -126,6 +126,11 @@ aliases = ["Dinkes"]
 """
 
 
+@pytest.fixture(autouse=True)
+def _read_both_ways(reading: str) -> None:
+    """Every import of these tests is run once here and once by the parse worker."""
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return write_settings(tmp_path, database_url, SATKER_DIRECTORY)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 from itertools import permutations
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -330,3 +332,24 @@ def test_members_that_are_not_names_are_refused() -> None:
         parse_members('["PT. A", 5]')
     with pytest.raises(BadValue):
         parse_members("[PT. A")
+
+
+def test_a_large_file_is_parsed_by_a_worker_process_and_written_here(
+        app: App, tmp_path: Path, reading: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor.ingest.spse import importer
+
+    parsers = tmp_path / "parsed-by.txt"
+    real = importer.parse_row
+
+    def parse_row(*args: Any) -> Any:
+        with parsers.open("a") as out:
+            out.write(f"{os.getpid()}\n")
+        return real(*args)
+
+    monkeypatch.setattr(importer, "parse_row", parse_row)
+    report = ingest_spse(app, write_json(tmp_path / "kontrak.json", [
+        kontrak(), kontrak(no_kontrak="K-2", kd_tender="2"), kontrak(no_kontrak="", kd_tender="3")]))
+    assert (report.rows, report.inserted, report.rejected) == (3, 2, 1)
+    assert count(app, Contract) == 2
+    pids = set(parsers.read_text().split())
+    assert pids == ({str(os.getpid())} if reading == "here" else pids - {str(os.getpid())}) and len(pids) == 1
