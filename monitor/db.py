@@ -235,6 +235,23 @@ def _constants(value: Any) -> bool:
     return _integers(value) or (isinstance(value, date) and not isinstance(value, datetime))
 
 
+def driver_rows(conn: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
+    """The statement's rows as the DB-API cursor gives them, its parameters passed to the driver as
+    they are: for statements whose parameters and columns need no conversion by SQLAlchemy's types
+    (text, integers, :func:`among`'s keys; no dates, JSON or booleans), such as an importer's lookups
+    by key. SQLAlchemy's Row objects cost more than the lookup itself at a million keys."""
+    compiled = statement.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    args: Any = params if compiled.positiontup is None else tuple(params[name] for name in compiled.positiontup)
+    raw: Any = conn.connection.dbapi_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute(compiled.string, args)
+        return [tuple(row) for row in cursor.fetchall()]
+    finally:
+        cursor.close()
+
+
 def raw_rows(conn: Connection, statement: Select[Any], *, numbers_inline: bool = False) -> Iterator[tuple[Any, ...]]:
     """The statement's rows one by one (see :func:`raw_partitions`)."""
     for partition in raw_partitions(conn, statement, numbers_inline=numbers_inline):

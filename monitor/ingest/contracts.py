@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from sqlalchemy import JSON, Connection, Date, Table, bindparam, insert, select, update
 
-from monitor.db import among
+from monitor.db import among, driver_rows
 from monitor.ingest.rows import row_hash
 from monitor.models import Addendum, Contract, Payment
 
@@ -134,6 +134,7 @@ def _apply(conn: Connection, table: Table, inserts: list[dict[str, Any]], update
     if conn.dialect.name == "sqlite":
         _sqlite_apply(conn, table, inserts, updates)
         return
+    inserts, updates = _decoded(inserts), _decoded(updates)
     if inserts:
         conn.execute(insert(table), inserts)
     if updates:
@@ -144,8 +145,23 @@ def _apply(conn: Connection, table: Table, inserts: list[dict[str, Any]], update
         )
 
 
+class JsonText(str):
+    """A JSON column's value given as its text already (sorted keys, as :func:`_json_text` writes it):
+    stored as it is on SQLite, decoded for PostgreSQL's driver."""
+
+
 def _json_text(value: Any) -> str:
+    if type(value) is JsonText:
+        return value
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _decoded(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with any :class:`JsonText` as the value it writes (SQLAlchemy's JSON type encodes it)."""
+    texts = [key for key, value in (rows[0] if rows else {}).items() if type(value) is JsonText]
+    if not texts:
+        return rows
+    return [{**row, **{key: orjson.loads(row[key].encode()) for key in texts}} for row in rows]
 
 
 def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
@@ -198,8 +214,8 @@ def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: Sequence[d
     for chunk in chunks(rows):
         found = {
             tuple(r[2:]): (r[0], r[1])
-            for r in conn.execute(select(table.c.id, table.c.row_hash, *(table.c[k] for k in keys))
-                                  .where(among(probe, {row[keys[-1]] for row in chunk}, conn.dialect.name)))
+            for r in driver_rows(conn, select(table.c.id, table.c.row_hash, *(table.c[k] for k in keys))
+                                 .where(among(probe, {row[keys[-1]] for row in chunk}, conn.dialect.name)))
         }
         inserts, updates = [], []
         for row in chunk:
@@ -225,11 +241,11 @@ def write_contracts(conn: Connection, facts: Iterable[ContractFacts], batch_id: 
     taken: dict[tuple[str, str], str] = {}  # (opd, nomor) -> source_key, within this import
     for chunk in chunks(facts):
         keys = [f.source_key for f in chunk]
-        by_key = {r.source_key: (r.id, r.row_hash) for r in conn.execute(
-            select(table.c.id, table.c.row_hash, table.c.source_key).where(
-                among(table.c.source_key, keys, conn.dialect.name)))}
-        by_number = {(r.opd, r.nomor_kontrak): (r.id, r.source_key) for r in conn.execute(
-            select(table.c.id, table.c.opd, table.c.nomor_kontrak, table.c.source_key)
+        by_key = {key: (id_, digest) for id_, digest, key in driver_rows(conn, select(
+            table.c.id, table.c.row_hash, table.c.source_key)
+            .where(among(table.c.source_key, keys, conn.dialect.name)))}
+        by_number = {(opd, nomor): (id_, key) for id_, opd, nomor, key in driver_rows(conn, select(
+            table.c.id, table.c.opd, table.c.nomor_kontrak, table.c.source_key)
             .where(among(table.c.nomor_kontrak, {f.nomor_kontrak for f in chunk}, conn.dialect.name)))}
         inserts, updates, written, unchanged = [], [], [], {}
         for fact in chunk:

@@ -40,8 +40,8 @@ from sqlalchemy import Connection, and_, delete, select
 
 from monitor.bootstrap import App
 from monitor.compute.processes import streamed_from_worker
-from monitor.db import among
-from monitor.ingest.contracts import ContractFacts, chunks, upsert, write_contracts
+from monitor.db import among, driver_rows
+from monitor.ingest.contracts import ContractFacts, JsonText, chunks, upsert, write_contracts
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, json_kind, json_lines, sha256_of
 from monitor.ingest.loader import finish_batch, start_batch
 from monitor.ingest.ocds.compile import compile_releases, release_time
@@ -109,9 +109,12 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
                              OpdDirectory(settings.opd))
     mapper = ReleaseMapper(satker, ScopeClassifier(settings.scope))
     contracts: dict[str, int] = {"inserted": 0, "updated": 0, "unchanged": 0, "incomplete": 0}
-    parts: Generator[Part, None, None] = _parts_read(path, hashed)
+    parts: Generator[Part, None, None] = _parts_read(path, hashed, None)
     if worth_a_worker(path):
-        parts = streamed_from_worker(lambda: _parts_read(path, hashed), f"OCDS import of {path}")
+        # The worker maps with a directory of its own; what it resolved is counted here when used.
+        worker_mapper = ReleaseMapper(SatkerDirectory(satker.codes, OpdDirectory(settings.opd)),
+                                      ScopeClassifier(settings.scope))
+        parts = streamed_from_worker(lambda: _parts_read(path, hashed, worker_mapper), f"OCDS import of {path}")
     with app.engine.connect() as conn, conn.begin(), closing(parts):
         report.batch_id = batch_id = start_batch(conn, "ocds", str(path), sha256_of(path), utcnow())
         rejects = Rejects(batch_id, "ocds", str(path), report)
@@ -120,10 +123,11 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
             report.rows += part.read
             for line, problems, summary in part.rejected:
                 rejects.row(line, problems, summary, conn)
-            if pending := part.items():
-                groups = [([item], item.value) for item, _ in pending] if not hashed else \
-                    _compiled_groups(conn, pending, batch_id)
-                _write(conn, groups, mapper, batch_id, report, rejects, contracts, waiting)
+            groups: list[Group] = _compiled_groups(conn, [Staged(*s) for s in part.staged], batch_id,
+                                                   part.premapped) if hashed else \
+                [([item], item.value) for item in part.pending]
+            if groups:
+                _write(conn, groups, mapper, satker, batch_id, report, rejects, contracts, waiting)
         report.notes["contracts"] = {**contracts, "out_of_scope": report.out_of_scope}
         if waiting:
             report.notes["waiting_for_buyer"] = sum(waiting.values())
@@ -143,19 +147,81 @@ class Part:
 
     read: int = 0
     rejected: list[tuple[int, list[tuple[str, str]], dict[str, Any]]] = field(default_factory=list)
-    # A release kept as a stage crosses as its JSON text (sorted keys, the text its hash is of): orjson
-    # reads it back several times faster than pickle would a nested dict.
-    pending: list[tuple[Item, str]] = field(default_factory=list)
-    encoded: list[tuple[int, str, bytes, str]] = field(default_factory=list)
-
-    def items(self) -> list[tuple[Item, str]]:
-        return self.pending + [(Item(line, path, orjson.loads(text)), digest)
-                               for line, path, text, digest in self.encoded]
+    pending: list[Item] = field(default_factory=list)  # a record package's compiled releases
+    # Releases kept as stages: (line, path, JSON text, hash, ocid, release id, the release where it was
+    # read here; None from the worker). See :class:`Staged`.
+    staged: list[tuple[int, str, bytes, str, str, str, dict[str, Any] | None]] = field(default_factory=list)
+    # Per ocid, its contracts as mapped from this part's releases alone (see :class:`Premapped`).
+    premapped: dict[str, Premapped] = field(default_factory=dict)
 
 
-def _parts_read(path: Path, hashed: bool) -> Generator[Part, None, None]:
+class Staged:
+    """A release kept as a stage, as read: its JSON text (sorted keys: the text stored, and its hash),
+    ocid and id. From the parse worker the release is decoded only where it is needed (compiling it
+    with releases stored earlier, a rejection): the text crosses the pipe cheaper than a pickled dict,
+    and the stage is stored from the text as it is."""
+
+    __slots__ = ("_value", "digest", "line", "ocid", "path", "rid", "text")
+
+    def __init__(self, line: int, path: str, text: bytes, digest: str, ocid: str, rid: str,
+                 value: dict[str, Any] | None) -> None:
+        self.line, self.path, self.text, self.digest, self.ocid, self.rid = line, path, text, digest, ocid, rid
+        self._value = value
+
+    @property
+    def value(self) -> dict[str, Any]:
+        if self._value is None:
+            self._value = orjson.loads(self.text)
+        return self._value
+
+
+Release = Item | Staged
+
+
+@dataclass(frozen=True)
+class Premapped:
+    """A process's contracts mapped where the file is read, from one part's releases alone: what
+    :meth:`ReleaseMapper.map` gave (or why it could not), and the buyer it resolved. Used as is where
+    no other release of the process is stored; else the process is compiled and mapped again."""
+
+    mapped: Mapped | None
+    failure: tuple[bool, str, str] | None  # (awaiting the buyer, where, why)
+    buyer: tuple[str, bool] | None
+
+    def result(self, satker: SatkerDirectory) -> Mapped:
+        if self.buyer is not None:
+            satker.tally(*self.buyer)
+        if self.mapped is not None:
+            return self.mapped
+        assert self.failure is not None
+        awaiting, where, why = self.failure
+        raise (AwaitingBuyer if awaiting else Unmappable)(where, why)
+
+
+def premap(mapper: ReleaseMapper, releases: list[tuple[str, str, int, dict[str, Any]]]) -> dict[str, Premapped]:
+    """Each process of ``(ocid, release id, line, release)``, compiled and mapped as
+    :func:`_compiled_groups` and :func:`_write` would with nothing else stored."""
+    processes: dict[str, dict[str, dict[str, Any]]] = {}
+    last_line: dict[str, int] = {}
+    for ocid, rid, line, value in releases:
+        processes.setdefault(ocid, {})[rid] = value  # a release twice: the last, in its first place
+        last_line[ocid] = line
+    found: dict[str, Premapped] = {}
+    for ocid, process in processes.items():
+        try:
+            found[ocid] = Premapped(mapper.map(compile_releases(list(process.values())), last_line[ocid]), None,
+                                    mapper.last_buyer)
+        except Unmappable as exc:
+            found[ocid] = Premapped(None, (isinstance(exc, AwaitingBuyer), exc.where, exc.why), mapper.last_buyer)
+    return found
+
+
+def _parts_read(path: Path, hashed: bool, mapper: ReleaseMapper | None) -> Generator[Part, None, None]:
+    """The file's releases, a part at a time; with a ``mapper`` (in the parse worker) the part's
+    processes premapped too."""
     _, items = releases(path)
     part = Part()
+    values: list[tuple[str, str, int, dict[str, Any]]] = []
     for item in items:
         part.read += 1
         if isinstance(item, BadItem):
@@ -164,13 +230,20 @@ def _parts_read(path: Path, hashed: bool) -> Generator[Part, None, None]:
             part.rejected.append((item.line, [(f"{item.path}{problem[0]}", f"{_who(item.value)}: {problem[1]}")],
                                   _summary(item.value)))
         elif hashed:
-            text = release_text(item.value)
-            part.encoded.append((item.line, item.path, text, release_hash(text)))
+            text, ocid, rid = release_text(item.value), item.value["ocid"], str(item.value["id"])
+            part.staged.append((item.line, item.path, text, release_hash(text), ocid, rid,
+                                None if mapper is not None else item.value))
+            if mapper is not None:
+                values.append((ocid, rid, item.line, item.value))
         else:
-            part.pending.append((item, ""))
-        if len(part.pending) + len(part.encoded) >= CHUNK_RELEASES or len(part.rejected) >= CHUNK_RELEASES:
+            part.pending.append(item)
+        if len(part.pending) + len(part.staged) >= CHUNK_RELEASES or len(part.rejected) >= CHUNK_RELEASES:
+            if mapper is not None:
+                part.premapped, values = premap(mapper, values), []
             yield part
             part = Part()
+    if mapper is not None:
+        part.premapped = premap(mapper, values)
     yield part
 
 
@@ -191,33 +264,43 @@ def _unreadable(release: Any) -> tuple[str, str] | None:
     return None
 
 
-# Releases of one process read in this chunk, and the release compiled from all those stored.
-Group = tuple[list[Item], dict[str, Any]]
+# Releases of one process read in this chunk, and the release compiled from all those stored (or the
+# process as the parse worker mapped it, where nothing else of it is stored).
+Group = tuple[list[Release], "dict[str, Any] | Premapped"]
 
 
-def _compiled_groups(conn: Connection, hashed: list[tuple[Item, str]], batch_id: int) -> list[Group]:
-    """Stage the chunk's releases, then compile each process it touched from all its stored releases."""
-    latest = {(item.value["ocid"], str(item.value["id"])): (item, digest) for item, digest in hashed}  # twice: last
+def _compiled_groups(conn: Connection, staged: list[Staged], batch_id: int,
+                     premapped: dict[str, Premapped]) -> list[Group]:
+    """Stage the chunk's releases, then compile each process it touched from all its stored releases
+    (a process of which only the chunk's releases are stored: as premapped, where it was)."""
+    if not staged:
+        return []
+    latest = {(release.ocid, release.rid): release for release in staged}  # a release twice: the last
     rows = [{"source": "ocds", "jalur": "release", "kode": ocid, "stage": "release", "nomor": rid,
-             "versi": 0, "fields": item.value, "row_hash": digest, "batch_id": batch_id,
-             "source_line": item.line} for (ocid, rid), (item, digest) in latest.items()]
-    items = [item for item, _ in hashed]
+             "versi": 0, "fields": JsonText(release.text.decode()), "row_hash": release.digest, "batch_id": batch_id,
+             "source_line": release.line} for (ocid, rid), release in latest.items()]
     upsert(conn, STAGES_TABLE, STAGE_IDENTITY, rows)
-    by_ocid: dict[str, list[Item]] = {}
-    for item in items:
-        by_ocid.setdefault(item.value["ocid"], []).append(item)
+    by_ocid: dict[str, list[Staged]] = {}
+    for release in staged:
+        by_ocid.setdefault(release.ocid, []).append(release)
     stored: dict[str, list[dict[str, Any]]] = {}
     t = STAGES_TABLE.c
-    lines = [item.line for item in items]
+    lines = [release.line for release in staged]
     for part in chunks(sorted(by_ocid)):
-        for ocid, rid, fields in conn.execute(select(t.kode, t.nomor, stage_fields()).where(
+        for ocid, rid, fields in driver_rows(conn, select(t.kode, t.nomor, stage_fields()).where(
                 t.source == "ocds", t.jalur == "release", t.stage == "release", among(t.kode, part, conn.dialect.name),
                 ~and_(t.batch_id == batch_id, t.source_line.between(min(lines), max(lines))))):
             if (ocid, rid) not in latest:
                 stored.setdefault(ocid, []).append(orjson.loads(fields))
-    for (ocid, _), (item, _) in latest.items():
-        stored.setdefault(ocid, []).append(item.value)
-    return [(group, compile_releases(stored[ocid])) for ocid, group in by_ocid.items()]
+    groups: list[Group] = []
+    for ocid, group in by_ocid.items():
+        members: list[Release] = [*group]
+        if ocid in premapped and ocid not in stored:
+            groups.append((members, premapped[ocid]))
+        else:
+            mine = {release.rid: release for release in group}.values()  # as in ``latest``
+            groups.append((members, compile_releases(stored.get(ocid, []) + [release.value for release in mine])))
+    return groups
 
 
 def release_text(release: dict[str, Any]) -> bytes:
@@ -229,14 +312,15 @@ def release_hash(text: bytes) -> str:
     return hashlib.sha1(text).hexdigest()
 
 
-def _write(conn: Connection, groups: list[Group], mapper: ReleaseMapper, batch_id: int, report: ImportReport,
-           rejects: Rejects, contracts: dict[str, int], waiting: dict[str, int]) -> None:
+def _write(conn: Connection, groups: list[Group], mapper: ReleaseMapper, satker: SatkerDirectory, batch_id: int,
+           report: ImportReport, rejects: Rejects, contracts: dict[str, int], waiting: dict[str, int]) -> None:
     """Map and write the groups' contracts and count their releases. ``waiting``: per ``ocid``, the
     releases of this file counted unchanged so far because no release named the buyer yet."""
-    mapped: list[tuple[list[Item], Mapped]] = []
+    mapped: list[tuple[list[Release], Mapped]] = []
     for items, compiled in groups:
         try:
-            mapped.append((items, mapper.map(compiled, items[-1].line)))
+            mapped.append((items, compiled.result(satker) if isinstance(compiled, Premapped) else
+                           mapper.map(compiled, items[-1].line)))
         except Unmappable as exc:
             staged = "compiledRelease" not in items[0].path
             if staged and isinstance(exc, AwaitingBuyer):
@@ -280,7 +364,7 @@ def _write(conn: Connection, groups: list[Group], mapper: ReleaseMapper, batch_i
             setattr(report, bucket, getattr(report, bucket) + len(items) + earlier)
 
 
-def _forget(conn: Connection, items: list[Item]) -> None:
+def _forget(conn: Connection, items: list[Release]) -> None:
     """Rejected releases are not kept: the next compile of their process goes without them."""
     t = STAGES_TABLE.c
     for item in items:

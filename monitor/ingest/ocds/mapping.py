@@ -130,6 +130,8 @@ class ReleaseMapper:
     def __init__(self, satker: SatkerDirectory, scope: ScopeClassifier) -> None:
         self._satker = satker
         self._scope = scope
+        # The buyer the last :meth:`map` resolved (the OPD, whether the directory knows it), if it got so far.
+        self.last_buyer: tuple[str, bool] | None = None
 
     def scope(self, tender: Any, title: str) -> Scope:
         main = _get(tender, "mainProcurementCategory")
@@ -149,6 +151,7 @@ class ReleaseMapper:
         """The release's contracts; raises :class:`Unmappable` naming the path under the release."""
         if not isinstance(release, Mapping):
             raise Unmappable("", "bukan objek release OCDS")
+        self.last_buyer = None
         ocid, release_id = _get(release, "ocid"), _get(release, "id")
         if not ocid:
             raise Unmappable(".ocid", "ocid kosong")
@@ -156,7 +159,7 @@ class ReleaseMapper:
         buyer = _buyer(release, parties)
         if not buyer:
             raise AwaitingBuyer(".buyer", "pembeli (buyer / party dengan peran buyer atau procuringEntity) tidak ada")
-        opd, known = self._satker.resolve(
+        opd, known = self.last_buyer = self._satker.resolve(
             str(_get(_get(buyer, "identifier"), "id") or "") or None, _get(buyer, "name"))
         tender = _get(release, "tender") or {}
         awards = _list(_get(release, "awards"))

@@ -53,8 +53,17 @@ class SatkerDirectory:
         self._names = names
 
     @property
+    def codes(self) -> Mapping[str, str]:
+        return self._codes
+
+    @property
     def unknown(self) -> Mapping[str, int]:
         return self._names.unknown
+
+    def tally(self, opd: str, known: bool) -> None:
+        """Count an OPD resolved elsewhere (by a parse worker's own directory) as :meth:`resolve` would."""
+        if not known:
+            self._names.unknown[opd] += 1
 
     def resolve(self, code: str | None, name: str | None) -> tuple[str, bool]:
         if code is not None and code in self._codes:

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Table, Text, and_, cast, func, select
 
 from monitor.bootstrap import App
 from monitor.compute.processes import streamed_from_worker
-from monitor.db import among
+from monitor.db import among, driver_rows
 from monitor.ingest.contracts import ContractFacts, upsert, write_contracts
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, sha256_of, table_items
 from monitor.ingest.loader import finish_batch, start_batch
@@ -196,8 +196,8 @@ def _count(report: ImportReport, accepted: list[Parsed], out_of_scope: set[tuple
 def _stage_rows(conn: Connection, *where: Any) -> Iterator[tuple[str, str, str, str, int, dict[str, Any]]]:
     """SPSE's stored stages (the conditions name ``source`` or a stage only SPSE has)."""
     t = STAGES_TABLE.c
-    for jalur, kode, stage, nomor, versi, fields in conn.execute(
-            select(t.jalur, t.kode, t.stage, t.nomor, t.versi, stage_fields()).where(*where)):
+    for jalur, kode, stage, nomor, versi, fields in driver_rows(
+            conn, select(t.jalur, t.kode, t.stage, t.nomor, t.versi, stage_fields()).where(*where)):
         yield jalur, kode, stage, nomor, versi, orjson.loads(fields)
 
 
