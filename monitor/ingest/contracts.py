@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from itertools import islice
 from operator import itemgetter
 from typing import Any
@@ -125,8 +126,14 @@ def chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 _HASHED_WHEN_SET = frozenset({"anggota_kso"})
 
 
+@lru_cache(maxsize=64)
+def _hash_order(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """A row's columns in the order they are hashed (every row of a table has the same columns)."""
+    return tuple(sorted(keys))
+
+
 def _with_hash(row: dict[str, Any], batch_id: int, line: int | None) -> dict[str, Any]:
-    values = [row[k] for k in sorted(row) if row[k] is not None or k not in _HASHED_WHEN_SET]
+    values = [row[k] for k in _hash_order(tuple(row)) if row[k] is not None or k not in _HASHED_WHEN_SET]
     return {**row, "row_hash": row_hash(values), "batch_id": batch_id, "source_line": line}
 
 
