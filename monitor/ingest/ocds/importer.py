@@ -39,6 +39,7 @@ import orjson
 from sqlalchemy import Connection, and_, delete, select
 
 from monitor.bootstrap import App
+from monitor.compute.memory import gc_paused
 from monitor.compute.processes import streamed_from_worker
 from monitor.db import among, driver_rows
 from monitor.ingest.contracts import ContractFacts, JsonText, chunks, upsert, write_contracts
@@ -115,7 +116,7 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
         worker_mapper = ReleaseMapper(SatkerDirectory(satker.codes, OpdDirectory(settings.opd)),
                                       ScopeClassifier(settings.scope))
         parts = streamed_from_worker(lambda: _parts_read(path, hashed, worker_mapper), f"OCDS import of {path}")
-    with app.engine.connect() as conn, conn.begin(), closing(parts):
+    with app.engine.connect() as conn, conn.begin(), closing(parts), gc_paused():
         report.batch_id = batch_id = start_batch(conn, "ocds", str(path), sha256_of(path), utcnow())
         rejects = Rejects(batch_id, "ocds", str(path), report)
         waiting: dict[str, int] = {}

@@ -20,6 +20,7 @@ import orjson
 from sqlalchemy import Connection, Table, Text, and_, cast, func, select
 
 from monitor.bootstrap import App
+from monitor.compute.memory import gc_paused
 from monitor.compute.processes import streamed_from_worker
 from monitor.db import among, driver_rows
 from monitor.ingest.contracts import ContractFacts, upsert, write_contracts
@@ -70,7 +71,7 @@ def ingest_spse(app: App, path: Path, *, stage: str | None = None,
     if worth_a_worker(path):
         parts = streamed_from_worker(lambda: _parts_read(path, forced, settings.ingest.chunk_rows),
                                      f"SPSE import of {path}")
-    with app.engine.connect() as conn, conn.begin(), closing(parts):
+    with app.engine.connect() as conn, conn.begin(), closing(parts), gc_paused():
         report.batch_id = batch_id = start_batch(conn, "spse", str(path), sha256_of(path), started)
         rejects = Rejects(batch_id, "spse", str(path), report)
         duplicates = 0
