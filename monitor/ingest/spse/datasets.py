@@ -98,10 +98,6 @@ class StageRow(NamedTuple):
     versi: int
     fields: dict[str, Any]
 
-    @property
-    def identity(self) -> tuple[str, str, str, str, int]:
-        return (self.jalur, self.kode, self.stage, self.nomor, self.versi)
-
     def as_json(self) -> str:
         # The same text as json.dumps(sort_keys=True, ensure_ascii=False, separators=(",", ":")) for the
         # JSON-ready values a stage holds (text, int, bool): stored hashes stay valid.

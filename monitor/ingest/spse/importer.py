@@ -124,7 +124,7 @@ class Part:
 def _parts_read(path: Path, stage: Stage | None, chunk_rows: int) -> Generator[Part, None, None]:
     """The file's items parsed into stage rows, a part at a time (at most ``chunk_rows`` rows each)."""
     _, items = _items(path)
-    first: dict[tuple[str, str, str, str, int], tuple[int, str]] = {}
+    first: dict[str, bytes] = {}
     part = Part()
     for item in items:
         part.read += 1
@@ -148,8 +148,13 @@ def _parts_read(path: Path, stage: Stage | None, chunk_rows: int) -> Generator[P
     yield part
 
 
-def _parse(item: Item, stage: Stage, first: dict[tuple[str, str, str, str, int], tuple[int, str]],
-           part: Part) -> None:
+# Each row read is remembered to tell a repeated row: its identity (jalur, kode, stage, nomor, versi)
+# joined into one text by \x1f, which no parsed value holds (parse_text splits on it as whitespace), its
+# line and hash packed into one bytes value: 1M rows in about half the memory of tuples.
+_LINE_BYTES = 6
+
+
+def _parse(item: Item, stage: Stage, first: dict[str, bytes], part: Part) -> None:
     row, problems = parse_row(stage, item.value)
     if row is None:
         json_path = item.path.startswith("$")
@@ -157,17 +162,18 @@ def _parse(item: Item, stage: Stage, first: dict[tuple[str, str, str, str, int],
                                           for column, message in problems], item.value))
         return
     digest = row_hash([row.as_json()])
-    earlier = first.setdefault(row.identity, (item.line, digest))
-    if earlier[0] == item.line:
+    seen = item.line.to_bytes(_LINE_BYTES, "big") + bytes.fromhex(digest)
+    earlier = first.setdefault("\x1f".join((row.jalur, row.kode, row.stage, row.nomor, str(row.versi))), seen)
+    if earlier is seen:
         part.accepted.append((row, item.line, digest))
-    elif earlier[1] == digest:
+    elif earlier[_LINE_BYTES:] == seen[_LINE_BYTES:]:
         part.duplicates += 1  # the same row twice in an export: nothing to keep twice
     else:
         name = "kd_nontender" if row.jalur == "nontender" else "kd_tender"
         versi = f", versi_addendum {row.versi}" if row.versi else ""
         part.rejected.append((item.line, [(name, (
-            f"duplikat: {name} '{row.kode}'{versi} no_kontrak '{row.nomor}' sudah ada di baris {earlier[0]} "
-            "dengan isi lain; baris ini tidak diimpor"))], item.value))
+            f"duplikat: {name} '{row.kode}'{versi} no_kontrak '{row.nomor}' sudah ada di baris "
+            f"{int.from_bytes(earlier[:_LINE_BYTES], 'big')} dengan isi lain; baris ini tidak diimpor"))], item.value))
 
 
 def _write(conn: Connection, parsed: list[Parsed], batch_id: int, satker: SatkerDirectory, scope: ScopeClassifier,
