@@ -166,3 +166,31 @@ def test_program_constants_are_written_into_the_sql_and_text_that_could_escape_i
         b = ImportBatch.__table__.c
         list(db.raw_partitions(session.connection(), select(b.id).where(b.started_at > datetime(2026, 1, 1)),
                                constants_inline=True))
+
+
+def test_a_transaction_filling_a_table_keeps_postgresql_planning_lookups_by_their_index(engine: Engine) -> None:
+    """A first import of a large file grows source_stage from nothing inside one transaction, where
+    autovacuum cannot see it: the planner took the stage lookup by code for a scan of every stage of
+    the source (per chunk), until PlannerStatistics analyzed the table in the transaction."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite plans without statistics")
+    s = SourceStage.__table__.c
+    lookup = select(s.jalur, s.kode, s.stage, s.nomor, s.versi, s.fields).where(
+        s.source == "spse", s.jalur == "tender",
+        db.among(s.kode, [str(i) for i in range(0, 40_000, 400)], "postgresql"))
+
+    def plan(conn: Any) -> str:
+        compiled = lookup.compile(dialect=engine.dialect)
+        return "\n".join(row[0] for row in conn.exec_driver_sql(f"EXPLAIN {compiled.string}",
+                                                                  compiled.construct_params()))
+
+    with engine.begin() as conn:
+        statistics = db.PlannerStatistics(conn, ["source_stage"], first=10_000)
+        rows = [{"source": "spse", "jalur": "tender", "kode": str(i), "nomor": f"{i}/SPK", "stage": "kontrak",
+                 "versi": 0, "fields": {}, "row_hash": "x"} for i in range(40_000)]
+        conn.execute(insert(SourceStage), rows[:5_000])
+        statistics.written(5_000)  # below the first threshold: nothing analyzed yet
+        conn.execute(insert(SourceStage), rows[5_000:])
+        assert "Filter: ((kode)::text = ANY" in plan(conn)  # every tender stage read, the codes filtered
+        statistics.written(35_000)
+        assert "(kode)::text = ANY" in plan(conn).split("Index Cond:", 1)[-1].split("Filter:", 1)[0]

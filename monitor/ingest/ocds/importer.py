@@ -41,7 +41,7 @@ from sqlalchemy import Connection, and_, delete, select
 from monitor.bootstrap import App
 from monitor.compute.memory import gc_paused
 from monitor.compute.processes import streamed_from_worker
-from monitor.db import among, driver_rows
+from monitor.db import PlannerStatistics, among, driver_rows
 from monitor.ingest.contracts import ContractFacts, JsonText, chunks, upsert, write_contracts
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, json_kind, json_lines, sha256_of
 from monitor.ingest.loader import finish_batch, start_batch
@@ -120,6 +120,7 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
         report.batch_id = batch_id = start_batch(conn, "ocds", str(path), sha256_of(path), utcnow())
         rejects = Rejects(batch_id, "ocds", str(path), report)
         waiting: dict[str, int] = {}
+        statistics = PlannerStatistics(conn, ("source_stage", "contract"))
         for part in parts:
             report.rows += part.read
             for line, problems, summary in part.rejected:
@@ -129,6 +130,7 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
                 [([item], item.value) for item in part.pending]
             if groups:
                 _write(conn, groups, mapper, satker, batch_id, report, rejects, contracts, waiting)
+                statistics.written(len(groups))
         report.notes["contracts"] = {**contracts, "out_of_scope": report.out_of_scope}
         if waiting:
             report.notes["waiting_for_buyer"] = sum(waiting.values())

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Table, Text, and_, cast, func, select
 from monitor.bootstrap import App
 from monitor.compute.memory import gc_paused
 from monitor.compute.processes import streamed_from_worker
-from monitor.db import among, driver_rows
+from monitor.db import PlannerStatistics, among, driver_rows
 from monitor.ingest.contracts import ContractFacts, upsert, write_contracts
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, sha256_of, table_items
 from monitor.ingest.loader import finish_batch, start_batch
@@ -74,6 +74,7 @@ def ingest_spse(app: App, path: Path, *, stage: str | None = None,
     with app.engine.connect() as conn, conn.begin(), closing(parts), gc_paused():
         report.batch_id = batch_id = start_batch(conn, "spse", str(path), sha256_of(path), started)
         rejects = Rejects(batch_id, "spse", str(path), report)
+        statistics = PlannerStatistics(conn, ("source_stage", "contract"))
         duplicates = 0
         for part in parts:
             report.rows += part.read
@@ -86,6 +87,7 @@ def ingest_spse(app: App, path: Path, *, stage: str | None = None,
             if part.accepted:
                 # Each part's procurements are joined and written at once: memory stays bounded.
                 _write(conn, part.accepted, batch_id, satker, scope, report, contracts, conflicts)
+                statistics.written(len(part.accepted))
             if progress is not None:
                 progress(report.rows)
         if forced is None and "stage" not in report.notes and report.rows == report.rejected:
