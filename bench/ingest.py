@@ -3,6 +3,7 @@
     .venv/bin/python bench/ingest.py                 # generate both files in a temporary folder
     .venv/bin/python bench/ingest.py --rows 200000   # smaller
     .venv/bin/python bench/ingest.py --contracts k.csv --registrations r.csv   # your own files
+    .venv/bin/python bench/ingest.py --url postgresql://pantau@127.0.0.1:5432/empty   # into PostgreSQL
 
 Prints rows/s per file, the total time and the peak RSS of the importer and of its parse worker
 (files this large are parsed by a forked worker process while the importer writes). Target
@@ -170,6 +171,7 @@ def main() -> None:
     parser.add_argument("--contracts", type=Path, default=None, help="use this contracts CSV")
     parser.add_argument("--registrations", type=Path, default=None, help="use this registrations CSV")
     parser.add_argument("--again", action="store_true", help="then import both files again")
+    parser.add_argument("--url", default=None, help="an empty database (default: SQLite in the work folder)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="pantau-bench-") as scratch:
@@ -190,7 +192,7 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
         settings = Settings.model_validate({
-            "database": {"url": f"sqlite:///{database}"},
+            "database": {"url": args.url or f"sqlite:///{database}"},
             "opd": [{"code": c, "name": n, "aliases": [a]} for c, n, a in OPDS],
         })
         app = bootstrap(settings)

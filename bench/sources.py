@@ -1,8 +1,9 @@
 """Real-source import benchmark: SPSE e-Kontrak rows as ISB JSON plus their SPMK rows, and an OCDS
-release package, into SQLite.
+release package, into SQLite (or the empty database ``--url`` names, e.g. PostgreSQL).
 
     .venv/bin/python bench/sources.py                      # 100,000 contracts, 100,000 releases
     .venv/bin/python bench/sources.py --rows 1000000 --releases 1000000   # the issue's size
+    .venv/bin/python bench/sources.py --url postgresql://pantau@127.0.0.1:5432/empty
 
 Prints the wall and CPU time per file, the peak RSS of this process and of its parse worker (their sum
 bounds the whole process tree's). Targets (issue 15): 1,000,000 SPSE
@@ -121,6 +122,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--releases", type=int, default=100_000)
+    parser.add_argument("--url", default=None, help="an empty database (default: SQLite in a temporary folder)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pantau-bench-sources-") as tmp:
         folder = Path(tmp)
@@ -130,7 +132,7 @@ def main() -> None:
         print(f"files written in {time.perf_counter() - started:.1f} s: kontrak {kontrak.stat().st_size / 1e6:.0f} MB, "
               f"spmk {spmk.stat().st_size / 1e6:.0f} MB, ocds {ocds.stat().st_size / 1e6:.0f} MB", flush=True)
         settings = Settings.model_validate({
-            "database": {"url": f"sqlite:///{folder / 'bench.db'}"},
+            "database": {"url": args.url or f"sqlite:///{folder / 'bench.db'}"},
             "opd": [{"code": code, "name": name.title()} for name, code in SATKER],
         })
         app: App = bootstrap(settings)
