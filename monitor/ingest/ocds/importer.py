@@ -201,12 +201,12 @@ class Premapped:
         raise (AwaitingBuyer if awaiting else Unmappable)(where, why)
 
 
-def premap(mapper: ReleaseMapper, releases: list[tuple[str, str, int, dict[str, Any]]]) -> dict[str, Premapped]:
-    """Each process of ``(ocid, release id, line, release)``, compiled and mapped as
+def premap(mapper: ReleaseMapper, read: list[tuple[str, str, int, dict[str, Any]]]) -> dict[str, Premapped]:
+    """Each process of the releases ``read`` (ocid, release id, line, release), compiled and mapped as
     :func:`_compiled_groups` and :func:`_write` would with nothing else stored."""
     processes: dict[str, dict[str, dict[str, Any]]] = {}
     last_line: dict[str, int] = {}
-    for ocid, rid, line, value in releases:
+    for ocid, rid, line, value in read:
         processes.setdefault(ocid, {})[rid] = value  # a release twice: the last, in its first place
         last_line[ocid] = line
     found: dict[str, Premapped] = {}
