@@ -3,6 +3,7 @@ outlives it by more than a few seconds, and a SIGTERM stops it cleanly with noth
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -68,11 +69,30 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def start_import(config: Path, path: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """``pantau ingest contracts path``, once its parse worker is running: (the importer, the worker's pid)."""
+@pytest.fixture(scope="module")
+def big_spse_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SPSE e-Kontrak dataset as the ISB API gives it, about 30 MB: past the size from which a
+    worker parses the file (an OCDS package goes through the same worker)."""
+    path = tmp_path_factory.mktemp("besar") / "isb_kontrak.json"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("[")
+        for n in range(60_000):
+            out.write(("," if n else "") + json.dumps({
+                "kd_tender": str(10_000_000 + n), "no_kontrak": f"{n}/SPK/PUPR/2025",
+                "tgl_kontrak": "2025-03-21T00:00:00.000000Z", "tgl_kontrak_awal": "2025-03-24T00:00:00.000000Z",
+                "tgl_kontrak_akhir": "2025-03-21T00:00:00.000000Z", "nama_satker": "DINAS PEKERJAAN UMUM",
+                "nama_paket": f"Rehabilitasi Jalan Kenali Asam segmen {n}", "nama_penyedia": "CV KARYA ABADI",
+                "npwp_penyedia": "01.234.567.8-901.000", "nilai_kontrak": f"{1_250_000_000 + n}.00",
+                "lingkup_pekerjaan": "<p>" + "pekerjaan jalan " * 10 + "</p>"}))
+        out.write("]")
+    return path
+
+
+def start_import(config: Path, path: Path, kind: str = "contracts") -> tuple[subprocess.Popen[bytes], int]:
+    """``pantau ingest KIND path``, once its parse worker is running: (the importer, the worker's pid)."""
     importer = subprocess.Popen(
         [sys.executable, "-c", "from monitor.cli import main; main()", "--config", str(config),
-         "ingest", "contracts", str(path)],
+         "ingest", kind, str(path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 20
@@ -125,5 +145,25 @@ def test_sigterm_stops_the_import_cleanly_with_nothing_half_written(config: Path
     message = err.decode()
     assert "dihentikan" in message and "Traceback" not in message, message
     assert "tidak ada yang tersimpan" in message
+    assert gone_within(worker, 5)
+    assert contracts_in(config) == (0, 0)
+
+
+def test_an_spse_import_killed_or_stopped_leaves_no_worker_and_nothing_written(config: Path,
+                                                                              big_spse_file: Path) -> None:
+    importer, worker = start_import(config, big_spse_file, "spse")
+    importer.kill()
+    importer.wait(10)
+    survived = not gone_within(worker, 5)
+    if survived:
+        os.kill(worker, signal.SIGKILL)
+    assert not survived, "the parse worker outlived its importer"
+    assert contracts_in(config) == (0, 0)
+
+    importer, worker = start_import(config, big_spse_file, "spse")
+    importer.send_signal(signal.SIGTERM)
+    _, err = importer.communicate(timeout=20)
+    assert importer.returncode == 128 + signal.SIGTERM
+    assert "tidak ada yang tersimpan" in err.decode() and "Traceback" not in err.decode()
     assert gone_within(worker, 5)
     assert contracts_in(config) == (0, 0)
