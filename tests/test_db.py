@@ -194,3 +194,26 @@ def test_a_transaction_filling_a_table_keeps_postgresql_planning_lookups_by_thei
         assert "Filter: ((kode)::text = ANY" in plan(conn)  # every tender stage read, the codes filtered
         statistics.written(35_000)
         assert "(kode)::text = ANY" in plan(conn).split("Index Cond:", 1)[-1].split("Filter:", 1)[0]
+
+
+def test_a_daily_import_into_a_table_the_planner_knows_does_not_analyze_it(engine: Engine) -> None:
+    """``ANALYZE`` locks the table until the import commits: only the import that outgrows what the
+    planner knows runs it."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite plans without statistics")
+    rows = [{"source": "spse", "jalur": "tender", "kode": str(i), "nomor": f"{i}/SPK", "stage": "kontrak",
+             "versi": 0, "fields": {}, "row_hash": "x"} for i in range(12_000)]
+
+    def known(conn: Any) -> float:
+        return float(conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE relname = 'source_stage'").scalar_one())
+
+    with engine.begin() as conn:  # the first import: the planner knew nothing of the table
+        statistics = db.PlannerStatistics(conn, ["source_stage"], first=2_000)
+        conn.execute(insert(SourceStage), rows[:10_000])
+        statistics.written(10_000)
+        assert known(conn) == 10_000
+    with engine.begin() as conn:  # a daily one: 2,000 more rows into a table known to hold 10,000
+        statistics = db.PlannerStatistics(conn, ["source_stage"], first=2_000)
+        conn.execute(insert(SourceStage), rows[10_000:])
+        statistics.written(2_000)
+        assert known(conn) == 10_000
