@@ -126,8 +126,14 @@ def gone_within(pid: int, seconds: float) -> bool:
     return False
 
 
-def test_the_parse_worker_dies_with_an_importer_killed_by_sigkill(config: Path, big_file: Path) -> None:
-    importer, worker = start_import(config, big_file)
+@pytest.fixture(params=["contracts", "spse"])
+def big_import(request: pytest.FixtureRequest) -> tuple[Path, str]:
+    """A big file and its kind: a CSV of contracts, an SPSE ISB dataset (parsed by the same worker)."""
+    return request.getfixturevalue("big_spse_file" if request.param == "spse" else "big_file"), request.param
+
+
+def test_the_parse_worker_dies_with_an_importer_killed_by_sigkill(config: Path, big_import: tuple[Path, str]) -> None:
+    importer, worker = start_import(config, *big_import)
     importer.kill()
     importer.wait(10)
     survived = not gone_within(worker, 5)
@@ -137,33 +143,14 @@ def test_the_parse_worker_dies_with_an_importer_killed_by_sigkill(config: Path, 
     assert contracts_in(config) == (0, 0)  # the one transaction never committed
 
 
-def test_sigterm_stops_the_import_cleanly_with_nothing_half_written(config: Path, big_file: Path) -> None:
-    importer, worker = start_import(config, big_file)
+def test_sigterm_stops_the_import_cleanly_with_nothing_half_written(config: Path,
+                                                                   big_import: tuple[Path, str]) -> None:
+    importer, worker = start_import(config, *big_import)
     importer.send_signal(signal.SIGTERM)
     _, err = importer.communicate(timeout=20)
     assert importer.returncode == 128 + signal.SIGTERM
     message = err.decode()
     assert "dihentikan" in message and "Traceback" not in message, message
     assert "tidak ada yang tersimpan" in message
-    assert gone_within(worker, 5)
-    assert contracts_in(config) == (0, 0)
-
-
-def test_an_spse_import_killed_or_stopped_leaves_no_worker_and_nothing_written(config: Path,
-                                                                              big_spse_file: Path) -> None:
-    importer, worker = start_import(config, big_spse_file, "spse")
-    importer.kill()
-    importer.wait(10)
-    survived = not gone_within(worker, 5)
-    if survived:
-        os.kill(worker, signal.SIGKILL)
-    assert not survived, "the parse worker outlived its importer"
-    assert contracts_in(config) == (0, 0)
-
-    importer, worker = start_import(config, big_spse_file, "spse")
-    importer.send_signal(signal.SIGTERM)
-    _, err = importer.communicate(timeout=20)
-    assert importer.returncode == 128 + signal.SIGTERM
-    assert "tidak ada yang tersimpan" in err.decode() and "Traceback" not in err.decode()
     assert gone_within(worker, 5)
     assert contracts_in(config) == (0, 0)

@@ -49,7 +49,6 @@ from monitor.ingest.ocds.compile import compile_releases, release_time
 from monitor.ingest.ocds.mapping import AwaitingBuyer, Mapped, ReleaseMapper, Unmappable
 from monitor.ingest.pipeline import worth_a_worker
 from monitor.ingest.report import ImportReport, IngestError
-from monitor.ingest.rows import OpdDirectory
 from monitor.ingest.scope import ScopeClassifier
 from monitor.ingest.sources import Rejects
 from monitor.ingest.spse.assemble import SatkerDirectory
@@ -106,15 +105,13 @@ def ingest_ocds(app: App, path: Path) -> ImportReport:
     hashed = form != "record package"  # releases are kept as stages; a record's compiledRelease is not
     report = ImportReport(kind="ocds", file=str(path))
     report.notes["format"] = form
-    satker = SatkerDirectory({code: opd.code for opd in settings.opd for code in opd.satker_codes},
-                             OpdDirectory(settings.opd))
+    satker = SatkerDirectory.of(settings.opd)
     mapper = ReleaseMapper(satker, ScopeClassifier(settings.scope))
     contracts: dict[str, int] = {"inserted": 0, "updated": 0, "unchanged": 0, "incomplete": 0}
     parts: Generator[Part, None, None] = _parts_read(path, hashed, None)
     if worth_a_worker(path):
         # The worker maps with a directory of its own; what it resolved is counted here when used.
-        worker_mapper = ReleaseMapper(SatkerDirectory(satker.codes, OpdDirectory(settings.opd)),
-                                      ScopeClassifier(settings.scope))
+        worker_mapper = ReleaseMapper(SatkerDirectory.of(settings.opd), ScopeClassifier(settings.scope))
         parts = streamed_from_worker(lambda: _parts_read(path, hashed, worker_mapper), f"OCDS import of {path}")
     with app.engine.connect() as conn, conn.begin(), closing(parts), gc_paused():
         report.batch_id = batch_id = start_batch(conn, "ocds", str(path), sha256_of(path), utcnow())

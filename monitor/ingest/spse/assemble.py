@@ -20,6 +20,7 @@ from monitor.ingest.contracts import ContractFacts, SourceAddendum
 from monitor.ingest.rows import OpdDirectory
 from monitor.ingest.scope import ScopeClassifier
 from monitor.ingest.spse.values import whole_rupiah
+from monitor.settings import Opd
 
 
 @dataclass
@@ -52,9 +53,11 @@ class SatkerDirectory:
         self._codes = dict(codes)
         self._names = names
 
-    @property
-    def codes(self) -> Mapping[str, str]:
-        return self._codes
+    @classmethod
+    def of(cls, opds: Iterable[Opd]) -> SatkerDirectory:
+        """The directory of ``[[opd]]``: their ``satker_codes``, names and aliases."""
+        opds = tuple(opds)
+        return cls({code: opd.code for opd in opds for code in opd.satker_codes}, OpdDirectory(opds))
 
     @property
     def unknown(self) -> Mapping[str, int]:

@@ -23,12 +23,12 @@ from monitor.bootstrap import App
 from monitor.compute.memory import gc_paused
 from monitor.compute.processes import streamed_from_worker
 from monitor.db import PlannerStatistics, among, driver_rows
-from monitor.ingest.contracts import ContractFacts, upsert, write_contracts
+from monitor.ingest.contracts import ContractFacts, chunks, upsert, write_contracts
 from monitor.ingest.items import BadItem, Item, first_byte, json_array_items, sha256_of, table_items
 from monitor.ingest.loader import finish_batch, start_batch
 from monitor.ingest.pipeline import worth_a_worker
 from monitor.ingest.report import ImportReport, IngestError
-from monitor.ingest.rows import OpdDirectory, row_hash
+from monitor.ingest.rows import row_hash
 from monitor.ingest.scope import ScopeClassifier
 from monitor.ingest.sources import Rejects
 from monitor.ingest.spse.assemble import Procurement, SatkerDirectory, assemble
@@ -37,7 +37,6 @@ from monitor.models import SourceStage, utcnow
 
 STAGES_TABLE: Table = SourceStage.__table__  # type: ignore[assignment]
 STAGE_IDENTITY = ("source", "jalur", "stage", "nomor", "versi", "kode")
-_IN = 2_000  # values per lookup
 
 
 def _items(path: Path) -> tuple[str, Iterator[Item | BadItem]]:
@@ -62,8 +61,7 @@ def ingest_spse(app: App, path: Path, *, stage: str | None = None,
     report.notes["format"] = form
     started = utcnow()
     forced = None if stage is None else STAGE_BY_NAME[stage]
-    satker = SatkerDirectory(
-        {code: opd.code for opd in settings.opd for code in opd.satker_codes}, OpdDirectory(settings.opd))
+    satker = SatkerDirectory.of(settings.opd)
     scope = ScopeClassifier(settings.scope)
     contracts: Counter[str] = Counter()
     conflicts: list[str] = []
@@ -228,7 +226,7 @@ def _join(conn: Connection, accepted: list[Parsed], satker: SatkerDirectory, sco
     groups: set[tuple[str, str]] = {(r.jalur, r.kode) for r, _, _ in accepted if r.kode}
     loose = {r.nomor for r, _, _ in accepted if not r.kode}  # rows joined by no_kontrak only
     by_nomor: dict[str, tuple[str, str]] = {}
-    for part in _parts(sorted(loose)):
+    for part in chunks(sorted(loose)):
         # Not ``source == 'spse'`` (only SPSE has a kontrak stage): SQLite would read every SPSE stage by
         # the unique index's first column rather than these few by ix_source_stage_nomor.
         for jalur, kode, _, nomor, _, _ in _stage_rows(conn, t.stage == "kontrak", t.kode != "",
@@ -237,7 +235,7 @@ def _join(conn: Connection, accepted: list[Parsed], satker: SatkerDirectory, sco
             groups.add((jalur, kode))
     procurements: dict[tuple[str, str], Procurement] = {}
     for jalur in ("tender", "nontender"):
-        for part in _parts(sorted(kode for j, kode in groups if j == jalur)):
+        for part in chunks(sorted(kode for j, kode in groups if j == jalur)):
             for _, kode, stage, nomor, versi, fields in _stage_rows(conn, t.source == "spse", t.jalur == jalur,
                                                                     among(t.kode, part, conn.dialect.name),
                                                                     elsewhere):
@@ -247,7 +245,7 @@ def _join(conn: Connection, accepted: list[Parsed], satker: SatkerDirectory, sco
             procurements.setdefault((row.jalur, row.kode), Procurement(row.jalur, row.kode)).add(
                 row.stage, row.nomor, row.versi, row.fields)
     numbers = {nomor: key for key, p in procurements.items() for nomor in p.kontrak}
-    for part in _parts(sorted(numbers)):
+    for part in chunks(sorted(numbers)):
         for _, _, stage, nomor, versi, fields in _stage_rows(conn, t.source == "spse", t.kode == "",
                                                             among(t.nomor, part, conn.dialect.name), elsewhere):
             procurements[numbers[nomor]].add(stage, nomor, versi, fields)
@@ -268,9 +266,3 @@ def _join(conn: Connection, accepted: list[Parsed], satker: SatkerDirectory, sco
         if key in out:
             out.add(("", nomor))
     return contracts, out
-
-
-def _parts(values: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(values), _IN):
-        yield values[start:start + _IN]
-
